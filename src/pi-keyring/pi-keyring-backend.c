@@ -1,0 +1,610 @@
+/* pi-keyring-backend.c: the storage interface
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "pi-keyring-private.h"
+
+/**
+ * PiKeyringBackend:
+ *
+ * Where credentials are kept: the Secret Service keyring, pi's auth.json,
+ * or memory.
+ *
+ * A backend stores one [class@Credential] per provider and profile. It
+ * knows nothing of providers or OAuth; [class@Store] puts backends and
+ * providers together. Use [func@Backend.new_for_name] to get the backend
+ * that `--backend` names, `auto` included.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_INTERFACE (PiKeyringBackend, pi_keyring_backend, G_TYPE_OBJECT)
+
+static void
+pi_keyring_backend_default_init (PiKeyringBackendInterface *iface)
+{
+}
+
+static const char * const backend_names[] = {
+  "auto",
+  "secret-service",
+  "file",
+  "encrypted-file",
+  "memory",
+  NULL
+};
+
+/**
+ * pi_keyring_backend_get_names:
+ *
+ * Lists the names [func@Backend.new_for_name] takes, `auto` first.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the backend names
+ *
+ * Since: 1.0
+ */
+const char * const *
+pi_keyring_backend_get_names (void)
+{
+  return backend_names;
+}
+
+/**
+ * pi_keyring_backend_new_for_name:
+ * @name: (nullable): `auto`, `secret-service`, `file` or `memory`; %NULL
+ *   means the value of `PI_KEYRING_BACKEND`, else `auto`
+ * @error: return location for an error
+ *
+ * Creates the backend @name names. `auto` picks `secret-service` when a
+ * session bus is reachable without autolaunching one and a Secret Service
+ * is running or activatable on it; otherwise `file`, pi's auth.json.
+ *
+ * Returns: (transfer full): a new backend, or %NULL with @error set to
+ *   %PI_KEYRING_ERROR_INVALID_ARGUMENT for an unknown name
+ *
+ * Since: 1.0
+ */
+PiKeyringBackend *
+pi_keyring_backend_new_for_name (const char  *name,
+                                 GError     **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL)
+    name = g_getenv ("PI_KEYRING_BACKEND");
+  if (name == NULL || *name == '\0')
+    name = "auto";
+
+  if (g_str_equal (name, "auto"))
+    {
+      if (pi_keyring_secret_service_backend_is_available (NULL))
+        return pi_keyring_secret_service_backend_new ();
+      return pi_keyring_file_backend_new (NULL);
+    }
+  if (g_str_equal (name, "secret-service"))
+    return pi_keyring_secret_service_backend_new ();
+  if (g_str_equal (name, "file"))
+    return pi_keyring_file_backend_new (NULL);
+  if (g_str_equal (name, "memory"))
+    return pi_keyring_memory_backend_new ();
+  if (g_str_equal (name, "encrypted-file"))
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                   _("The encrypted-file backend is not available yet."));
+      return NULL;
+    }
+
+  g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+               _("Unknown backend “%s”: use auto, secret-service, file or memory."),
+               name);
+  return NULL;
+}
+
+/**
+ * pi_keyring_backend_get_name:
+ * @self: a backend
+ *
+ * Gets the backend's name, as `--backend` takes it.
+ *
+ * Returns: the name, such as `secret-service`
+ *
+ * Since: 1.0
+ */
+const char *
+pi_keyring_backend_get_name (PiKeyringBackend *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+
+  return PI_KEYRING_BACKEND_GET_IFACE (self)->get_name (self);
+}
+
+/**
+ * pi_keyring_backend_is_plaintext:
+ * @self: a backend
+ *
+ * Whether the backend writes secrets unencrypted to disk.
+ *
+ * Returns: %TRUE for a plaintext backend
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_is_plaintext (PiKeyringBackend *self)
+{
+  PiKeyringBackendInterface *iface;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+
+  iface = PI_KEYRING_BACKEND_GET_IFACE (self);
+  return iface->is_plaintext != NULL && iface->is_plaintext (self);
+}
+
+/**
+ * pi_keyring_backend_get_location:
+ * @self: a backend
+ *
+ * Says where the backend keeps credentials, for a person: a file path, or
+ * the keyring's default collection.
+ *
+ * Returns: (transfer full): the location
+ *
+ * Since: 1.0
+ */
+char *
+pi_keyring_backend_get_location (PiKeyringBackend *self)
+{
+  PiKeyringBackendInterface *iface;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+
+  iface = PI_KEYRING_BACKEND_GET_IFACE (self);
+  if (iface->get_location == NULL)
+    return g_strdup (iface->get_name (self));
+
+  return iface->get_location (self);
+}
+
+/**
+ * pi_keyring_backend_check_async:
+ * @self: a backend
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the check is done
+ * @user_data: data for @callback
+ *
+ * Checks that the storage can be reached and is unlocked.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_backend_check_async (PiKeyringBackend    *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PiKeyringBackendInterface *iface;
+
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  iface = PI_KEYRING_BACKEND_GET_IFACE (self);
+  if (iface->check_async == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, pi_keyring_backend_check_async);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  iface->check_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * pi_keyring_backend_check_finish:
+ * @self: a backend
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Backend.check_async].
+ *
+ * Returns: %TRUE when the storage is usable; %FALSE with @error set, for
+ *   example to %PI_KEYRING_ERROR_LOCKED or %PI_KEYRING_ERROR_UNAVAILABLE
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_check_finish (PiKeyringBackend  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  PiKeyringBackendInterface *iface;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  if (g_async_result_is_tagged (result, pi_keyring_backend_check_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  iface = PI_KEYRING_BACKEND_GET_IFACE (self);
+  return iface->check_finish (self, result, error);
+}
+
+/**
+ * pi_keyring_backend_check_sync:
+ * @self: a backend
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Checks that the storage can be reached and is unlocked, blocking.
+ *
+ * Returns: %TRUE when the storage is usable
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_check_sync (PiKeyringBackend  *self,
+                               GCancellable      *cancellable,
+                               GError           **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_backend_check_async (self, cancellable, _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_backend_check_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/**
+ * pi_keyring_backend_lookup_async:
+ * @self: a backend
+ * @provider: a provider id
+ * @profile: (nullable): a profile, or %NULL for `default`
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the lookup is done
+ * @user_data: data for @callback
+ *
+ * Looks up the credential stored for @provider in @profile.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_backend_lookup_async (PiKeyringBackend    *self,
+                                 const char          *provider,
+                                 const char          *profile,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  PI_KEYRING_BACKEND_GET_IFACE (self)->lookup_async (self, provider,
+                                                     profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
+                                                     cancellable, callback, user_data);
+}
+
+/**
+ * pi_keyring_backend_lookup_finish:
+ * @self: a backend
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Backend.lookup_async].
+ *
+ * Returns: (transfer full) (nullable): the stored credential, or %NULL
+ *   without an error when none is stored; %NULL with @error set on failure
+ *   (a locked keyring is %PI_KEYRING_ERROR_LOCKED, never "not stored")
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_backend_lookup_finish (PiKeyringBackend  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  return PI_KEYRING_BACKEND_GET_IFACE (self)->lookup_finish (self, result, error);
+}
+
+/**
+ * pi_keyring_backend_lookup_sync:
+ * @self: a backend
+ * @provider: a provider id
+ * @profile: (nullable): a profile, or %NULL for `default`
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Looks up the credential stored for @provider in @profile, blocking.
+ *
+ * Returns: (transfer full) (nullable): the stored credential, or %NULL
+ *   without an error when none is stored; %NULL with @error set on failure
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_backend_lookup_sync (PiKeyringBackend  *self,
+                                const char        *provider,
+                                const char        *profile,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  PiKeyringSyncClosure closure;
+  PiKeyringCredential *ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_backend_lookup_async (self, provider, profile, cancellable,
+                                   _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_backend_lookup_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/**
+ * pi_keyring_backend_store_async:
+ * @self: a backend
+ * @credential: the credential to store
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the credential is stored
+ * @user_data: data for @callback
+ *
+ * Stores @credential, replacing the one of the same provider and profile.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_backend_store_async (PiKeyringBackend    *self,
+                                PiKeyringCredential *credential,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
+  g_return_if_fail (PI_KEYRING_IS_CREDENTIAL (credential));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  PI_KEYRING_BACKEND_GET_IFACE (self)->store_async (self, credential, cancellable, callback, user_data);
+}
+
+/**
+ * pi_keyring_backend_store_finish:
+ * @self: a backend
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Backend.store_async].
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_store_finish (PiKeyringBackend  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  return PI_KEYRING_BACKEND_GET_IFACE (self)->store_finish (self, result, error);
+}
+
+/**
+ * pi_keyring_backend_store_sync:
+ * @self: a backend
+ * @credential: the credential to store
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Stores @credential, blocking.
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_store_sync (PiKeyringBackend     *self,
+                               PiKeyringCredential  *credential,
+                               GCancellable         *cancellable,
+                               GError              **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+  g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (credential), FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_backend_store_async (self, credential, cancellable,
+                                  _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_backend_store_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/**
+ * pi_keyring_backend_remove_async:
+ * @self: a backend
+ * @provider: a provider id
+ * @profile: (nullable): a profile, or %NULL for `default`
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the credential is removed
+ * @user_data: data for @callback
+ *
+ * Removes the credential of @provider in @profile.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_backend_remove_async (PiKeyringBackend    *self,
+                                 const char          *provider,
+                                 const char          *profile,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  PI_KEYRING_BACKEND_GET_IFACE (self)->remove_async (self, provider,
+                                                     profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
+                                                     cancellable, callback, user_data);
+}
+
+/**
+ * pi_keyring_backend_remove_finish:
+ * @self: a backend
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Backend.remove_async].
+ *
+ * Returns: %TRUE when a credential was removed; %FALSE with @error set,
+ *   %PI_KEYRING_ERROR_NOT_FOUND when none was stored
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_remove_finish (PiKeyringBackend  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  return PI_KEYRING_BACKEND_GET_IFACE (self)->remove_finish (self, result, error);
+}
+
+/**
+ * pi_keyring_backend_remove_sync:
+ * @self: a backend
+ * @provider: a provider id
+ * @profile: (nullable): a profile, or %NULL for `default`
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Removes the credential of @provider in @profile, blocking.
+ *
+ * Returns: %TRUE when a credential was removed; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_backend_remove_sync (PiKeyringBackend  *self,
+                                const char        *provider,
+                                const char        *profile,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
+  g_return_val_if_fail (provider != NULL, FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_backend_remove_async (self, provider, profile, cancellable,
+                                   _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_backend_remove_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/**
+ * pi_keyring_backend_list_async:
+ * @self: a backend
+ * @profile: (nullable): a profile, or %NULL for every profile
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called with the list
+ * @user_data: data for @callback
+ *
+ * Lists the stored credentials, in the order they were first stored.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_backend_list_async (PiKeyringBackend    *self,
+                               const char          *profile,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  PI_KEYRING_BACKEND_GET_IFACE (self)->list_async (self, profile, cancellable, callback, user_data);
+}
+
+/**
+ * pi_keyring_backend_list_finish:
+ * @self: a backend
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Backend.list_async].
+ *
+ * Returns: (transfer full) (element-type PiKeyringCredential): the
+ *   credentials, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+pi_keyring_backend_list_finish (PiKeyringBackend  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  return PI_KEYRING_BACKEND_GET_IFACE (self)->list_finish (self, result, error);
+}
+
+/**
+ * pi_keyring_backend_list_sync:
+ * @self: a backend
+ * @profile: (nullable): a profile, or %NULL for every profile
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Lists the stored credentials, blocking.
+ *
+ * Returns: (transfer full) (element-type PiKeyringCredential): the
+ *   credentials, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+pi_keyring_backend_list_sync (PiKeyringBackend  *self,
+                              const char        *profile,
+                              GCancellable      *cancellable,
+                              GError           **error)
+{
+  PiKeyringSyncClosure closure;
+  GPtrArray *ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_backend_list_async (self, profile, cancellable,
+                                 _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_backend_list_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined (PI_KEYRING_INSIDE) && !defined (PI_KEYRING_COMPILATION)
+#error "Only <pi-keyring/pi-keyring.h> can be included directly."
+#endif
+
+#include "pi-keyring-backend.h"
+
+G_BEGIN_DECLS
+
+/**
+ * PI_KEYRING_SECRET_SCHEMA_NAME:
+ *
+ * The name of the Secret Service schema of pi-keyring's items.
+ */
+#define PI_KEYRING_SECRET_SCHEMA_NAME "dev.pi.Keyring.Credential"
+
+#define PI_KEYRING_TYPE_SECRET_SERVICE_BACKEND (pi_keyring_secret_service_backend_get_type ())
+PI_KEYRING_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (PiKeyringSecretServiceBackend, pi_keyring_secret_service_backend, PI_KEYRING, SECRET_SERVICE_BACKEND, GObject)
+
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringBackend *pi_keyring_secret_service_backend_new            (void);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean          pi_keyring_secret_service_backend_is_available   (GCancellable *cancellable);
+
+G_END_DECLS

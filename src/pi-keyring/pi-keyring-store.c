@@ -1,0 +1,3 @@
+/* STUB: to be written. */
+#include "config.h"
+#include "pi-keyring-private.h"
