@@ -21,5 +21,7 @@ PI_KEYRING_AVAILABLE_IN_ALL
 GPtrArray        *pi_keyring_file_backend_drain_errors     (PiKeyringFileBackend *self);
 PI_KEYRING_AVAILABLE_IN_ALL
 char             *pi_keyring_get_default_auth_file_path    (void);
+PI_KEYRING_AVAILABLE_IN_ALL
+char             *pi_keyring_file_backend_format_credentials (GPtrArray        *credentials);
 
 G_END_DECLS
