@@ -136,6 +136,17 @@ class TypelibTest(unittest.TestCase):
         finally:
             del os.environ["OPENAI_API_KEY"]
 
+    def test_list_keeps_references_balanced(self):
+        store = PiKeyring.Store.new(PiKeyring.MemoryBackend.new())
+        for provider in ("openai", "groq", "xai"):
+            store.set_credential_sync(PiKeyring.Credential.new_api_key(provider, None, "k-" + provider), None)
+        for _ in range(3):
+            listed = store.list_sync(None)
+            self.assertEqual([c.props.provider for c in listed], ["openai", "groq", "xai"])
+            del listed
+        # The store still holds its credentials after the lists are gone.
+        self.assertEqual(store.get_api_key_sync("groq", None), ("k-groq", PiKeyring.Source.KEYRING))
+
     def test_catalog(self):
         ids = PiKeyring.catalog_get_ids()
         self.assertEqual(ids[:5], ["anthropic", "github-copilot", "google-gemini-cli",

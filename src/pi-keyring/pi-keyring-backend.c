@@ -559,7 +559,7 @@ pi_keyring_backend_list_async (PiKeyringBackend    *self,
  *
  * Finishes [method@Backend.list_async].
  *
- * Returns: (transfer full) (element-type PiKeyringCredential): the
+ * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
  * Since: 1.0
@@ -584,7 +584,7 @@ pi_keyring_backend_list_finish (PiKeyringBackend  *self,
  *
  * Lists the stored credentials, blocking.
  *
- * Returns: (transfer full) (element-type PiKeyringCredential): the
+ * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
  * Since: 1.0

@@ -1,3 +1,452 @@
-/* STUB: to be written. */
+/* pi-keyring-catalog.c: the providers pi knows and their environment variables
+ *
+ * The table follows pi's OAuth registry (reference §1.2, §1.3) and
+ * packages/ai/src/env-api-keys.ts (reference §5).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
 #include "pi-keyring-private.h"
+
+#define AUTHENTICATED_SENTINEL "<authenticated>"
+
+typedef struct
+{
+  const char         *id;
+  const char         *name;
+  const char         *flow;      /* "loopback", "device", or NULL for an API key */
+  const char * const *env_vars;  /* in pi's order; NULL-terminated */
+} ProviderInfo;
+
+#define ENV(...) ((const char * const []) { __VA_ARGS__, NULL })
+#define NO_ENV   ((const char * const []) { NULL })
+
+/* The five OAuth providers in pi's registry order, then the API-key
+ * providers in the order of pi's table. */
+static const ProviderInfo providers[] = {
+  { "anthropic", "Anthropic (Claude Pro/Max)", "loopback",
+    ENV ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY") },
+  { "github-copilot", "GitHub Copilot", "device",
+    ENV ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN") },
+  { "google-gemini-cli", "Google Cloud Code Assist (Gemini CLI)", "loopback", NO_ENV },
+  { "google-antigravity", "Antigravity (Gemini 3, Claude, GPT-OSS)", "loopback", NO_ENV },
+  { "openai-codex", "ChatGPT Plus/Pro (Codex Subscription)", "loopback", NO_ENV },
+
+  { "openai", "OpenAI", NULL, ENV ("OPENAI_API_KEY") },
+  { "azure-openai-responses", "Azure OpenAI", NULL, ENV ("AZURE_OPENAI_API_KEY") },
+  { "google", "Google Gemini", NULL, ENV ("GEMINI_API_KEY") },
+  { "groq", "Groq", NULL, ENV ("GROQ_API_KEY") },
+  { "cerebras", "Cerebras", NULL, ENV ("CEREBRAS_API_KEY") },
+  { "xai", "xAI", NULL, ENV ("XAI_API_KEY") },
+  { "openrouter", "OpenRouter", NULL, ENV ("OPENROUTER_API_KEY") },
+  { "vercel-ai-gateway", "Vercel AI Gateway", NULL, ENV ("AI_GATEWAY_API_KEY") },
+  { "zai", "ZAI", NULL, ENV ("ZAI_API_KEY") },
+  { "mistral", "Mistral", NULL, ENV ("MISTRAL_API_KEY") },
+  { "minimax", "MiniMax", NULL, ENV ("MINIMAX_API_KEY") },
+  { "minimax-cn", "MiniMax (China)", NULL, ENV ("MINIMAX_CN_API_KEY") },
+  { "huggingface", "Hugging Face", NULL, ENV ("HF_TOKEN") },
+  { "opencode", "OpenCode Zen", NULL, ENV ("OPENCODE_API_KEY") },
+  { "opencode-go", "OpenCode Go", NULL, ENV ("OPENCODE_API_KEY") },
+  { "kimi-coding", "Kimi For Coding", NULL, ENV ("KIMI_API_KEY") },
+  { "google-vertex", "Google Vertex AI", NULL,
+    ENV ("GOOGLE_CLOUD_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS",
+         "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION") },
+  { "amazon-bedrock", "Amazon Bedrock", NULL,
+    ENV ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+         "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE") },
+};
+
+#undef ENV
+#undef NO_ENV
+
+static const char * const provider_ids[] = {
+  "anthropic",
+  "github-copilot",
+  "google-gemini-cli",
+  "google-antigravity",
+  "openai-codex",
+  "openai",
+  "azure-openai-responses",
+  "google",
+  "groq",
+  "cerebras",
+  "xai",
+  "openrouter",
+  "vercel-ai-gateway",
+  "zai",
+  "mistral",
+  "minimax",
+  "minimax-cn",
+  "huggingface",
+  "opencode",
+  "opencode-go",
+  "kimi-coding",
+  "google-vertex",
+  "amazon-bedrock",
+  NULL
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (provider_ids) == G_N_ELEMENTS (providers) + 1);
+
+/* pi's plain map (reference §5.2): id → the one variable it reads. The
+ * special cases of §5.1 are handled in code. */
+static const struct
+{
+  const char *id;
+  const char *env_var;
+} env_map[] = {
+  { "openai", "OPENAI_API_KEY" },
+  { "azure-openai-responses", "AZURE_OPENAI_API_KEY" },
+  { "google", "GEMINI_API_KEY" },
+  { "groq", "GROQ_API_KEY" },
+  { "cerebras", "CEREBRAS_API_KEY" },
+  { "xai", "XAI_API_KEY" },
+  { "openrouter", "OPENROUTER_API_KEY" },
+  { "vercel-ai-gateway", "AI_GATEWAY_API_KEY" },
+  { "zai", "ZAI_API_KEY" },
+  { "mistral", "MISTRAL_API_KEY" },
+  { "minimax", "MINIMAX_API_KEY" },
+  { "minimax-cn", "MINIMAX_CN_API_KEY" },
+  { "huggingface", "HF_TOKEN" },
+  { "opencode", "OPENCODE_API_KEY" },
+  { "opencode-go", "OPENCODE_API_KEY" },
+  { "kimi-coding", "KIMI_API_KEY" },
+};
+
+static const ProviderInfo *
+find_provider (const char *provider)
+{
+  if (provider == NULL)
+    return NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (providers); i++)
+    if (g_str_equal (providers[i].id, provider))
+      return &providers[i];
+
+  return NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_ids:
+ *
+ * Lists every provider pi knows: the five OAuth providers in the order of
+ * pi's registry (`anthropic`, `github-copilot`, `google-gemini-cli`,
+ * `google-antigravity`, `openai-codex`), then the API-key providers in the
+ * order of pi's table of environment variables, ending with
+ * `google-vertex` and `amazon-bedrock`.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the provider ids
+ *
+ * Since: 1.0
+ */
+const char * const *
+pi_keyring_catalog_get_ids (void)
+{
+  return provider_ids;
+}
+
+/**
+ * pi_keyring_catalog_contains:
+ * @provider: a provider id
+ *
+ * Whether @provider is one of the ids of [func@PiKeyring.catalog_get_ids].
+ *
+ * Returns: %TRUE for a known provider
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_catalog_contains (const char *provider)
+{
+  g_return_val_if_fail (provider != NULL, FALSE);
+
+  return find_provider (provider) != NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_display_name:
+ * @provider: a provider id
+ *
+ * Gets the name of @provider for a person. The OAuth providers have the
+ * names pi shows in `/login`, such as `Anthropic (Claude Pro/Max)`.
+ *
+ * Returns: (transfer none) (nullable): the display name, or %NULL for an
+ *   unknown provider
+ *
+ * Since: 1.0
+ */
+const char *
+pi_keyring_catalog_get_display_name (const char *provider)
+{
+  const ProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  return info != NULL ? info->name : NULL;
+}
+
+/**
+ * pi_keyring_catalog_is_oauth:
+ * @provider: a provider id
+ *
+ * Whether @provider is one of the five built-in OAuth providers.
+ *
+ * Returns: %TRUE for an OAuth provider
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_catalog_is_oauth (const char *provider)
+{
+  const ProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, FALSE);
+
+  info = find_provider (provider);
+  return info != NULL && info->flow != NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_flow:
+ * @provider: a provider id
+ *
+ * Gets the kind of OAuth login @provider uses: `loopback` (authorization
+ * code with a callback on a local port, or a pasted code) for `anthropic`,
+ * `google-gemini-cli`, `google-antigravity` and `openai-codex`; `device`
+ * (device code) for `github-copilot`.
+ *
+ * Returns: (transfer none) (nullable): `loopback`, `device`, or %NULL for a
+ *   provider without OAuth or an unknown one
+ *
+ * Since: 1.0
+ */
+const char *
+pi_keyring_catalog_get_flow (const char *provider)
+{
+  const ProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  return info != NULL ? info->flow : NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_env_vars:
+ * @provider: a provider id
+ *
+ * Lists the environment variables pi reads for @provider, in pi's order.
+ * For `google-vertex` and `amazon-bedrock` these are the variables that
+ * make pi consider the provider authenticated; the OAuth-only providers
+ * (`google-gemini-cli`, `google-antigravity`, `openai-codex`) have none.
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the
+ *   variable names (an empty array when there are none), or %NULL for an
+ *   unknown provider
+ *
+ * Since: 1.0
+ */
+const char * const *
+pi_keyring_catalog_get_env_vars (const char *provider)
+{
+  const ProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  return info != NULL ? info->env_vars : NULL;
+}
+
+/* An environment variable counts only when it is set and not empty, as a
+ * JavaScript `process.env.X || …` test. */
+static const char *
+env_value (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* 0: not computed yet; 1: no ADC file; 2: the ADC file exists. */
+static gint adc_exists_cache = 0;
+
+/* pi computes once per process whether the Application Default Credentials
+ * file exists: GOOGLE_APPLICATION_CREDENTIALS if set, else the gcloud
+ * default under the home directory. */
+static gboolean
+has_vertex_adc_credentials (void)
+{
+  gint cached = g_atomic_int_get (&adc_exists_cache);
+
+  if (cached == 0)
+    {
+      const char *path = env_value ("GOOGLE_APPLICATION_CREDENTIALS");
+      g_autofree char *default_path = NULL;
+
+      if (path == NULL)
+        path = default_path = g_build_filename (g_get_home_dir (), ".config", "gcloud",
+                                                "application_default_credentials.json",
+                                                NULL);
+
+      cached = g_file_test (path, G_FILE_TEST_EXISTS) ? 2 : 1;
+      g_atomic_int_set (&adc_exists_cache, cached);
+    }
+
+  return cached == 2;
+}
+
+void
+_pi_keyring_catalog_reset_adc_cache (void)
+{
+  g_atomic_int_set (&adc_exists_cache, 0);
+}
+
+static const char *
+first_env_value (const char * const *names)
+{
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      const char *value = env_value (names[i]);
+
+      if (value != NULL)
+        return value;
+    }
+
+  return NULL;
+}
+
+static const char *
+lookup_env_api_key (const char *provider)
+{
+  if (g_str_equal (provider, "github-copilot"))
+    return first_env_value ((const char * const []) { "COPILOT_GITHUB_TOKEN", "GH_TOKEN",
+                                                      "GITHUB_TOKEN", NULL });
+
+  if (g_str_equal (provider, "anthropic"))
+    return first_env_value ((const char * const []) { "ANTHROPIC_OAUTH_TOKEN",
+                                                      "ANTHROPIC_API_KEY", NULL });
+
+  if (g_str_equal (provider, "google-vertex"))
+    {
+      const char *api_key = env_value ("GOOGLE_CLOUD_API_KEY");
+      gboolean has_project, has_location;
+
+      if (api_key != NULL)
+        return api_key;
+
+      /* Evaluated in pi's order: the ADC file first, so its existence is
+       * cached at the first look whatever else is set. */
+      if (!has_vertex_adc_credentials ())
+        return NULL;
+      has_project = env_value ("GOOGLE_CLOUD_PROJECT") != NULL ||
+                    env_value ("GCLOUD_PROJECT") != NULL;
+      has_location = env_value ("GOOGLE_CLOUD_LOCATION") != NULL;
+
+      return has_project && has_location ? AUTHENTICATED_SENTINEL : NULL;
+    }
+
+  if (g_str_equal (provider, "amazon-bedrock"))
+    {
+      if (env_value ("AWS_PROFILE") != NULL ||
+          (env_value ("AWS_ACCESS_KEY_ID") != NULL && env_value ("AWS_SECRET_ACCESS_KEY") != NULL) ||
+          env_value ("AWS_BEARER_TOKEN_BEDROCK") != NULL ||
+          env_value ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != NULL ||
+          env_value ("AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL ||
+          env_value ("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
+        return AUTHENTICATED_SENTINEL;
+      return NULL;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (env_map); i++)
+    if (g_str_equal (env_map[i].id, provider))
+      return env_value (env_map[i].env_var);
+
+  return NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_env_api_key:
+ * @provider: a provider id
+ *
+ * Gets the key pi would take from the environment for @provider, exactly as
+ * pi's `getEnvApiKey`: for `github-copilot` the first non-empty of
+ * `COPILOT_GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_TOKEN`; for `anthropic`
+ * `ANTHROPIC_OAUTH_TOKEN`, else `ANTHROPIC_API_KEY`; for `google-vertex`
+ * `GOOGLE_CLOUD_API_KEY`, else the sentinel `<authenticated>` when the
+ * Application Default Credentials file exists (looked at once per process),
+ * a project and a location are set; for `amazon-bedrock` the sentinel
+ * `<authenticated>` when one of the AWS credential sources is set;
+ * otherwise the provider's variable of pi's table. A variable set to the
+ * empty string counts as unset.
+ *
+ * Returns: (transfer full) (nullable): the key, or %NULL when the
+ *   environment has none or @provider is unknown; free it with g_free()
+ *
+ * Since: 1.0
+ */
+char *
+pi_keyring_catalog_get_env_api_key (const char *provider)
+{
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  return g_strdup (lookup_env_api_key (provider));
+}
+
+/**
+ * pi_keyring_catalog_get_oauth_api_key:
+ * @credential: an OAuth credential
+ *
+ * Turns an OAuth credential into the string pi hands to the provider's
+ * client, as the provider's `getApiKey` does: for `google-gemini-cli` and
+ * `google-antigravity` the compact JSON text
+ * `{"token":"<access>","projectId":"<projectId>"}`, for the other OAuth
+ * providers the `access` field.
+ *
+ * Returns: (transfer full) (nullable): the key, or %NULL when @credential
+ *   is not an OAuth credential, its provider is not a known OAuth provider,
+ *   or (for the providers that hand out `access`) it has no `access` field;
+ *   it is a secret: wipe it before freeing it
+ *
+ * Since: 1.0
+ */
+char *
+pi_keyring_catalog_get_oauth_api_key (PiKeyringCredential *credential)
+{
+  const char *provider;
+
+  g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (credential), NULL);
+
+  provider = pi_keyring_credential_get_provider (credential);
+  if (!pi_keyring_catalog_is_oauth (provider) ||
+      pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    return NULL;
+
+  if (g_str_equal (provider, "google-gemini-cli") ||
+      g_str_equal (provider, "google-antigravity"))
+    {
+      /* JSON.stringify ({ token: access, projectId }): members that are
+       * undefined are left out, any other value is written as it is. */
+      JsonObject *entry = _pi_keyring_credential_get_object (credential);
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonNode *member;
+
+      member = json_object_get_member (entry, "access");
+      if (member != NULL)
+        json_object_set_member (object, "token", _pi_keyring_json_node_deep_copy (member));
+      member = json_object_get_member (entry, "projectId");
+      if (member != NULL)
+        json_object_set_member (object, "projectId", _pi_keyring_json_node_deep_copy (member));
+
+      {
+        char *text = _pi_keyring_json_object_stringify (object, 0);
+
+        _pi_keyring_json_object_wipe (object);
+        return text;
+      }
+    }
+
+  return g_strdup (pi_keyring_credential_get_access (credential));
+}

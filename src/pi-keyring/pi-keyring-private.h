@@ -64,10 +64,13 @@ char         *_pi_keyring_json_stringify        (JsonNode    *node,
                                                  guint        indent);
 char         *_pi_keyring_json_object_stringify (JsonObject  *object,
                                                  guint        indent);
-/* Replaces (or appends) @name in @object keeping its position; NULL @value removes. */
+/* Replaces (or appends) @name in @object keeping its position; NULL @value removes.
+ * Takes @value. */
 void          _pi_keyring_json_object_put       (JsonObject  *object,
                                                  const char  *name,
                                                  JsonNode    *value);
+/* Zeroes every string in @node (only when nobody else holds it). */
+void          _pi_keyring_json_node_wipe        (JsonNode    *node);
 
 /* --- pi-keyring-pi-lock.c: pi's auth.json.lock directory protocol --- */
 
@@ -94,9 +97,59 @@ JsonNode     *_pi_keyring_credential_dup_node   (PiKeyringCredential *self);
 /* A copy that shares no strings with @node. */
 JsonNode     *_pi_keyring_json_node_deep_copy   (JsonNode            *node);
 
+/* --- pi-keyring-catalog.c --- */
+
+/* Forgets whether the Google ADC file exists (pi looks once per process). For tests. */
+void          _pi_keyring_catalog_reset_adc_cache (void);
+
+/* --- pi-keyring-config-value.c --- */
+
+/* The `!command` time limit, 10 s unless a test shortens it (0 restores it). */
+void          _pi_keyring_set_command_timeout_ms  (guint        timeout_ms);
+guint         _pi_keyring_get_command_timeout_ms  (void);
+/* pi_keyring_resolve_config_value () without blocking the caller: a command
+ * runs in a worker thread, the result comes back in the caller's context. */
+void          _pi_keyring_resolve_config_value_async  (const char          *value,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+char         *_pi_keyring_resolve_config_value_finish (GAsyncResult        *result,
+                                                       GError             **error);
+
 /* --- pi-keyring-store.c --- */
 
 /* A hook the OAuth layer installs: turns an expired OAuth credential into a
  * refreshed one. Until then an expired credential needs a new login. */
+
+/* >>> PRIVATE REFRESH HOOK (placeholder until the OAuth layer lands) <<<
+ *
+ * @refresh_async is called by get_api_key for an expired OAuth credential,
+ * with the backend the credential came from (the store's backend, or the
+ * auth.json fallback backend). It refreshes the credential, writes the new
+ * one back to @origin, and finishes with it. @refresh_finish returns:
+ * - the refreshed credential: its key is handed out;
+ * - NULL without an error: the entry is gone or no longer OAuth (another
+ *   process changed it): the lookup falls through to the environment, as pi's
+ *   refresh "none" result does;
+ * - NULL with an error: get_api_key fails with that error.
+ * Without a hook, an expired credential is
+ * PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED. */
+typedef void                 (*PiKeyringStoreRefreshAsyncFunc)  (PiKeyringStore       *store,
+                                                                 PiKeyringBackend     *origin,
+                                                                 PiKeyringCredential  *credential,
+                                                                 GCancellable         *cancellable,
+                                                                 GAsyncReadyCallback   callback,
+                                                                 gpointer              user_data,
+                                                                 gpointer              func_data);
+typedef PiKeyringCredential *(*PiKeyringStoreRefreshFinishFunc) (PiKeyringStore       *store,
+                                                                 GAsyncResult         *result,
+                                                                 GError              **error,
+                                                                 gpointer              func_data);
+
+void          _pi_keyring_store_set_refresh_func (PiKeyringStore                  *self,
+                                                  PiKeyringStoreRefreshAsyncFunc   refresh_async,
+                                                  PiKeyringStoreRefreshFinishFunc  refresh_finish,
+                                                  gpointer                         func_data,
+                                                  GDestroyNotify                   func_data_destroy);
 
 G_END_DECLS

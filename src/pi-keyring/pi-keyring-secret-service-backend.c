@@ -1,15 +1,1207 @@
-/* STUB: replaced by the Secret Service backend. */
+/* pi-keyring-secret-service-backend.c: credentials in the Secret Service keyring
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+
+#include <libsecret/secret.h>
+
 #include "pi-keyring-private.h"
 
-PiKeyringBackend *
-pi_keyring_secret_service_backend_new (void)
+/**
+ * PiKeyringSecretServiceBackend:
+ *
+ * A backend that keeps credentials in the user's default Secret Service
+ * collection (GNOME Keyring, KWallet and others), one item per provider and
+ * profile.
+ *
+ * Items use the schema %PI_KEYRING_SECRET_SCHEMA_NAME with the attributes
+ * `provider`, `profile`, `kind` (`api_key`, `oauth` or `other`) and
+ * `created` (when the credential was first stored, in microseconds since the
+ * epoch; [method@Backend.list_async] returns credentials in that order). The
+ * secret is the auth.json entry as JSON (`text/plain`), so that
+ * `secret-tool lookup provider openai profile default` prints it.
+ *
+ * The backend never creates a collection, never starts a session bus
+ * (no D-Bus autolaunch), never shows an unlock prompt, and gives every call
+ * `PI_KEYRING_TIMEOUT` seconds (5 by default). A locked collection is
+ * reported as %PI_KEYRING_ERROR_LOCKED, never as "not stored"; a missing
+ * bus, Secret Service or default collection, and a Secret Service that does
+ * not answer in time, as %PI_KEYRING_ERROR_UNAVAILABLE.
+ *
+ * Since: 1.0
+ */
+struct _PiKeyringSecretServiceBackend
 {
-  return pi_keyring_memory_backend_new ();
+  GObject  parent_instance;
+
+  GMutex   lock;
+  /* The default collection's label, as last seen; for get_location () */
+  char    *collection_label;
+};
+
+static void backend_iface_init (PiKeyringBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringSecretServiceBackend, pi_keyring_secret_service_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_BACKEND, backend_iface_init))
+
+#define SECRETS_BUS_NAME "org.freedesktop.secrets"
+
+static const SecretSchema credential_schema = {
+  PI_KEYRING_SECRET_SCHEMA_NAME,
+  SECRET_SCHEMA_NONE,
+  {
+    { "provider", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "created", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
+/* --- Reaching the session bus without autolaunch --- */
+
+static gboolean
+address_may_autolaunch (const char *address)
+{
+  g_auto(GStrv) entries = g_strsplit (address, ";", -1);
+
+  for (guint i = 0; entries[i] != NULL; i++)
+    if (g_str_has_prefix (g_strstrip (entries[i]), "autolaunch:"))
+      return TRUE;
+
+  return FALSE;
 }
 
+/* TRUE when GDBus can reach a session bus without autolaunching one: an
+ * explicit DBUS_SESSION_BUS_ADDRESS, or the socket GDBus looks for in the
+ * runtime directory. */
+static gboolean
+session_bus_reachable (GError **error)
+{
+  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autofree char *socket_path = NULL;
+  struct stat st;
+
+  if (address != NULL && *address != '\0')
+    {
+      if (!address_may_autolaunch (address))
+        return TRUE;
+
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                   _("No session bus can be used: DBUS_SESSION_BUS_ADDRESS asks for "
+                     "an autolaunched bus, and pi-keyring never starts one."));
+      return FALSE;
+    }
+
+  socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+  if (stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode))
+    return TRUE;
+
+  g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+               _("No session bus is running: DBUS_SESSION_BUS_ADDRESS is not set "
+                 "and there is no bus socket at “%s”."), socket_path);
+  return FALSE;
+}
+
+/* --- Errors --- */
+
+static GError *
+new_timeout_error (guint timeout_ms)
+{
+  if (timeout_ms % 1000 == 0)
+    {
+      guint seconds = timeout_ms / 1000;
+
+      return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "The keyring did not answer within %u second.",
+                                       "The keyring did not answer within %u seconds.",
+                                       seconds),
+                          seconds);
+    }
+
+  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                      _("The keyring did not answer within %.1f seconds."),
+                      timeout_ms / 1000.0);
+}
+
+/* Errors that mean libsecret's cached SecretService (or its session)
+ * belongs to a keyring daemon that has gone away. */
+static gboolean
+error_means_stale_service (const GError *error)
+{
+  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||
+         g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
+}
+
+/* Takes @error; returns the error to report: ours, keeping the message. */
+static GError *
+map_error (GError *error)
+{
+  g_autofree char *message = NULL;
+  GError *mapped;
+
+  if (error->domain == PI_KEYRING_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+
+  if (g_dbus_error_is_remote_error (error))
+    {
+      g_autoptr(GError) copy = g_error_copy (error);
+
+      g_dbus_error_strip_remote_error (copy);
+      message = g_strdup (copy->message);
+    }
+  else
+    message = g_strdup (error->message);
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                          _("The keyring is locked: %s"), message);
+  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          _("No Secret Service is running on the session bus: %s"), message);
+  else
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          _("The keyring cannot be reached: %s"), message);
+
+  g_error_free (error);
+  return mapped;
+}
+
+/* --- Operations: one GTask each, bounded in time --- */
+
+typedef enum
+{
+  OP_PROBE,
+  OP_CHECK,
+  OP_LOOKUP,
+  OP_STORE,
+  OP_REMOVE,
+  OP_LIST,
+} OpKind;
+
+typedef struct
+{
+  OpKind               kind;
+
+  /* Ours: cancelled by the caller's cancellable and by the time-out */
+  GCancellable        *cancellable;
+  GCancellable        *caller_cancellable;
+  gulong               caller_handler;
+  GSource             *timeout_source;
+  guint                timeout_ms;
+  gboolean             over;      /* the task has returned */
+  gboolean             retried;   /* reconnected once already */
+
+  char                *provider;
+  char                *profile;
+  PiKeyringCredential *credential;
+
+  SecretCollection    *collection;
+  GList               *items;     /* SecretItem, owned */
+  GList               *doomed;    /* SecretItem, owned: still to delete */
+} Op;
+
+static void
+op_reset (Op *op)
+{
+  g_clear_object (&op->collection);
+  g_list_free_full (g_steal_pointer (&op->items), g_object_unref);
+  g_list_free_full (g_steal_pointer (&op->doomed), g_object_unref);
+}
+
+static void
+op_free (Op *op)
+{
+  if (op->timeout_source != NULL)
+    {
+      g_source_destroy (op->timeout_source);
+      g_source_unref (op->timeout_source);
+    }
+  if (op->caller_cancellable != NULL)
+    {
+      g_cancellable_disconnect (op->caller_cancellable, op->caller_handler);
+      g_object_unref (op->caller_cancellable);
+    }
+  g_clear_object (&op->cancellable);
+  g_free (op->provider);
+  g_free (op->profile);
+  g_clear_object (&op->credential);
+  op_reset (op);
+  g_free (op);
+}
+
+static void
+op_stop_timer (Op *op)
+{
+  op->over = TRUE;
+  if (op->timeout_source != NULL)
+    {
+      g_source_destroy (op->timeout_source);
+      g_clear_pointer (&op->timeout_source, g_source_unref);
+    }
+}
+
+static void
+op_return_error (GTask  *task,
+                 GError *error)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (op->over)
+    {
+      g_error_free (error);
+      return;
+    }
+
+  op_stop_timer (op);
+  g_task_return_error (task, map_error (error));
+}
+
+static void
+op_return_boolean (GTask    *task,
+                   gboolean  value)
+{
+  op_stop_timer (g_task_get_task_data (task));
+  g_task_return_boolean (task, value);
+}
+
+static void
+op_return_pointer (GTask          *task,
+                   gpointer        value,
+                   GDestroyNotify  destroy)
+{
+  op_stop_timer (g_task_get_task_data (task));
+  g_task_return_pointer (task, value, destroy);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  g_autoptr(GTask) task = g_object_ref (user_data);
+  Op *op = g_task_get_task_data (task);
+
+  g_debug ("The Secret Service did not answer within %u ms", op->timeout_ms);
+  g_cancellable_cancel (op->cancellable);
+  op_return_error (task, new_timeout_error (op->timeout_ms));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *caller,
+                     gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static GTask *
+op_new (gpointer             source_object,
+        OpKind               kind,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data,
+        gpointer             source_tag)
+{
+  GTask *task;
+  Op *op;
+
+  task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  op = g_new0 (Op, 1);
+  op->kind = kind;
+  op->cancellable = g_cancellable_new ();
+  op->timeout_ms = _pi_keyring_get_timeout_ms ();
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+
+  if (cancellable != NULL)
+    {
+      op->caller_cancellable = g_object_ref (cancellable);
+      op->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                  op->cancellable, NULL);
+    }
+
+  op->timeout_source = g_timeout_source_new (op->timeout_ms);
+  g_source_set_static_name (op->timeout_source, "[pi-keyring] Secret Service time-out");
+  g_task_attach_source (task, op->timeout_source, on_timeout);
+
+  return task;
+}
+
+static void op_start (GTask *task);
+
+/* Takes @error. Retries once, on a fresh connection, when libsecret's
+ * cached SecretService belongs to a keyring daemon that went away. */
+static void
+op_fail (GTask  *task,
+         GError *error)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (!op->over && !op->retried && error_means_stale_service (error))
+    {
+      g_debug ("Reconnecting to the Secret Service after: %s", error->message);
+      g_error_free (error);
+      op->retried = TRUE;
+      op_reset (op);
+      secret_service_disconnect ();
+      op_start (task);
+      return;
+    }
+
+  op_return_error (task, error);
+}
+
+static const char *
+kind_to_string (PiKeyringCredentialKind kind)
+{
+  switch (kind)
+    {
+    case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
+      return "api_key";
+    case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
+      return "oauth";
+    case PI_KEYRING_CREDENTIAL_KIND_OTHER:
+    default:
+      return "other";
+    }
+}
+
+/* microseconds since the epoch, or G_MAXINT64 when absent or malformed */
+static gint64
+item_get_created (SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+  const char *value = g_hash_table_lookup (attributes, "created");
+  gint64 created;
+
+  if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &created, NULL))
+    return G_MAXINT64;
+
+  return created;
+}
+
+static char *
+make_label (const char *provider,
+            const char *profile)
+{
+  const char *name = pi_keyring_catalog_get_display_name (provider);
+
+  if (name == NULL)
+    name = provider;
+
+  /* The label is an identifier people search for: not translated. */
+  if (g_str_equal (profile, PI_KEYRING_DEFAULT_PROFILE))
+    return g_strdup_printf ("pi-keyring: %s", name);
+
+  return g_strdup_printf ("pi-keyring: %s (%s)", name, profile);
+}
+
+/* Parses an item's secret into a credential; NULL when it is not one. */
+static PiKeyringCredential *
+credential_from_item (SecretItem *item,
+                      const char *provider,
+                      const char *profile)
+{
+  g_autoptr(SecretValue) value = secret_item_get_secret (item);
+  g_autoptr(GError) error = NULL;
+  PiKeyringCredential *credential;
+  const char *data;
+  gsize length;
+
+  if (value == NULL)
+    return NULL;
+
+  /* The parser's message may quote the secret: it is dropped. */
+  data = secret_value_get (value, &length);
+  credential = pi_keyring_credential_new_from_json (provider, profile, data, length, &error);
+
+  return credential;
+}
+
+static void delete_next (GTask *task);
+
+static void
+on_item_deleted (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error))
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  delete_next (task);
+}
+
+static void
+delete_next (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+  SecretItem *item;
+
+  if (op->doomed == NULL)
+    {
+      op_return_boolean (task, TRUE);
+      return;
+    }
+
+  item = op->doomed->data;
+  op->doomed = g_list_delete_link (op->doomed, op->doomed);
+  secret_item_delete (item, op->cancellable, on_item_deleted, g_object_ref (task));
+  g_object_unref (item);
+}
+
+static void
+on_item_created (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(SecretItem) item = NULL;
+  GError *error = NULL;
+  const char *path;
+
+  item = secret_item_create_finish (result, &error);
+  if (item == NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  /* Items of the same provider and profile that the new one did not
+   * replace (another kind, or duplicates) go. */
+  path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (item));
+  for (GList *l = op->items; l != NULL; l = l->next)
+    if (g_strcmp0 (g_dbus_proxy_get_object_path (l->data), path) != 0)
+      op->doomed = g_list_prepend (op->doomed, g_object_ref (l->data));
+
+  delete_next (task);
+}
+
+static void
+store_credential (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(PiKeyringSecretString) json = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *label = NULL;
+  gint64 first = G_MAXINT64;
+
+  /* Keep when the credential was first stored. */
+  for (GList *l = op->items; l != NULL; l = l->next)
+    first = MIN (first, item_get_created (l->data));
+  if (first == G_MAXINT64)
+    first = g_get_real_time ();
+  created = g_strdup_printf ("%" G_GINT64_FORMAT, first);
+
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (attributes, (gpointer) "provider", op->provider);
+  g_hash_table_insert (attributes, (gpointer) "profile", op->profile);
+  g_hash_table_insert (attributes, (gpointer) "kind",
+                       (gpointer) kind_to_string (pi_keyring_credential_get_kind (op->credential)));
+  g_hash_table_insert (attributes, (gpointer) "created", created);
+
+  label = make_label (op->provider, op->profile);
+  json = pi_keyring_credential_to_json (op->credential);
+  value = secret_value_new (json, -1, "text/plain");
+
+  secret_item_create (op->collection, &credential_schema, attributes, label, value,
+                      SECRET_ITEM_CREATE_REPLACE, op->cancellable,
+                      on_item_created, g_object_ref (task));
+}
+
+static void
+on_lookup_secret_loaded (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  SecretItem *item = SECRET_ITEM (source);
+  PiKeyringCredential *credential;
+  GError *error = NULL;
+
+  if (!secret_item_load_secret_finish (item, result, &error))
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  credential = credential_from_item (item, op->provider, op->profile);
+  if (credential == NULL)
+    {
+      if (secret_item_get_locked (item))
+        op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                            _("The keyring item of “%s” is locked."), op->provider));
+      else
+        op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
+                                            _("The keyring item of “%s” does not hold a valid credential."),
+                                            op->provider));
+      return;
+    }
+
+  op_return_pointer (task, credential, g_object_unref);
+}
+
+typedef struct
+{
+  gint64               created;
+  PiKeyringCredential *credential;
+} ListEntry;
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const ListEntry *ea = a;
+  const ListEntry *eb = b;
+  int cmp;
+
+  if (ea->created != eb->created)
+    return ea->created < eb->created ? -1 : 1;
+
+  cmp = g_strcmp0 (pi_keyring_credential_get_provider (ea->credential),
+                   pi_keyring_credential_get_provider (eb->credential));
+  if (cmp != 0)
+    return cmp;
+
+  return g_strcmp0 (pi_keyring_credential_get_profile (ea->credential),
+                    pi_keyring_credential_get_profile (eb->credential));
+}
+
+static void
+on_list_secrets_loaded (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GArray) entries = NULL;
+  GPtrArray *list;
+  GError *error = NULL;
+
+  if (!secret_item_load_secrets_finish (result, &error))
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  entries = g_array_new (FALSE, FALSE, sizeof (ListEntry));
+  for (GList *l = op->items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
+      const char *provider = g_hash_table_lookup (attributes, "provider");
+      const char *profile = g_hash_table_lookup (attributes, "profile");
+      ListEntry entry;
+
+      if (provider == NULL || *provider == '\0' || (profile != NULL && *profile == '\0'))
+        continue;
+
+      if (secret_item_get_locked (l->data))
+        {
+          for (guint i = 0; i < entries->len; i++)
+            g_object_unref (g_array_index (entries, ListEntry, i).credential);
+          op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                              _("The keyring item of “%s” is locked."), provider));
+          return;
+        }
+
+      entry.credential = credential_from_item (l->data, provider, profile);
+      if (entry.credential == NULL)
+        {
+          g_debug ("Skipping the keyring item of “%s”: it does not hold a valid credential", provider);
+          continue;
+        }
+      entry.created = item_get_created (l->data);
+      g_array_append_val (entries, entry);
+    }
+
+  g_array_sort (entries, compare_entries);
+
+  list = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (list, g_array_index (entries, ListEntry, i).credential);
+
+  op_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static SecretItem *
+newest_item (GList *items)
+{
+  SecretItem *newest = NULL;
+
+  for (GList *l = items; l != NULL; l = l->next)
+    if (newest == NULL || secret_item_get_modified (l->data) > secret_item_get_modified (newest))
+      newest = l->data;
+
+  return newest;
+}
+
+static void
+on_searched (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  GList *items;
+
+  items = secret_collection_search_finish (SECRET_COLLECTION (source), result, &error);
+  if (error != NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    {
+      g_list_free_full (items, g_object_unref);
+      return;
+    }
+
+  op->items = items;
+  for (GList *l = items; l != NULL; l = l->next)
+    if (secret_item_get_locked (l->data))
+      {
+        op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                            _("A keyring item of pi-keyring is locked. "
+                                              "Unlock the default keyring and try again.")));
+        return;
+      }
+
+  switch (op->kind)
+    {
+    case OP_LOOKUP:
+      if (items == NULL)
+        op_return_pointer (task, NULL, NULL);
+      else
+        secret_item_load_secret (newest_item (items), op->cancellable,
+                                 on_lookup_secret_loaded, g_object_ref (task));
+      break;
+
+    case OP_LIST:
+      if (items == NULL)
+        op_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
+                           (GDestroyNotify) g_ptr_array_unref);
+      else
+        secret_item_load_secrets (items, op->cancellable,
+                                  on_list_secrets_loaded, g_object_ref (task));
+      break;
+
+    case OP_REMOVE:
+      if (items == NULL)
+        {
+          op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                                              _("No credential is stored for “%s”."), op->provider));
+          return;
+        }
+      for (GList *l = items; l != NULL; l = l->next)
+        op->doomed = g_list_prepend (op->doomed, g_object_ref (l->data));
+      delete_next (task);
+      break;
+
+    case OP_STORE:
+      store_credential (task);
+      break;
+
+    case OP_PROBE:
+    case OP_CHECK:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+remember_collection (PiKeyringSecretServiceBackend *self,
+                     SecretCollection              *collection)
+{
+  g_autofree char *label = secret_collection_get_label (collection);
+
+  g_mutex_lock (&self->lock);
+  g_free (self->collection_label);
+  self->collection_label = g_steal_pointer (&label);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_collection (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(SecretCollection) collection = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  GError *error = NULL;
+
+  collection = secret_collection_for_alias_finish (result, &error);
+  if (error != NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  if (collection == NULL)
+    {
+      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                                          _("There is no default keyring: the Secret Service has "
+                                            "no collection behind the alias “default”. Create one, "
+                                            "for example with Seahorse, and try again.")));
+      return;
+    }
+
+  remember_collection (g_task_get_source_object (task), collection);
+
+  if (secret_collection_get_locked (collection))
+    {
+      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                          _("The default keyring is locked. Unlock it, for example "
+                                            "with “pi-keyring unlock”, and try again.")));
+      return;
+    }
+
+  if (op->kind == OP_CHECK)
+    {
+      op_return_boolean (task, TRUE);
+      return;
+    }
+
+  op->collection = g_steal_pointer (&collection);
+
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  if (op->provider != NULL)
+    g_hash_table_insert (attributes, (gpointer) "provider", op->provider);
+  if (op->profile != NULL)
+    g_hash_table_insert (attributes, (gpointer) "profile", op->profile);
+
+  secret_collection_search (op->collection, &credential_schema, attributes, SECRET_SEARCH_ALL,
+                            op->cancellable, on_searched, g_object_ref (task));
+}
+
+static void
+on_service (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(SecretService) service = NULL;
+  GError *error = NULL;
+
+  service = secret_service_get_finish (result, &error);
+  if (service == NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                               op->cancellable, on_collection, g_object_ref (task));
+}
+
+static void probe_start (GTask *task);
+
+static void
+op_start (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (op->kind == OP_PROBE)
+    probe_start (task);
+  else
+    secret_service_get (SECRET_SERVICE_NONE, op->cancellable, on_service, g_object_ref (task));
+}
+
+/* Starts @task_in, taking the reference, unless the session bus cannot be
+ * reached without autolaunch or an argument cannot be an attribute value.
+ * From here on each pending call holds a reference to the task. */
+static void
+op_run (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (op->caller_cancellable != NULL &&
+      g_cancellable_set_error_if_cancelled (op->caller_cancellable, &error))
+    {
+      op_return_error (task, error);
+      return;
+    }
+
+  if ((op->provider != NULL && !g_utf8_validate (op->provider, -1, NULL)) ||
+      (op->profile != NULL && !g_utf8_validate (op->profile, -1, NULL)))
+    {
+      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                                          _("Provider and profile names must be valid UTF-8.")));
+      return;
+    }
+
+  if (!session_bus_reachable (&error))
+    {
+      op_return_error (task, error);
+      return;
+    }
+
+  op_start (task);
+}
+
+/* --- Is a Secret Service reachable? --- */
+
+static void
+on_probe_activatable (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree const char **names = NULL;
+  GError *error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      op_return_error (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  g_variant_get (reply, "(^a&s)", &names);
+  op_return_boolean (task, g_strv_contains (names, SECRETS_BUS_NAME));
+}
+
+static void
+on_probe_has_owner (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  GError *error = NULL;
+  gboolean owned;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      op_return_error (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  g_variant_get (reply, "(b)", &owned);
+  if (owned)
+    {
+      op_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_dbus_connection_call (G_DBUS_CONNECTION (source), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "ListActivatableNames", NULL,
+                          G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                          (int) op->timeout_ms, op->cancellable,
+                          on_probe_activatable, g_object_ref (task));
+}
+
+static void
+on_probe_bus (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GDBusConnection) bus = NULL;
+  GError *error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      op_return_error (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner",
+                          g_variant_new ("(s)", SECRETS_BUS_NAME),
+                          G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                          (int) op->timeout_ms, op->cancellable,
+                          on_probe_has_owner, g_object_ref (task));
+}
+
+static void
+probe_start (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  g_bus_get (G_BUS_TYPE_SESSION, op->cancellable, on_probe_bus, g_object_ref (task));
+}
+
+/**
+ * pi_keyring_secret_service_backend_is_available:
+ * @cancellable: (nullable): a cancellable
+ *
+ * Checks, without starting anything, whether a Secret Service can be used:
+ * a session bus is reachable without autolaunch (`DBUS_SESSION_BUS_ADDRESS`,
+ * or the socket `$XDG_RUNTIME_DIR/bus`) and `org.freedesktop.secrets` is
+ * owned or activatable on it, as the bus answers within
+ * `PI_KEYRING_TIMEOUT` seconds. This is how the `auto` backend chooses.
+ *
+ * It blocks for at most that long, and says nothing about whether the
+ * default collection exists or is unlocked: use [method@Backend.check_async]
+ * for that.
+ *
+ * Returns: %TRUE when a Secret Service is running or can be started
+ *
+ * Since: 1.0
+ */
 gboolean
 pi_keyring_secret_service_backend_is_available (GCancellable *cancellable)
 {
-  return FALSE;
+  PiKeyringSyncClosure closure;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  gboolean available;
+
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+
+  if (!session_bus_reachable (&error))
+    {
+      g_debug ("No Secret Service: %s", error->message);
+      return FALSE;
+    }
+
+  _pi_keyring_sync_closure_init (&closure);
+  task = op_new (NULL, OP_PROBE, cancellable, _pi_keyring_sync_closure_callback, &closure,
+                 pi_keyring_secret_service_backend_is_available);
+  op_run (g_steal_pointer (&task));
+  available = g_task_propagate_boolean (G_TASK (_pi_keyring_sync_closure_wait (&closure)), &error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  if (error != NULL)
+    g_debug ("No Secret Service: %s", error->message);
+
+  return available;
+}
+
+/* --- The backend interface --- */
+
+static const char *
+ss_backend_get_name (PiKeyringBackend *backend)
+{
+  return "secret-service";
+}
+
+static char *
+ss_backend_get_location (PiKeyringBackend *backend)
+{
+  PiKeyringSecretServiceBackend *self = PI_KEYRING_SECRET_SERVICE_BACKEND (backend);
+  char *location;
+
+  g_mutex_lock (&self->lock);
+  if (self->collection_label != NULL && *self->collection_label != '\0')
+    location = g_strdup_printf (_("Secret Service default collection (“%s”)"), self->collection_label);
+  else
+    location = g_strdup (_("Secret Service default collection"));
+  g_mutex_unlock (&self->lock);
+
+  return location;
+}
+
+static gboolean
+ss_backend_boolean_finish (PiKeyringBackend  *backend,
+                               GAsyncResult      *result,
+                               GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static PiKeyringCredential *
+ss_backend_lookup_finish (PiKeyringBackend  *backend,
+                              GAsyncResult      *result,
+                              GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GPtrArray *
+ss_backend_list_finish (PiKeyringBackend  *backend,
+                            GAsyncResult      *result,
+                            GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+ss_backend_check_async (PiKeyringBackend    *backend,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  op_run (op_new (backend, OP_CHECK, cancellable, callback, user_data, ss_backend_check_async));
+}
+
+static void
+ss_backend_lookup_async (PiKeyringBackend    *backend,
+                             const char          *provider,
+                             const char          *profile,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = op_new (backend, OP_LOOKUP, cancellable, callback, user_data,
+                        ss_backend_lookup_async);
+  Op *op = g_task_get_task_data (task);
+
+  op->provider = g_strdup (provider);
+  op->profile = g_strdup (profile);
+  op_run (task);
+}
+
+static void
+ss_backend_store_async (PiKeyringBackend    *backend,
+                            PiKeyringCredential *credential,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = op_new (backend, OP_STORE, cancellable, callback, user_data,
+                        ss_backend_store_async);
+  Op *op = g_task_get_task_data (task);
+
+  op->provider = g_strdup (pi_keyring_credential_get_provider (credential));
+  op->profile = g_strdup (pi_keyring_credential_get_profile (credential));
+  op->credential = g_object_ref (credential);
+  op_run (task);
+}
+
+static void
+ss_backend_remove_async (PiKeyringBackend    *backend,
+                             const char          *provider,
+                             const char          *profile,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = op_new (backend, OP_REMOVE, cancellable, callback, user_data,
+                        ss_backend_remove_async);
+  Op *op = g_task_get_task_data (task);
+
+  op->provider = g_strdup (provider);
+  op->profile = g_strdup (profile);
+  op_run (task);
+}
+
+static void
+ss_backend_list_async (PiKeyringBackend    *backend,
+                           const char          *profile,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task = op_new (backend, OP_LIST, cancellable, callback, user_data,
+                        ss_backend_list_async);
+  Op *op = g_task_get_task_data (task);
+
+  op->profile = g_strdup (profile);
+  op_run (task);
+}
+
+static void
+backend_iface_init (PiKeyringBackendInterface *iface)
+{
+  iface->get_name = ss_backend_get_name;
+  iface->get_location = ss_backend_get_location;
+  iface->check_async = ss_backend_check_async;
+  iface->check_finish = ss_backend_boolean_finish;
+  iface->lookup_async = ss_backend_lookup_async;
+  iface->lookup_finish = ss_backend_lookup_finish;
+  iface->store_async = ss_backend_store_async;
+  iface->store_finish = ss_backend_boolean_finish;
+  iface->remove_async = ss_backend_remove_async;
+  iface->remove_finish = ss_backend_boolean_finish;
+  iface->list_async = ss_backend_list_async;
+  iface->list_finish = ss_backend_list_finish;
+}
+
+static void
+pi_keyring_secret_service_backend_finalize (GObject *object)
+{
+  PiKeyringSecretServiceBackend *self = PI_KEYRING_SECRET_SERVICE_BACKEND (object);
+
+  g_clear_pointer (&self->collection_label, g_free);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (pi_keyring_secret_service_backend_parent_class)->finalize (object);
+}
+
+static void
+pi_keyring_secret_service_backend_class_init (PiKeyringSecretServiceBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pi_keyring_secret_service_backend_finalize;
+}
+
+static void
+pi_keyring_secret_service_backend_init (PiKeyringSecretServiceBackend *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+/**
+ * pi_keyring_secret_service_backend_new:
+ *
+ * Creates a backend on the user's default Secret Service collection.
+ * Nothing is contacted until the first call; use
+ * [func@SecretServiceBackend.is_available] or [method@Backend.check_async]
+ * to find out whether the keyring can be used.
+ *
+ * Returns: (transfer full): a new backend
+ *
+ * Since: 1.0
+ */
+PiKeyringBackend *
+pi_keyring_secret_service_backend_new (void)
+{
+  return g_object_new (PI_KEYRING_TYPE_SECRET_SERVICE_BACKEND, NULL);
 }

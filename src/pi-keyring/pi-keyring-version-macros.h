@@ -10,8 +10,25 @@
 
 #include <glib.h>
 
+/**
+ * PI_KEYRING_MAJOR_VERSION:
+ *
+ * The major version of the pi-keyring headers.
+ */
 #define PI_KEYRING_MAJOR_VERSION 0
+
+/**
+ * PI_KEYRING_MINOR_VERSION:
+ *
+ * The minor version of the pi-keyring headers.
+ */
 #define PI_KEYRING_MINOR_VERSION 1
+
+/**
+ * PI_KEYRING_MICRO_VERSION:
+ *
+ * The micro version of the pi-keyring headers.
+ */
 #define PI_KEYRING_MICRO_VERSION 0
 
 #if defined (_WIN32) || defined (__CYGWIN__)

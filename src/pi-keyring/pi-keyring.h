@@ -15,6 +15,8 @@
 #include "pi-keyring-file-backend.h"
 #include "pi-keyring-secret-service-backend.h"
 #include "pi-keyring-catalog.h"
+#include "pi-keyring-interaction.h"
+#include "pi-keyring-provider.h"
 #include "pi-keyring-store.h"
 
 #undef PI_KEYRING_INSIDE

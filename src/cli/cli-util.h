@@ -1,0 +1,141 @@
+/* cli-util.h: helpers shared by the pi-keyring sub-commands
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <pi-keyring/pi-keyring.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes, DESIGN.md §7. */
+typedef enum
+{
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_FAILURE = 1,
+  CLI_EXIT_USAGE = 2,
+  CLI_EXIT_NOT_FOUND = 3,
+  CLI_EXIT_REAUTHENTICATE = 4,
+  CLI_EXIT_UNAVAILABLE = 5,
+  CLI_EXIT_TEMPORARY = 6,
+} CliExit;
+
+/* The global options; they are accepted before and after the command name. */
+typedef struct
+{
+  char     *backend;   /* --backend, or NULL: PI_KEYRING_BACKEND, else auto */
+  char     *profile;   /* --profile, or NULL: default */
+  gboolean  json;      /* --json */
+} CliOptions;
+
+extern CliOptions cli_options;
+
+typedef struct _CliCommand CliCommand;
+
+/* A sub-command. @argv[0] is the command name as the user typed it. */
+typedef int (*CliHandler) (const CliCommand *command,
+                           int               argc,
+                           char            **argv);
+
+struct _CliCommand
+{
+  const char *name;
+  CliHandler  handler;
+  const char *summary;  /* N_() text, translated when shown */
+  gboolean    hidden;   /* an alias, left out of the command list */
+};
+
+/* The sub-commands (one file each). */
+int cli_cmd_providers (const CliCommand *command, int argc, char **argv);
+int cli_cmd_list      (const CliCommand *command, int argc, char **argv);
+int cli_cmd_status    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_get       (const CliCommand *command, int argc, char **argv);
+int cli_cmd_set       (const CliCommand *command, int argc, char **argv);
+int cli_cmd_remove    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_import    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_export    (const CliCommand *command, int argc, char **argv);
+
+/* --- options and usage --- */
+
+const GOptionEntry *cli_get_global_entries  (void);
+void                cli_options_clear       (void);
+
+/* A context for @command with its own @entries (may be NULL) and the global
+ * options; @parameter_string is shown after "[OPTION…]". */
+GOptionContext *cli_option_context_new      (const CliCommand   *command,
+                                             const char         *parameter_string,
+                                             const GOptionEntry *entries);
+/* Parses; on a bad option prints the error and a hint and returns FALSE. */
+gboolean        cli_option_context_parse    (GOptionContext     *context,
+                                             int                *argc,
+                                             char             ***argv);
+/* Checks that exactly @min..@max positional arguments follow the command
+ * name; otherwise prints a usage error and returns FALSE. */
+gboolean        cli_check_arguments         (int                 argc,
+                                             guint               min,
+                                             guint               max);
+
+/* --- messages --- */
+
+/* "pi-keyring COMMAND: message" on stderr; returns CLI_EXIT_USAGE after a
+ * hint to run --help. */
+int             cli_usage_error             (const char         *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+/* "pi-keyring COMMAND: message" on stderr. */
+void            cli_error                   (const char         *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+/* "pi-keyring COMMAND: warning: message" on stderr. */
+void            cli_warning                 (const char         *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+/* A plain line on stderr, for a person. */
+void            cli_info                    (const char         *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+
+/* The one table from GError to exit code. */
+int             cli_exit_code_for_error     (const GError       *error);
+/* Prints @error and returns its exit code. */
+int             cli_report_error            (const GError       *error);
+
+/* --- backend and store --- */
+
+const char       *cli_get_profile           (void);
+gboolean          cli_check_backend_name    (void);
+PiKeyringBackend *cli_open_backend          (GError            **error);
+PiKeyringStore   *cli_open_store            (PiKeyringBackend   *backend);
+/* The auth.json file @backend writes, or NULL when it is not a file backend. */
+const char       *cli_backend_get_file_path (PiKeyringBackend   *backend);
+/* Where @backend keeps credentials, for a person. */
+char             *cli_backend_describe      (PiKeyringBackend   *backend);
+gboolean          cli_same_file             (const char         *a,
+                                             const char         *b);
+
+/* --- secrets --- */
+
+/* Wipes and frees a string that held a secret. */
+void              cli_secret_free           (char               *secret);
+typedef char CliSecret;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliSecret, cli_secret_free)
+
+/* Reads a secret from stdin when it is not a terminal (without one trailing
+ * "\n" or "\r\n"), else from the terminal without echo after @prompt. */
+char             *cli_read_secret           (const char         *prompt,
+                                             GError            **error);
+/* Writes @secret to stdout, and a newline only when stdout is a terminal. */
+gboolean          cli_write_secret          (const char         *secret,
+                                             gboolean            newline_if_tty,
+                                             GError            **error);
+
+/* --- output --- */
+
+/* Prints @root as 2-space indented JSON and a newline on stdout. */
+void              cli_print_json            (JsonNode           *root);
+/* Local time for a person, such as "2026-03-15 20:15:00". */
+char             *cli_format_time           (gint64              ms);
+const char       *cli_kind_to_string        (PiKeyringCredentialKind kind);
+/* A width-aligned table on stderr: @rows is a GPtrArray of GStrv, the
+ * first row being the header. */
+void              cli_print_table           (GPtrArray          *rows);
+
+G_END_DECLS

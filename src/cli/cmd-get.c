@@ -1,0 +1,87 @@
+/* cmd-get.c: pi-keyring get PROVIDER
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "cli-util.h"
+
+/* The providers (profile/provider) whose `get` is running further up in
+ * this process tree. An api_key entry `!pi-keyring get P` read back by
+ * `pi-keyring get P` itself (auth.json as the fallback, say) would
+ * otherwise start itself again and again. */
+#define GET_CHAIN_VARIABLE "PI_KEYRING_GET_CHAIN"
+
+static gboolean
+enter_get_chain (const char  *provider,
+                 GError     **error)
+{
+  const char *chain = g_getenv (GET_CHAIN_VARIABLE);
+  g_autofree char *self = g_strdup_printf ("%s/%s", cli_get_profile (), provider);
+  g_autofree char *extended = NULL;
+
+  if (chain != NULL && *chain != '\0')
+    {
+      g_auto(GStrv) links = g_strsplit (chain, "\n", -1);
+
+      if (g_strv_contains ((const char * const *) links, self))
+        {
+          g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_COMMAND_FAILED,
+                       _("The key of “%s” is a command that runs “pi-keyring get %s” again."),
+                       provider, provider);
+          return FALSE;
+        }
+      extended = g_strconcat (chain, "\n", self, NULL);
+    }
+
+  g_setenv (GET_CHAIN_VARIABLE, extended != NULL ? extended : self, TRUE);
+  return TRUE;
+}
+
+int
+cli_cmd_get (const CliCommand  *command,
+             int                argc,
+             char             **argv)
+{
+  g_autoptr(GOptionContext) context = cli_option_context_new (command, N_("PROVIDER"), NULL);
+  g_autoptr(PiKeyringBackend) backend = NULL;
+  g_autoptr(PiKeyringStore) store = NULL;
+  g_autoptr(CliSecret) key = NULL;
+  g_autoptr(GError) error = NULL;
+  PiKeyringSource source = PI_KEYRING_SOURCE_NONE;
+  const char *provider;
+
+  g_option_context_set_description (context,
+                                    N_("The key is looked up as pi does: the backend, then pi's "
+                                       "auth.json, then the environment. OAuth tokens are "
+                                       "refreshed when due. A newline follows the key only when "
+                                       "standard output is a terminal, so that pi can use "
+                                       "\"key\": \"!pi-keyring get PROVIDER\". It never prompts."));
+  if (!cli_option_context_parse (context, &argc, &argv) ||
+      !cli_check_arguments (argc, 1, 1))
+    return CLI_EXIT_USAGE;
+  provider = argv[1];
+
+  if (!enter_get_chain (provider, &error))
+    return cli_report_error (error);
+
+  backend = cli_open_backend (&error);
+  if (backend == NULL)
+    return cli_report_error (error);
+  store = cli_open_store (backend);
+
+  key = pi_keyring_store_get_api_key_sync (store, provider, &source, NULL, &error);
+  if (key == NULL)
+    {
+      if (error != NULL)
+        return cli_report_error (error);
+
+      cli_error (_("No key is available for “%s”."), provider);
+      return CLI_EXIT_NOT_FOUND;
+    }
+
+  if (!cli_write_secret (key, TRUE, &error))
+    return cli_report_error (error);
+
+  return CLI_EXIT_OK;
+}

@@ -1,0 +1,194 @@
+/* pi-keyring-cli.c: the pi-keyring command: global options and dispatch
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-util.h"
+
+static const CliCommand commands[] = {
+  { "providers", cli_cmd_providers,
+    N_("List the providers pi knows, how they log in and their environment variables."), FALSE },
+  { "list", cli_cmd_list,
+    N_("List the stored credentials, without their secrets."), FALSE },
+  { "status", cli_cmd_status,
+    N_("Show where each provider's key comes from, what it shadows, and what needs attention."),
+    FALSE },
+  { "get", cli_cmd_get,
+    N_("Print the key pi would use for PROVIDER on standard output."), FALSE },
+  { "set", cli_cmd_set,
+    N_("Store an API key for PROVIDER, read from standard input or typed on the terminal."),
+    FALSE },
+  { "remove", cli_cmd_remove,
+    N_("Remove the stored credential of PROVIDER."), FALSE },
+  { "logout", cli_cmd_remove,
+    N_("Remove the stored credential of PROVIDER."), TRUE },
+  { "import", cli_cmd_import,
+    N_("Copy the entries of pi's auth.json into the backend; OAuth entries are moved."), FALSE },
+  { "export", cli_cmd_export,
+    N_("Write the backend's credentials as a pi-compatible auth.json."), FALSE },
+};
+
+static const CliCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+
+  return NULL;
+}
+
+static char *
+describe_commands (void)
+{
+  GString *text = g_string_new (_("Commands:"));
+  int width = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    width = MAX (width, (int) strlen (commands[i].name));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (commands[i].hidden)
+        continue;
+      g_string_append_printf (text, "\n  %-*s  %s", width, commands[i].name,
+                              _(commands[i].summary));
+    }
+
+  g_string_append (text, "\n\n");
+  g_string_append (text, _("“pi-keyring help COMMAND” or “pi-keyring COMMAND --help” shows the "
+                           "options of a command. “logout” is another name for “remove”."));
+  g_string_append (text, "\n\n");
+  g_string_append (text, _("Exit status: 0 success, 1 failure, 2 usage error, 3 not found, "
+                           "4 log in again, 5 keyring locked or unavailable, 6 temporary "
+                           "failure (try again later)."));
+
+  return g_string_free (text, FALSE);
+}
+
+static GOptionContext *
+main_option_context_new (gboolean *show_version)
+{
+  GOptionEntry version_entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, show_version, N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autofree char *description = describe_commands ();
+  GOptionContext *context;
+
+  context = g_option_context_new (N_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+                                N_("Keeps the pi coding agent's API keys and OAuth tokens in the "
+                                   "desktop keyring."));
+  g_option_context_set_description (context, description);
+  /* Stop at the command name; the command parses what follows it. */
+  g_option_context_set_strict_posix (context, TRUE);
+  g_option_context_add_main_entries (context, version_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, cli_get_global_entries (), GETTEXT_PACKAGE);
+
+  return context;
+}
+
+static int
+run_command (const CliCommand *command,
+             int               argc,
+             char            **argv)
+{
+  g_autofree char *prgname = g_strdup_printf ("pi-keyring %s", argv[0]);
+
+  g_set_prgname (prgname);
+  return command->handler (command, argc, argv);
+}
+
+static int
+run_help (GOptionContext *main_context,
+          int             argc,
+          char          **argv)
+{
+  const CliCommand *command;
+  char *help_argv[3];
+
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (main_context, TRUE, NULL);
+
+      g_print ("%s", help);
+      return CLI_EXIT_OK;
+    }
+
+  g_set_prgname ("pi-keyring help");
+  if (argc > 2)
+    return cli_usage_error (_("There are too many arguments."));
+
+  command = find_command (argv[1]);
+  if (command == NULL)
+    return cli_usage_error (_("Unknown command “%s”."), argv[1]);
+
+  /* `help COMMAND` is `COMMAND --help`, to the byte. */
+  help_argv[0] = argv[1];
+  help_argv[1] = (char *) "--help";
+  help_argv[2] = NULL;
+  return run_command (command, 2, help_argv);
+}
+
+static int
+run (int    argc,
+     char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const CliCommand *command;
+  gboolean show_version = FALSE;
+
+  context = main_option_context_new (&show_version);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return cli_usage_error ("%s", error->message);
+
+  if (show_version)
+    {
+      g_print ("pi-keyring %s\n", PACKAGE_VERSION);
+      return CLI_EXIT_OK;
+    }
+
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+      g_printerr ("%s", help);
+      return CLI_EXIT_USAGE;
+    }
+
+  if (g_str_equal (argv[1], "help"))
+    return run_help (context, argc - 1, argv + 1);
+
+  command = find_command (argv[1]);
+  if (command == NULL)
+    return cli_usage_error (_("Unknown command “%s”."), argv[1]);
+
+  return run_command (command, argc - 1, argv + 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_set_prgname ("pi-keyring");
+
+  status = run (argc, argv);
+  cli_options_clear ();
+
+  return status;
+}

@@ -1,0 +1,308 @@
+/* pi-keyring-oauth-private.h: the OAuth building blocks (DESIGN §5)
+ *
+ * PKCE and state, the pasted-input parser, URL rewriting, the token-endpoint
+ * client, the loopback callback server and the device-code poller. Nothing
+ * here is exported; the providers and the tests reach it through the static
+ * library.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "pi-keyring-private.h"
+
+G_BEGIN_DECLS
+
+/* --- pi-keyring-pkce.c: PKCE (RFC 7636, S256) and state --- */
+
+typedef struct
+{
+  char *verifier;   /* 43 base64url characters; a secret */
+  char *challenge;  /* base64url (SHA-256 (verifier)), 43 characters */
+} PiKeyringPkce;
+
+/* Fills @buffer with @length bytes of gnutls_rnd (GNUTLS_RND_KEY). */
+gboolean       _pi_keyring_random_bytes               (guint8       *buffer,
+                                                       gsize         length,
+                                                       GError      **error);
+/* base64url without padding (RFC 4648 §5). */
+char          *_pi_keyring_base64url_encode           (const guint8 *data,
+                                                       gsize         length);
+/* A fresh verifier (32 random bytes) and its S256 challenge. */
+PiKeyringPkce *_pi_keyring_pkce_new                   (GError      **error);
+void           _pi_keyring_pkce_free                  (PiKeyringPkce *pkce);
+char          *_pi_keyring_pkce_new_verifier          (GError      **error);
+/* The S256 challenge of @verifier: a pure function. */
+char          *_pi_keyring_pkce_challenge_for_verifier (const char  *verifier);
+/* Codex: 16 random bytes as 32 lowercase hexadecimal characters. */
+char          *_pi_keyring_oauth_new_hex_state        (GError      **error);
+/* anthropic and the Google providers: the state is the PKCE verifier. */
+char          *_pi_keyring_oauth_state_for_verifier   (const char  *verifier);
+/* Constant-time comparison (the time depends on the lengths only). */
+gboolean       _pi_keyring_oauth_state_equal          (const char  *expected,
+                                                       const char  *actual);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringPkce, _pi_keyring_pkce_free)
+
+/* --- pi-keyring-paste.c: pasted redirect URL / code (reference §6.5) --- */
+
+typedef enum
+{
+  /* anthropic, openai-codex: URL, code#state, query string or bare code */
+  PI_KEYRING_PASTE_LENIENT,
+  /* google-gemini-cli, google-antigravity: an absolute URL only */
+  PI_KEYRING_PASTE_STRICT,
+} PiKeyringPasteMode;
+
+/* Pure parser. Sets *out_code and *out_state to newly allocated strings or
+ * NULL (an empty value counts as absent). Returns TRUE when a code was found. */
+gboolean       _pi_keyring_paste_parse                (const char          *input,
+                                                       PiKeyringPasteMode   mode,
+                                                       char               **out_code,
+                                                       char               **out_state);
+/* The state rule: a parsed state that differs from @expected_state fails
+ * with @mismatch_message (the provider's text); no parsed state is accepted. */
+gboolean       _pi_keyring_oauth_check_state          (const char  *expected_state,
+                                                       const char  *parsed_state,
+                                                       const char  *mismatch_message,
+                                                       GError     **error);
+/* Parses, applies the state rule, and requires a code ("Missing
+ * authorization code" when lenient, "No authorization code received" when
+ * strict). Returns the code (a secret) or NULL with @error set. */
+char          *_pi_keyring_paste_accept               (const char          *input,
+                                                       PiKeyringPasteMode   mode,
+                                                       const char          *expected_state,
+                                                       const char          *mismatch_message,
+                                                       GError             **error);
+
+/* --- pi-keyring-url-rewrite.c: PI_KEYRING_URL_REWRITE and URL policy --- */
+
+/* Applies the longest matching FROM prefix of PI_KEYRING_URL_REWRITE
+ * ("FROM=TO[,FROM=TO…]") to @url; returns a copy of @url when none matches. */
+char          *_pi_keyring_url_rewrite                (const char  *url);
+/* Same, with the rules given as a string (for tests and fuzzing). */
+char          *_pi_keyring_url_rewrite_with_rules     (const char  *rules,
+                                                       const char  *url);
+/* TRUE for "localhost", an address in 127.0.0.0/8, or ::1 (with or
+ * without brackets). */
+gboolean       _pi_keyring_host_is_loopback           (const char  *host);
+/* Allows https URLs, and http ones whose host is loopback. */
+gboolean       _pi_keyring_url_check_allowed          (const char  *url,
+                                                       GError     **error);
+/* @url without user information, query and fragment, for messages. */
+char          *_pi_keyring_url_for_display            (const char  *url);
+
+/* --- pi-keyring-http.c: the token-endpoint client (libsoup 3) --- */
+
+#define PI_KEYRING_HTTP_DEFAULT_TIMEOUT_MS 30000
+#define PI_KEYRING_HTTP_MAX_BODY_SIZE      (1024 * 1024)
+
+typedef struct _PiKeyringHttpRequest PiKeyringHttpRequest;
+
+/* @method is "GET" or "POST"; @url is rewritten and checked when sent. */
+PiKeyringHttpRequest *_pi_keyring_http_request_new            (const char           *method,
+                                                               const char           *url);
+void           _pi_keyring_http_request_free          (PiKeyringHttpRequest *request);
+void           _pi_keyring_http_request_add_header    (PiKeyringHttpRequest *request,
+                                                       const char           *name,
+                                                       const char           *value);
+/* Form fields are sent in the order they were added, as
+ * application/x-www-form-urlencoded. Values are wiped when freed. */
+void           _pi_keyring_http_request_add_form_field (PiKeyringHttpRequest *request,
+                                                        const char           *name,
+                                                        const char           *value);
+/* A JSON body (serialised as JSON.stringify does), instead of a form. */
+void           _pi_keyring_http_request_set_json_body (PiKeyringHttpRequest *request,
+                                                       JsonObject           *body);
+/* Appends @value form-encoded as URLSearchParams does (space as '+'). */
+void           _pi_keyring_form_encode_append         (GString              *out,
+                                                       const char           *value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringHttpRequest, _pi_keyring_http_request_free)
+
+typedef struct
+{
+  guint       status;
+  char       *url;                      /* the URL requested, for messages (no query) */
+  gboolean    is_json;                  /* the body parsed as JSON */
+  gboolean    is_html;                  /* Content-Type text/html, or a body that starts with '<' */
+  gboolean    too_large;                /* the body exceeded PI_KEYRING_HTTP_MAX_BODY_SIZE */
+  JsonObject *object;                   /* the body when it is a JSON object, else NULL; wiped when freed */
+  char       *oauth_error;              /* the string member "error", or NULL */
+  char       *oauth_error_description;  /* the string member "error_description", or NULL */
+  gint64      retry_after_ms;           /* from Retry-After; -1 when absent or unusable */
+} PiKeyringHttpResponse;
+
+void           _pi_keyring_http_response_free         (PiKeyringHttpResponse *response);
+/* The error mapping of DESIGN §5: TRUE for a 2xx JSON answer; otherwise
+ * FALSE with REAUTHENTICATION_REQUIRED (400, 401), RATE_LIMITED (429),
+ * TEMPORARY (408, 5xx, non-JSON 2xx) or FAILED. */
+gboolean       _pi_keyring_http_response_check        (const PiKeyringHttpResponse *response,
+                                                       GError                     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringHttpResponse, _pi_keyring_http_response_free)
+
+typedef struct
+{
+  char       *access_token;   /* a secret */
+  char       *refresh_token;  /* a secret, or NULL */
+  gint64      expires_in_ms;  /* expires_in × 1000, or -1 when absent or not a number */
+  JsonObject *object;         /* the whole answer; wiped when freed: copy what you keep */
+} PiKeyringTokenResponse;
+
+PiKeyringTokenResponse *_pi_keyring_token_response_new_from_http (const PiKeyringHttpResponse *response,
+                                                                  GError                     **error);
+void           _pi_keyring_token_response_free        (PiKeyringTokenResponse *response);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringTokenResponse, _pi_keyring_token_response_free)
+
+/* "about 2 minutes": a duration for people. */
+char          *_pi_keyring_format_approximate_duration (gint64 milliseconds);
+/* Retry-After as delta-seconds or an HTTP date, in milliseconds from
+ * @now_ms (real time); -1 when @value is unusable. */
+gint64         _pi_keyring_parse_retry_after          (const char *value,
+                                                       gint64      now_ms);
+
+#define PI_KEYRING_TYPE_HTTP_CLIENT (_pi_keyring_http_client_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringHttpClient, _pi_keyring_http_client, PI_KEYRING, HTTP_CLIENT, GObject)
+
+PiKeyringHttpClient *_pi_keyring_http_client_new      (void);
+/* For tests: every request's time limit (default 30 s). */
+void           _pi_keyring_http_client_set_timeout_ms (PiKeyringHttpClient  *self,
+                                                       guint                 timeout_ms);
+guint          _pi_keyring_http_client_get_timeout_ms (PiKeyringHttpClient  *self);
+/* Sends @request (copied; the caller keeps it). The result is any HTTP
+ * answer; errors are only time-outs and network failures (TEMPORARY), a
+ * refused URL (INVALID_ARGUMENT), TLS failures (FAILED) and cancellation. */
+void           _pi_keyring_http_client_send_async     (PiKeyringHttpClient  *self,
+                                                       PiKeyringHttpRequest *request,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+PiKeyringHttpResponse *_pi_keyring_http_client_send_finish (PiKeyringHttpClient  *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+/* Sends @request and maps the answer to a token response. On failure
+ * *out_response (when given) holds the HTTP answer, if one came, for the
+ * retry time or the raw OAuth error. */
+void           _pi_keyring_http_client_request_token_async  (PiKeyringHttpClient  *self,
+                                                             PiKeyringHttpRequest *request,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
+PiKeyringTokenResponse *_pi_keyring_http_client_request_token_finish (PiKeyringHttpClient    *self,
+                                                                      GAsyncResult           *result,
+                                                                      PiKeyringHttpResponse **out_response,
+                                                                      GError                **error);
+
+/* --- pi-keyring-callback-server.c: the loopback redirect target --- */
+
+#define PI_KEYRING_CALLBACK_DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
+
+#define PI_KEYRING_TYPE_CALLBACK_SERVER (_pi_keyring_callback_server_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringCallbackServer, _pi_keyring_callback_server, PI_KEYRING,
+                      CALLBACK_SERVER, GObject)
+
+/* Listens on 127.0.0.1 (and ::1 where available) at @port (0: any free
+ * port) in the thread-default main context. A port in use fails with
+ * G_IO_ERROR_ADDRESS_IN_USE and a message naming the port. */
+PiKeyringCallbackServer *_pi_keyring_callback_server_new (guint        port,
+                                                          const char  *path,
+                                                          const char  *expected_state,
+                                                          GError     **error);
+guint          _pi_keyring_callback_server_get_port   (PiKeyringCallbackServer *self);
+/* The wait's time limit, counted from wait_async (default 5 minutes). */
+void           _pi_keyring_callback_server_set_timeout_ms (PiKeyringCallbackServer *self,
+                                                           guint                    timeout_ms);
+/* Waits for the first valid callback (or a submitted code). Only one wait
+ * at a time. The result is the authorization code, a secret. */
+void           _pi_keyring_callback_server_wait_async (PiKeyringCallbackServer *self,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+char          *_pi_keyring_callback_server_wait_finish (PiKeyringCallbackServer *self,
+                                                        GAsyncResult            *result,
+                                                        GError                 **error);
+/* Completes the wait with a code that came from elsewhere (pasted input);
+ * FALSE when the flow is already done. */
+gboolean       _pi_keyring_callback_server_submit_code (PiKeyringCallbackServer *self,
+                                                        const char              *code);
+/* Stops listening and frees the port (also done on finalize, time-out
+ * and cancellation). */
+void           _pi_keyring_callback_server_close      (PiKeyringCallbackServer *self);
+
+/* --- pi-keyring-device-flow.c: RFC 8628 device authorization --- */
+
+/* A clock for the poller. NULL means the real monotonic clock and GLib
+ * timeouts; a virtual clock jumps forward instead of sleeping (tests). */
+typedef struct _PiKeyringClock PiKeyringClock;
+
+PiKeyringClock *_pi_keyring_clock_new_virtual         (gint64          start_ms);
+PiKeyringClock *_pi_keyring_clock_ref                 (PiKeyringClock *clock);
+void           _pi_keyring_clock_unref                (PiKeyringClock *clock);
+/* Milliseconds; thread-safe. */
+gint64         _pi_keyring_clock_now_ms               (PiKeyringClock *clock);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringClock, _pi_keyring_clock_unref)
+
+typedef struct
+{
+  char   *device_code;       /* a secret */
+  char   *user_code;
+  char   *verification_uri;  /* rewritten for display */
+  double  interval;          /* seconds */
+  double  expires_in;        /* seconds */
+} PiKeyringDeviceCode;
+
+void           _pi_keyring_device_code_free           (PiKeyringDeviceCode *code);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringDeviceCode, _pi_keyring_device_code_free)
+
+/* Step 2: POST client_id and scope (form) to @url, plus @headers
+ * (name, value, …, NULL; nullable). */
+void           _pi_keyring_device_code_request_async  (PiKeyringHttpClient *client,
+                                                       const char          *url,
+                                                       const char          *client_id,
+                                                       const char          *scope,
+                                                       const char * const  *headers,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+PiKeyringDeviceCode *_pi_keyring_device_code_request_finish (GAsyncResult  *result,
+                                                             GError       **error);
+
+#define PI_KEYRING_TYPE_DEVICE_POLLER (_pi_keyring_device_poller_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringDevicePoller, _pi_keyring_device_poller, PI_KEYRING,
+                      DEVICE_POLLER, GObject)
+
+PiKeyringDevicePoller *_pi_keyring_device_poller_new  (PiKeyringHttpClient *client,
+                                                       const char          *poll_url,
+                                                       const char          *client_id,
+                                                       const char          *device_code,
+                                                       double               interval,
+                                                       double               expires_in);
+void           _pi_keyring_device_poller_add_header   (PiKeyringDevicePoller *self,
+                                                       const char            *name,
+                                                       const char            *value);
+/* For tests; must be called before poll_async. */
+void           _pi_keyring_device_poller_set_clock    (PiKeyringDevicePoller *self,
+                                                       PiKeyringClock        *clock);
+/* Polls until the user approves (the token response), denies
+ * (ACCESS_DENIED), the code expires (G_IO_ERROR_TIMED_OUT) or another
+ * error comes (FAILED "Device flow failed: …", or the HTTP mapping). */
+void           _pi_keyring_device_poller_poll_async   (PiKeyringDevicePoller *self,
+                                                       GCancellable          *cancellable,
+                                                       GAsyncReadyCallback    callback,
+                                                       gpointer               user_data);
+PiKeyringTokenResponse *_pi_keyring_device_poller_poll_finish (PiKeyringDevicePoller  *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+
+/* --- pi-keyring-builtin-providers.c --- */
+
+/* The built-in OAuth providers, in pi's registry order. */
+GPtrArray     *_pi_keyring_builtin_providers_new      (void);
+
+G_END_DECLS

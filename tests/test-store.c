@@ -1,0 +1,860 @@
+/* test-store.c: PiKeyringStore: properties, signals, profiles, sources,
+ * commands and OAuth entries
+ *
+ * The store's backend is a memory backend; "auth.json" is a real file in a
+ * temporary directory read through the file backend.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "pi-keyring-private.h"
+
+#define FAR_FUTURE_MS G_GINT64_CONSTANT (99999999999999)
+
+static void
+unset_provider_env (void)
+{
+  const char * const *ids = pi_keyring_catalog_get_ids ();
+
+  for (gsize i = 0; ids[i] != NULL; i++)
+    {
+      const char * const *vars = pi_keyring_catalog_get_env_vars (ids[i]);
+
+      for (gsize j = 0; vars[j] != NULL; j++)
+        g_unsetenv (vars[j]);
+    }
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+
+  if (dir != NULL)
+    {
+      const char *name;
+
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+typedef struct
+{
+  char             *tmpdir;
+  char             *auth_path;
+  PiKeyringBackend *backend;
+  PiKeyringStore   *store;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  unset_provider_env ();
+  pi_keyring_clear_config_value_cache ();
+
+  fixture->tmpdir = g_dir_make_tmp ("pi-keyring-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->auth_path = g_build_filename (fixture->tmpdir, "auth.json", NULL);
+  fixture->backend = pi_keyring_memory_backend_new ();
+  fixture->store = g_object_new (PI_KEYRING_TYPE_STORE,
+                                 "backend", fixture->backend,
+                                 "auth-file", fixture->auth_path,
+                                 NULL);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->store);
+  g_clear_object (&fixture->backend);
+  remove_tree (fixture->tmpdir);
+  g_free (fixture->tmpdir);
+  g_free (fixture->auth_path);
+  unset_provider_env ();
+  pi_keyring_clear_config_value_cache ();
+  _pi_keyring_set_command_timeout_ms (0);
+}
+
+static void
+write_auth_json (Fixture    *fixture,
+                 const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (fixture->auth_path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+store_credential (PiKeyringStore      *store,
+                  PiKeyringCredential *credential)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pi_keyring_store_set_credential_sync (store, credential, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+store_api_key (PiKeyringStore *store,
+               const char     *provider,
+               const char     *key)
+{
+  g_autoptr(PiKeyringCredential) credential = pi_keyring_credential_new_api_key (provider, NULL, key);
+
+  store_credential (store, credential);
+}
+
+static void
+assert_key (PiKeyringStore  *store,
+            const char      *provider,
+            const char      *expected,
+            PiKeyringSource  expected_source)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  PiKeyringSource source = PI_KEYRING_SOURCE_NONE;
+
+  key = pi_keyring_store_get_api_key_sync (store, provider, &source, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, expected);
+  g_assert_cmpint (source, ==, expected_source);
+}
+
+static GError *
+get_key_error (PiKeyringStore *store,
+               const char     *provider)
+{
+  GError *error = NULL;
+  g_autofree char *key = NULL;
+
+  key = pi_keyring_store_get_api_key_sync (store, provider, NULL, NULL, &error);
+  g_assert_null (key);
+  g_assert_nonnull (error);
+
+  return error;
+}
+
+static PiKeyringSource
+get_sources (PiKeyringStore *store,
+             const char     *provider)
+{
+  g_autoptr(GError) error = NULL;
+  PiKeyringSource sources;
+
+  sources = pi_keyring_store_get_sources_sync (store, provider, NULL, &error);
+  g_assert_no_error (error);
+
+  return sources;
+}
+
+/* --- signals --- */
+
+typedef struct
+{
+  guint  count;
+  char  *last_provider;
+} SignalLog;
+
+static void
+on_credential_changed (PiKeyringStore *store,
+                       const char     *provider,
+                       gpointer        user_data)
+{
+  SignalLog *log = user_data;
+
+  log->count++;
+  g_free (log->last_provider);
+  log->last_provider = g_strdup (provider);
+}
+
+static void
+test_signal_detail (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  SignalLog openai_log = { 0 };
+  SignalLog all_log = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (fixture->store, "credential-changed::openai",
+                    G_CALLBACK (on_credential_changed), &openai_log);
+  g_signal_connect (fixture->store, "credential-changed",
+                    G_CALLBACK (on_credential_changed), &all_log);
+
+  store_api_key (fixture->store, "anthropic", "a");
+  g_assert_cmpuint (openai_log.count, ==, 0);
+  g_assert_cmpuint (all_log.count, ==, 1);
+  g_assert_cmpstr (all_log.last_provider, ==, "anthropic");
+
+  store_api_key (fixture->store, "openai", "o");
+  g_assert_cmpuint (openai_log.count, ==, 1);
+  g_assert_cmpstr (openai_log.last_provider, ==, "openai");
+
+  g_assert_true (pi_keyring_store_remove_sync (fixture->store, "openai", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (openai_log.count, ==, 2);
+  g_assert_cmpuint (all_log.count, ==, 3);
+
+  /* A failed removal emits nothing. */
+  g_assert_false (pi_keyring_store_remove_sync (fixture->store, "openai", NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
+  g_assert_cmpuint (openai_log.count, ==, 2);
+  g_assert_cmpuint (all_log.count, ==, 3);
+
+  g_signal_handlers_disconnect_by_data (fixture->store, &openai_log);
+  g_signal_handlers_disconnect_by_data (fixture->store, &all_log);
+  g_free (openai_log.last_provider);
+  g_free (all_log.last_provider);
+}
+
+/* --- profiles --- */
+
+static void
+test_profiles_kept_apart (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PiKeyringStore) work = NULL;
+  g_autoptr(PiKeyringCredential) stored = NULL;
+  g_autoptr(PiKeyringCredential) foreign = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  work = g_object_new (PI_KEYRING_TYPE_STORE,
+                       "backend", fixture->backend,
+                       "profile", "work",
+                       "auth-file", "",
+                       NULL);
+  g_assert_cmpstr (pi_keyring_store_get_profile (work), ==, "work");
+
+  store_api_key (fixture->store, "openai", "personal-key");
+  store_api_key (work, "openai", "work-key");
+
+  assert_key (fixture->store, "openai", "personal-key", PI_KEYRING_SOURCE_KEYRING);
+  assert_key (work, "openai", "work-key", PI_KEYRING_SOURCE_KEYRING);
+
+  /* A credential of another profile is stored as a copy in the store's. */
+  foreign = pi_keyring_credential_new_api_key ("anthropic", "elsewhere", "a-key");
+  store_credential (work, foreign);
+  stored = pi_keyring_store_get_credential_sync (work, "anthropic", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (pi_keyring_credential_get_profile (stored), ==, "work");
+  g_assert_cmpstr (pi_keyring_credential_get_key (stored), ==, "a-key");
+  g_assert_cmpstr (pi_keyring_credential_get_profile (foreign), ==, "elsewhere");
+
+  list = pi_keyring_store_list_sync (work, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  for (guint i = 0; i < list->len; i++)
+    g_assert_cmpstr (pi_keyring_credential_get_profile (g_ptr_array_index (list, i)), ==, "work");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = pi_keyring_store_list_sync (fixture->store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+
+  /* Removing in one profile leaves the other alone. */
+  g_assert_true (pi_keyring_store_remove_sync (work, "openai", NULL, &error));
+  g_assert_no_error (error);
+  assert_key (fixture->store, "openai", "personal-key", PI_KEYRING_SOURCE_KEYRING);
+
+  /* Switching the profile switches what the store sees. */
+  pi_keyring_store_set_profile (fixture->store, "work");
+  assert_key (fixture->store, "anthropic", "a-key", PI_KEYRING_SOURCE_KEYRING);
+}
+
+/* --- sources --- */
+
+static void
+test_backend_wins_over_auth_json (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  PiKeyringSource sources;
+
+  write_auth_json (fixture, "{\"openai\":{\"type\":\"api_key\",\"key\":\"file-key\"}}");
+  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+
+  assert_key (fixture->store, "openai", "file-key", PI_KEYRING_SOURCE_AUTH_FILE);
+  g_assert_cmpint (get_sources (fixture->store, "openai"), ==,
+                   PI_KEYRING_SOURCE_AUTH_FILE | PI_KEYRING_SOURCE_ENVIRONMENT);
+
+  store_api_key (fixture->store, "openai", "keyring-key");
+  assert_key (fixture->store, "openai", "keyring-key", PI_KEYRING_SOURCE_KEYRING);
+
+  sources = get_sources (fixture->store, "openai");
+  g_assert_cmpint (sources, ==, PI_KEYRING_SOURCE_KEYRING | PI_KEYRING_SOURCE_AUTH_FILE |
+                                PI_KEYRING_SOURCE_ENVIRONMENT);
+  /* The winner is the lowest flag. */
+  g_assert_cmpint (sources & -sources, ==, PI_KEYRING_SOURCE_KEYRING);
+
+  pi_keyring_store_set_runtime_api_key (fixture->store, "openai", "runtime-key");
+  g_assert_cmpint (get_sources (fixture->store, "openai"), ==,
+                   PI_KEYRING_SOURCE_RUNTIME | PI_KEYRING_SOURCE_KEYRING |
+                   PI_KEYRING_SOURCE_AUTH_FILE | PI_KEYRING_SOURCE_ENVIRONMENT);
+
+  /* An empty override is not a source. */
+  pi_keyring_store_set_runtime_api_key (fixture->store, "openai", "");
+  g_assert_cmpint (get_sources (fixture->store, "openai") & PI_KEYRING_SOURCE_RUNTIME, ==, 0);
+
+  g_assert_cmpint (get_sources (fixture->store, "anthropic"), ==, PI_KEYRING_SOURCE_NONE);
+}
+
+static void
+test_sources_resolve_nothing (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *marker = g_build_filename (fixture->tmpdir, "ran", NULL);
+  g_autofree char *quoted = g_shell_quote (marker);
+  g_autofree char *command = g_strdup_printf ("!touch %s; echo k", quoted);
+  g_autoptr(PiKeyringCredential) expired = NULL;
+
+  store_api_key (fixture->store, "openai", command);
+  expired = pi_keyring_credential_new_oauth ("anthropic", NULL, "r", "a", 1);
+  store_credential (fixture->store, expired);
+
+  g_assert_cmpint (get_sources (fixture->store, "openai"), ==, PI_KEYRING_SOURCE_KEYRING);
+  g_assert_cmpint (get_sources (fixture->store, "anthropic"), ==, PI_KEYRING_SOURCE_KEYRING);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_auth_file_disabled (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  write_auth_json (fixture, "{\"openai\":{\"type\":\"api_key\",\"key\":\"file-key\"}}");
+  pi_keyring_store_set_auth_file (fixture->store, "");
+
+  error = get_key_error (fixture->store, "openai");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
+  g_assert_cmpint (get_sources (fixture->store, "openai"), ==, PI_KEYRING_SOURCE_NONE);
+
+  pi_keyring_store_set_auth_file (fixture->store, fixture->auth_path);
+  assert_key (fixture->store, "openai", "file-key", PI_KEYRING_SOURCE_AUTH_FILE);
+}
+
+/* A store on the file backend itself does not read the same file twice. */
+static void
+test_file_backend_is_not_its_own_fallback (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  g_autoptr(PiKeyringBackend) file_backend = NULL;
+  g_autoptr(PiKeyringStore) store = NULL;
+
+  write_auth_json (fixture, "{\"openai\":{\"type\":\"api_key\",\"key\":\"file-key\"}}");
+  file_backend = pi_keyring_file_backend_new (fixture->auth_path);
+  if (!PI_KEYRING_IS_FILE_BACKEND (file_backend))
+    {
+      g_test_skip ("The file backend is not built yet.");
+      return;
+    }
+
+  store = g_object_new (PI_KEYRING_TYPE_STORE,
+                        "backend", file_backend,
+                        "auth-file", fixture->auth_path,
+                        NULL);
+
+  assert_key (store, "openai", "file-key", PI_KEYRING_SOURCE_KEYRING);
+  g_assert_cmpint (get_sources (store, "openai"), ==, PI_KEYRING_SOURCE_KEYRING);
+}
+
+static void
+test_malformed_auth_json_is_an_error (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  PiKeyringSource sources;
+
+  write_auth_json (fixture, "{\"openai\": {\"type\": \"api_key\",");
+  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+
+  error = get_key_error (fixture->store, "openai");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE);
+  g_clear_error (&error);
+
+  sources = pi_keyring_store_get_sources_sync (fixture->store, "openai", NULL, &error);
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE);
+  g_assert_cmpint (sources, ==, PI_KEYRING_SOURCE_NONE);
+
+  /* The backend's own entry is found before the file is looked at. */
+  store_api_key (fixture->store, "openai", "keyring-key");
+  assert_key (fixture->store, "openai", "keyring-key", PI_KEYRING_SOURCE_KEYRING);
+}
+
+/* --- commands --- */
+
+static void
+test_failing_command_no_fallthrough (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  store_api_key (fixture->store, "openai", "!echo oops >&2; exit 7");
+  write_auth_json (fixture, "{\"openai\":{\"type\":\"api_key\",\"key\":\"file-key\"}}");
+  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+
+  error = get_key_error (fixture->store, "openai");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_COMMAND_FAILED);
+  g_assert_null (strstr (error->message, "oops"));
+}
+
+static void
+test_command_timeout (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+  gint64 elapsed_ms;
+
+  g_assert_cmpuint (_pi_keyring_get_command_timeout_ms (), ==, 10000);
+  _pi_keyring_set_command_timeout_ms (500);
+
+  /* The background child keeps stdout open after the shell is killed:
+   * the time limit still ends the wait. */
+  store_api_key (fixture->store, "openai", "!sleep 3 & sleep 3; echo late");
+  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+
+  start = g_get_monotonic_time ();
+  error = get_key_error (fixture->store, "openai");
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_COMMAND_FAILED);
+  g_assert_cmpint (elapsed_ms, >=, 450);
+  g_assert_cmpint (elapsed_ms, <, 2500);
+
+  /* The time-out is cached like any failure. */
+  g_clear_error (&error);
+  start = g_get_monotonic_time ();
+  error = get_key_error (fixture->store, "openai");
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 400);
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_COMMAND_FAILED);
+
+  _pi_keyring_set_command_timeout_ms (0);
+  g_assert_cmpuint (_pi_keyring_get_command_timeout_ms (), ==, 10000);
+}
+
+static void
+test_command_within_limit (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  _pi_keyring_set_command_timeout_ms (3000);
+  store_api_key (fixture->store, "openai", "!sleep 0.2; echo in-time");
+
+  assert_key (fixture->store, "openai", "in-time", PI_KEYRING_SOURCE_KEYRING);
+}
+
+static void
+test_empty_literal_key (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  store_api_key (fixture->store, "openai", "");
+  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+
+  error = get_key_error (fixture->store, "openai");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
+}
+
+/* --- OAuth entries --- */
+
+static void
+test_oauth_unexpired (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) credential = NULL;
+
+  credential = pi_keyring_credential_new_oauth ("anthropic", NULL, "r", "sk-ant-oat01-x",
+                                                FAR_FUTURE_MS);
+  store_credential (fixture->store, credential);
+  g_setenv ("ANTHROPIC_API_KEY", "env-key", TRUE);
+
+  assert_key (fixture->store, "anthropic", "sk-ant-oat01-x", PI_KEYRING_SOURCE_KEYRING);
+}
+
+static void
+test_oauth_without_expires_never_expires (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  write_auth_json (fixture, "{\"openai-codex\":{\"type\":\"oauth\",\"access\":\"jwt\"}}");
+
+  assert_key (fixture->store, "openai-codex", "jwt", PI_KEYRING_SOURCE_AUTH_FILE);
+}
+
+static void
+test_oauth_expired_without_hook (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+
+  credential = pi_keyring_credential_new_oauth ("anthropic", NULL, "r", "a",
+                                                _pi_keyring_now_ms () - 1000);
+  store_credential (fixture->store, credential);
+  g_setenv ("ANTHROPIC_API_KEY", "env-key", TRUE);
+
+  error = get_key_error (fixture->store, "anthropic");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED);
+  g_assert_nonnull (strstr (error->message, "anthropic"));
+}
+
+typedef struct
+{
+  guint             calls;
+  PiKeyringBackend *origin;
+  /* what the hook answers: a credential, NULL (gone), or an error */
+  PiKeyringCredential *answer;
+  gboolean             fail;
+} RefreshScript;
+
+static void
+test_refresh_async (PiKeyringStore      *store,
+                    PiKeyringBackend    *origin,
+                    PiKeyringCredential *credential,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    gpointer             func_data)
+{
+  RefreshScript *script = func_data;
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+
+  script->calls++;
+  script->origin = origin;
+
+  if (script->fail)
+    g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_TEMPORARY,
+                             "The provider did not answer.");
+  else
+    g_task_return_pointer (task, script->answer ? g_object_ref (script->answer) : NULL,
+                           g_object_unref);
+}
+
+static PiKeyringCredential *
+test_refresh_finish (PiKeyringStore  *store,
+                     GAsyncResult    *result,
+                     GError         **error,
+                     gpointer         func_data)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_oauth_refresh_hook (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) expired = NULL;
+  g_autoptr(PiKeyringCredential) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  RefreshScript script = { 0 };
+
+  _pi_keyring_store_set_refresh_func (fixture->store, test_refresh_async, test_refresh_finish,
+                                      &script, NULL);
+  g_setenv ("ANTHROPIC_API_KEY", "env-key", TRUE);
+
+  expired = pi_keyring_credential_new_from_json ("google-antigravity", NULL,
+                                                 "{\"type\":\"oauth\",\"refresh\":\"r\","
+                                                 "\"access\":\"old\",\"expires\":1,"
+                                                 "\"projectId\":\"P\"}", -1, &error);
+  g_assert_no_error (error);
+  store_credential (fixture->store, expired);
+  fresh = pi_keyring_credential_new_from_json ("google-antigravity", NULL,
+                                               "{\"type\":\"oauth\",\"refresh\":\"r2\","
+                                               "\"access\":\"new\",\"expires\":99999999999999,"
+                                               "\"projectId\":\"P\"}", -1, &error);
+  g_assert_no_error (error);
+
+  /* Refreshed: the new token, from the store's backend. */
+  script.answer = fresh;
+  assert_key (fixture->store, "google-antigravity", "{\"token\":\"new\",\"projectId\":\"P\"}",
+              PI_KEYRING_SOURCE_KEYRING);
+  g_assert_cmpuint (script.calls, ==, 1);
+  g_assert_true (script.origin == fixture->backend);
+
+  /* The entry went away meanwhile: on to the environment. */
+  {
+    g_autoptr(PiKeyringCredential) anthropic = NULL;
+
+    anthropic = pi_keyring_credential_new_oauth ("anthropic", NULL, "r", "a", 1);
+    store_credential (fixture->store, anthropic);
+    script.answer = NULL;
+    assert_key (fixture->store, "anthropic", "env-key", PI_KEYRING_SOURCE_ENVIRONMENT);
+    g_assert_cmpuint (script.calls, ==, 2);
+  }
+
+  /* A failed refresh is an error. */
+  script.fail = TRUE;
+  error = get_key_error (fixture->store, "anthropic");
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_TEMPORARY);
+  g_assert_cmpuint (script.calls, ==, 3);
+
+  _pi_keyring_store_set_refresh_func (fixture->store, NULL, NULL, NULL, NULL);
+}
+
+static void
+test_oauth_refresh_origin_auth_json (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  RefreshScript script = { 0 };
+  g_autoptr(PiKeyringCredential) fresh = NULL;
+
+  _pi_keyring_store_set_refresh_func (fixture->store, test_refresh_async, test_refresh_finish,
+                                      &script, NULL);
+  write_auth_json (fixture, "{\"openai-codex\":{\"type\":\"oauth\",\"access\":\"old\","
+                            "\"refresh\":\"r\",\"expires\":1,\"accountId\":\"acc\"}}");
+  fresh = pi_keyring_credential_new_oauth ("openai-codex", NULL, "r2", "new", FAR_FUTURE_MS);
+  script.answer = fresh;
+
+  assert_key (fixture->store, "openai-codex", "new", PI_KEYRING_SOURCE_AUTH_FILE);
+  g_assert_cmpuint (script.calls, ==, 1);
+  g_assert_nonnull (script.origin);
+  g_assert_true (script.origin != fixture->backend);
+
+  _pi_keyring_store_set_refresh_func (fixture->store, NULL, NULL, NULL, NULL);
+}
+
+static void
+test_other_kind_skipped (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) other = NULL;
+  g_autoptr(GError) error = NULL;
+
+  other = pi_keyring_credential_new_from_json ("openai", NULL, "{\"type\":\"future\",\"x\":1}",
+                                               -1, &error);
+  g_assert_no_error (error);
+  store_credential (fixture->store, other);
+  write_auth_json (fixture, "{\"openai\":{\"type\":\"api_key\",\"key\":\"file-key\"}}");
+
+  /* An entry of a type pi does not know is skipped. */
+  assert_key (fixture->store, "openai", "file-key", PI_KEYRING_SOURCE_AUTH_FILE);
+  g_assert_cmpint (get_sources (fixture->store, "openai"), ==, PI_KEYRING_SOURCE_AUTH_FILE);
+}
+
+/* --- the async API --- */
+
+static void
+on_result (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_async_get_api_key (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) sources_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  PiKeyringSource source = PI_KEYRING_SOURCE_NONE;
+
+  store_api_key (fixture->store, "groq", "!echo async-key");
+
+  pi_keyring_store_get_api_key_async (fixture->store, "groq", NULL, on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  key = pi_keyring_store_get_api_key_finish (fixture->store, result, &source, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "async-key");
+  g_assert_cmpint (source, ==, PI_KEYRING_SOURCE_KEYRING);
+
+  pi_keyring_store_get_sources_async (fixture->store, "groq", NULL, on_result, &sources_result);
+  while (sources_result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (pi_keyring_store_get_sources_finish (fixture->store, sources_result, &error),
+                   ==, PI_KEYRING_SOURCE_KEYRING);
+  g_assert_no_error (error);
+}
+
+/* Two concurrent async lookups of one command run it once. */
+static void
+test_async_concurrent_commands (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *counter = g_build_filename (fixture->tmpdir, "counter", NULL);
+  g_autofree char *quoted = g_shell_quote (counter);
+  g_autofree char *command = g_strdup_printf ("!echo x >> %s; sleep 0.2; echo k", quoted);
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autofree char *k1 = NULL;
+  g_autofree char *k2 = NULL;
+  g_autofree char *contents = NULL;
+
+  store_api_key (fixture->store, "xai", command);
+
+  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, on_result, &r1);
+  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, on_result, &r2);
+  while (r1 == NULL || r2 == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  k1 = pi_keyring_store_get_api_key_finish (fixture->store, r1, NULL, NULL);
+  k2 = pi_keyring_store_get_api_key_finish (fixture->store, r2, NULL, NULL);
+  g_assert_cmpstr (k1, ==, "k");
+  g_assert_cmpstr (k2, ==, "k");
+
+  g_assert_true (g_file_get_contents (counter, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "x\n");
+}
+
+/* --- properties --- */
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static void
+test_properties (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(PiKeyringStore) store = NULL;
+  g_autofree char *default_path = pi_keyring_get_default_auth_file_path ();
+  g_autoptr(PiKeyringBackend) backend = NULL;
+  guint profile_notes = 0;
+  guint auth_notes = 0;
+
+  store = pi_keyring_store_new (fixture->backend);
+  g_assert_true (pi_keyring_store_get_backend (store) == fixture->backend);
+  g_object_get (store, "backend", &backend, NULL);
+  g_assert_true (backend == fixture->backend);
+  g_assert_cmpstr (pi_keyring_store_get_profile (store), ==, "default");
+  g_assert_cmpstr (pi_keyring_store_get_auth_file (store), ==, default_path);
+
+  g_signal_connect (store, "notify::profile", G_CALLBACK (on_notify), &profile_notes);
+  g_signal_connect (store, "notify::auth-file", G_CALLBACK (on_notify), &auth_notes);
+
+  pi_keyring_store_set_profile (store, "default");
+  g_assert_cmpuint (profile_notes, ==, 0);
+  pi_keyring_store_set_profile (store, "work");
+  g_assert_cmpuint (profile_notes, ==, 1);
+  g_object_set (store, "profile", "work", NULL);
+  g_assert_cmpuint (profile_notes, ==, 1);
+  pi_keyring_store_set_profile (store, NULL);
+  g_assert_cmpuint (profile_notes, ==, 2);
+  g_assert_cmpstr (pi_keyring_store_get_profile (store), ==, "default");
+
+  pi_keyring_store_set_auth_file (store, NULL);
+  g_assert_cmpuint (auth_notes, ==, 0);
+  pi_keyring_store_set_auth_file (store, "");
+  g_assert_cmpuint (auth_notes, ==, 1);
+  g_assert_cmpstr (pi_keyring_store_get_auth_file (store), ==, "");
+  pi_keyring_store_set_auth_file (store, "");
+  g_assert_cmpuint (auth_notes, ==, 1);
+  pi_keyring_store_set_auth_file (store, NULL);
+  g_assert_cmpuint (auth_notes, ==, 2);
+  g_assert_cmpstr (pi_keyring_store_get_auth_file (store), ==, default_path);
+}
+
+static void
+test_new_without_backend (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PiKeyringStore) memory = NULL;
+  g_autoptr(PiKeyringStore) fallback = NULL;
+
+  g_setenv ("PI_KEYRING_BACKEND", "memory", TRUE);
+  memory = pi_keyring_store_new (NULL);
+  g_assert_cmpstr (pi_keyring_backend_get_name (pi_keyring_store_get_backend (memory)), ==,
+                   "memory");
+
+  g_unsetenv ("PI_KEYRING_BACKEND");
+
+  /* An unknown name falls back to auto, with a message, never to memory.
+   * (The message is structured logging, which g_test_expect_message ()
+   * does not catch in GLib 2.74: look at the child's stderr.) */
+  if (g_test_subprocess ())
+    {
+      g_setenv ("PI_KEYRING_BACKEND", "no-such-backend", TRUE);
+      fallback = pi_keyring_store_new (NULL);
+      g_assert_nonnull (pi_keyring_store_get_backend (fallback));
+      g_print ("backend=%s\n",
+               pi_keyring_backend_get_name (pi_keyring_store_get_backend (fallback)));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*no-such-backend*auto*");
+  g_test_trap_assert_stdout ("*backend=*");
+  g_test_trap_assert_stdout_unmatched ("*backend=memory*");
+}
+
+static void
+test_source_to_string (void)
+{
+  g_assert_cmpstr (pi_keyring_source_to_string (PI_KEYRING_SOURCE_RUNTIME), ==, "runtime");
+  g_assert_cmpstr (pi_keyring_source_to_string (PI_KEYRING_SOURCE_KEYRING), ==, "keyring");
+  g_assert_cmpstr (pi_keyring_source_to_string (PI_KEYRING_SOURCE_AUTH_FILE), ==, "auth.json");
+  g_assert_cmpstr (pi_keyring_source_to_string (PI_KEYRING_SOURCE_ENVIRONMENT), ==, "env");
+  g_assert_null (pi_keyring_source_to_string (PI_KEYRING_SOURCE_NONE));
+  g_assert_null (pi_keyring_source_to_string (PI_KEYRING_SOURCE_RUNTIME |
+                                              PI_KEYRING_SOURCE_KEYRING));
+}
+
+static void
+add_test (const char *path,
+          void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  add_test ("/store/signal/credential-changed-detail", test_signal_detail);
+  add_test ("/store/profiles/kept-apart", test_profiles_kept_apart);
+  add_test ("/store/sources/backend-wins-over-auth-json", test_backend_wins_over_auth_json);
+  add_test ("/store/sources/resolve-nothing", test_sources_resolve_nothing);
+  add_test ("/store/sources/auth-file-disabled", test_auth_file_disabled);
+  add_test ("/store/sources/file-backend-is-not-its-own-fallback",
+            test_file_backend_is_not_its_own_fallback);
+  add_test ("/store/sources/malformed-auth-json-is-an-error", test_malformed_auth_json_is_an_error);
+  add_test ("/store/command/failure-no-fallthrough", test_failing_command_no_fallthrough);
+  add_test ("/store/command/timeout", test_command_timeout);
+  add_test ("/store/command/within-limit", test_command_within_limit);
+  add_test ("/store/command/empty-literal-key", test_empty_literal_key);
+  add_test ("/store/oauth/unexpired", test_oauth_unexpired);
+  add_test ("/store/oauth/without-expires-never-expires", test_oauth_without_expires_never_expires);
+  add_test ("/store/oauth/expired-without-hook", test_oauth_expired_without_hook);
+  add_test ("/store/oauth/refresh-hook", test_oauth_refresh_hook);
+  add_test ("/store/oauth/refresh-origin-auth-json", test_oauth_refresh_origin_auth_json);
+  add_test ("/store/other-kind-skipped", test_other_kind_skipped);
+  add_test ("/store/async/get-api-key", test_async_get_api_key);
+  add_test ("/store/async/concurrent-commands-run-once", test_async_concurrent_commands);
+  add_test ("/store/properties", test_properties);
+  add_test ("/store/new-without-backend", test_new_without_backend);
+  g_test_add_func ("/store/source-to-string", test_source_to_string);
+
+  return g_test_run ();
+}
