@@ -11,8 +11,22 @@
 GPtrArray *
 _pi_keyring_builtin_providers_new (void)
 {
+  PiKeyringProvider *(*constructors[]) (void) = {
+    _pi_keyring_anthropic_provider_new,
+    _pi_keyring_copilot_provider_new,
+    _pi_keyring_gemini_cli_provider_new,
+    _pi_keyring_antigravity_provider_new,
+    _pi_keyring_codex_provider_new,
+  };
   GPtrArray *providers = g_ptr_array_new_with_free_func (g_object_unref);
 
-  /* STUB: the providers are being written. */
+  for (gsize i = 0; i < G_N_ELEMENTS (constructors); i++)
+    {
+      PiKeyringProvider *provider = constructors[i] ();
+
+      if (provider != NULL)
+        g_ptr_array_add (providers, provider);
+    }
+
   return providers;
 }

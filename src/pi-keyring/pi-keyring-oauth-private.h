@@ -305,4 +305,10 @@ PiKeyringTokenResponse *_pi_keyring_device_poller_poll_finish (PiKeyringDevicePo
 /* The built-in OAuth providers, in pi's registry order. */
 GPtrArray     *_pi_keyring_builtin_providers_new      (void);
 
+PiKeyringProvider *_pi_keyring_anthropic_provider_new   (void);
+PiKeyringProvider *_pi_keyring_copilot_provider_new     (void);
+PiKeyringProvider *_pi_keyring_gemini_cli_provider_new  (void);
+PiKeyringProvider *_pi_keyring_antigravity_provider_new (void);
+PiKeyringProvider *_pi_keyring_codex_provider_new       (void);
+
 G_END_DECLS
