@@ -883,22 +883,25 @@ class OAuthExitCodeTest(CliTestCase):
                          b'{"token":"ya29.cli-test-gemini-access","projectId":"my-project-123"}')
 
     def test_refused_refresh_exits_4(self):
-        result, _ = self.get_with_server(400, '{"error":"invalid_grant"}')
+        result, server = self.get_with_server(400, '{"error":"invalid_grant"}')
+        self.assertEqual(server.requests, 1)
         self.assertExit(result, 4)
         self.assertEqual(result.out, b"")
+        self.assertIn("pi-keyring login anthropic", result.err)
 
     def test_server_error_exits_6(self):
         result, server = self.get_with_server(503, '{"error":"unavailable"}')
-        if server.requests == 0:
-            self.skipTest("the store does not refresh OAuth tokens yet")
+        self.assertEqual(server.requests, 1)
         self.assertExit(result, 6)
+        self.assertEqual(result.out, b"")
 
     def test_rate_limit_exits_6(self):
         result, server = self.get_with_server(429, '{"error":"rate_limited"}',
                                               [("Retry-After", "120")])
-        if server.requests == 0:
-            self.skipTest("the store does not refresh OAuth tokens yet")
+        self.assertEqual(server.requests, 1)
         self.assertExit(result, 6)
+        self.assertEqual(result.out, b"")
+        self.assertIn("about 2 minutes", result.err)
 
 
 # --- locked and absent keyrings ------------------------------------------------

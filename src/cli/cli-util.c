@@ -242,6 +242,18 @@ cli_exit_code_for_error (const GError *error)
     return exit_code_for_pi_keyring_error ((PiKeyringError) error->code);
   if (error->domain == G_OPTION_ERROR)
     return CLI_EXIT_USAGE;
+  /* Interrupted (Ctrl-C during a login). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return CLI_EXIT_INTERRUPTED;
+  /* Something that may work later: a login that ran out of time, a network
+   * that could not be reached. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      error->domain == G_RESOLVER_ERROR)
+    return CLI_EXIT_TEMPORARY;
   /* The library maps keyring failures to its own codes; a D-Bus error that
    * comes through unchanged still means the keyring could not be used. */
   if (error->domain == G_DBUS_ERROR ||
@@ -259,6 +271,63 @@ cli_report_error (const GError *error)
   cli_error ("%s", error->message);
 
   return code;
+}
+
+int
+cli_report_oauth_error (const GError *error,
+                        const char   *provider)
+{
+  g_autoptr(GString) login = NULL;
+
+  if (!g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED))
+    return cli_report_error (error);
+
+  /* The command that logs in to the same backend and profile. */
+  login = g_string_new ("pi-keyring");
+  if (cli_options.backend != NULL)
+    g_string_append_printf (login, " --backend=%s", cli_options.backend);
+  if (cli_options.profile != NULL && !g_str_equal (cli_options.profile, PI_KEYRING_DEFAULT_PROFILE))
+    g_string_append_printf (login, " --profile=%s", cli_options.profile);
+  g_string_append_printf (login, " login %s", provider);
+
+  /* Translators: the second %s is a command, such as "pi-keyring login anthropic" */
+  cli_error (_("%s Run “%s” to log in again."), error->message, login->str);
+  return CLI_EXIT_REAUTHENTICATE;
+}
+
+static GLogWriterOutput
+write_log (GLogLevelFlags   log_level,
+           const GLogField *fields,
+           gsize            n_fields,
+           gpointer         user_data)
+{
+  const char *domain = NULL, *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = fields[i].value;
+    }
+
+  /* The library's messages for the user (a token that could not be
+   * revoked, say), as the command's own warnings. */
+  if ((log_level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING)) != 0 &&
+      g_strcmp0 (domain, "PiKeyring") == 0 && message != NULL &&
+      !g_log_writer_default_would_drop (log_level, domain))
+    {
+      cli_warning ("%s", message);
+      return G_LOG_WRITER_HANDLED;
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+void
+cli_install_log_writer (void)
+{
+  g_log_set_writer_func (write_log, NULL, NULL);
 }
 
 /* --- backend and store --- */

@@ -20,6 +20,7 @@ typedef enum
   CLI_EXIT_REAUTHENTICATE = 4,
   CLI_EXIT_UNAVAILABLE = 5,
   CLI_EXIT_TEMPORARY = 6,
+  CLI_EXIT_INTERRUPTED = 130,  /* Ctrl-C during a login, as a shell reports SIGINT */
 } CliExit;
 
 /* The global options; they are accepted before and after the command name. */
@@ -56,6 +57,8 @@ int cli_cmd_set       (const CliCommand *command, int argc, char **argv);
 int cli_cmd_remove    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_import    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_export    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_login     (const CliCommand *command, int argc, char **argv);
+int cli_cmd_refresh   (const CliCommand *command, int argc, char **argv);
 
 /* --- options and usage --- */
 
@@ -97,6 +100,13 @@ void            cli_info                    (const char         *format,
 int             cli_exit_code_for_error     (const GError       *error);
 /* Prints @error and returns its exit code. */
 int             cli_report_error            (const GError       *error);
+/* The same for an error of refreshing or using @provider's OAuth token:
+ * when the provider refused it, the line says how to log in again. */
+int             cli_report_oauth_error      (const GError       *error,
+                                             const char         *provider);
+/* Shows the library's messages (g_message, g_warning) as
+ * "pi-keyring COMMAND: warning: …" lines. */
+void            cli_install_log_writer      (void);
 
 /* --- backend and store --- */
 
@@ -126,6 +136,14 @@ char             *cli_read_secret           (const char         *prompt,
 gboolean          cli_write_secret          (const char         *secret,
                                              gboolean            newline_if_tty,
                                              GError            **error);
+
+/* --- the login's interaction (cli-interaction.c) --- */
+
+#define CLI_TYPE_INTERACTION (cli_interaction_get_type ())
+G_DECLARE_FINAL_TYPE (CliInteraction, cli_interaction, CLI, INTERACTION, PiKeyringInteraction)
+
+PiKeyringInteraction *cli_interaction_new           (gboolean              open_browser);
+void                  cli_interaction_finish_output (PiKeyringInteraction *interaction);
 
 /* --- output --- */
 

@@ -74,7 +74,7 @@ cli_cmd_get (const CliCommand  *command,
   if (key == NULL)
     {
       if (error != NULL)
-        return cli_report_error (error);
+        return cli_report_oauth_error (error, provider);
 
       cli_error (_("No key is available for “%s”."), provider);
       return CLI_EXIT_NOT_FOUND;

@@ -48,7 +48,10 @@ cli_cmd_remove (const CliCommand  *command,
 
   g_option_context_set_description (context,
                                     N_("Deletes the credential stored in the backend for the "
-                                       "profile. The exit status is 3 when nothing was stored."));
+                                       "profile. An OAuth token is first revoked at its provider "
+                                       "where the provider offers that; the credential is "
+                                       "deleted even when the revocation fails. The exit status "
+                                       "is 3 when nothing was stored."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 1, 1))
     return CLI_EXIT_USAGE;
@@ -60,7 +63,7 @@ cli_cmd_remove (const CliCommand  *command,
   store = cli_open_store (backend);
   where = cli_backend_describe (backend);
 
-  if (!pi_keyring_store_remove_sync (store, provider, NULL, &error))
+  if (!pi_keyring_store_logout_sync (store, provider, NULL, &error))
     {
       g_autofree char *auth_file = NULL;
 

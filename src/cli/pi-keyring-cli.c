@@ -27,6 +27,10 @@ static const CliCommand commands[] = {
     N_("Remove the stored credential of PROVIDER."), FALSE },
   { "logout", cli_cmd_remove,
     N_("Remove the stored credential of PROVIDER."), TRUE },
+  { "login", cli_cmd_login,
+    N_("Log in to the OAuth provider PROVIDER and store its tokens."), FALSE },
+  { "refresh", cli_cmd_refresh,
+    N_("Refresh the stored OAuth tokens now (all of them when no PROVIDER is named)."), FALSE },
   { "import", cli_cmd_import,
     N_("Copy the entries of pi's auth.json into the backend; OAuth entries are moved."), FALSE },
   { "export", cli_cmd_export,
@@ -66,7 +70,8 @@ describe_commands (void)
   g_string_append (text, "\n\n");
   g_string_append (text, _("Exit status: 0 success, 1 failure, 2 usage error, 3 not found, "
                            "4 log in again, 5 keyring locked or unavailable, 6 temporary "
-                           "failure (try again later)."));
+                           "failure (network, rate limit, time-out: try again later), "
+                           "130 interrupted."));
 
   return g_string_free (text, FALSE);
 }
@@ -186,6 +191,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_prgname ("pi-keyring");
+  cli_install_log_writer ();
 
   status = run (argc, argv);
   cli_options_clear ();

@@ -53,8 +53,8 @@ pi_keyring_backend_get_names (void)
 
 /**
  * pi_keyring_backend_new_for_name:
- * @name: (nullable): `auto`, `secret-service`, `file` or `memory`; %NULL
- *   means the value of `PI_KEYRING_BACKEND`, else `auto`
+ * @name: (nullable): `auto`, `secret-service`, `file`, `encrypted-file` or
+ *   `memory`; %NULL means the value of `PI_KEYRING_BACKEND`, else `auto`
  * @error: return location for an error
  *
  * Creates the backend @name names. `auto` picks `secret-service` when a
@@ -90,14 +90,10 @@ pi_keyring_backend_new_for_name (const char  *name,
   if (g_str_equal (name, "memory"))
     return pi_keyring_memory_backend_new ();
   if (g_str_equal (name, "encrypted-file"))
-    {
-      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
-                   _("The encrypted-file backend is not available yet."));
-      return NULL;
-    }
+    return pi_keyring_encrypted_file_backend_new (NULL, NULL);
 
   g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
-               _("Unknown backend “%s”: use auto, secret-service, file or memory."),
+               _("Unknown backend “%s”: use auto, secret-service, file, encrypted-file or memory."),
                name);
   return NULL;
 }

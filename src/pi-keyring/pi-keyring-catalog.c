@@ -115,6 +115,58 @@ static const struct
   { "kimi-coding", "KIMI_API_KEY" },
 };
 
+/* Set in a thread while a registered provider answers for the catalog, so
+ * that a provider which asks the catalog in turn gets the table's answer
+ * instead of asking itself again. */
+static GPrivate deferring;
+
+static PiKeyringProvider *
+lookup_registered (const char *provider)
+{
+  if (g_private_get (&deferring) != NULL)
+    return NULL;
+
+  return pi_keyring_lookup_provider (provider);
+}
+
+static const char *
+registered_display_name (PiKeyringProvider *provider)
+{
+  const char *name;
+
+  g_private_set (&deferring, GINT_TO_POINTER (1));
+  /* Interned: the registry may drop the provider later. */
+  name = g_intern_string (pi_keyring_provider_get_display_name (provider));
+  g_private_set (&deferring, NULL);
+
+  return name;
+}
+
+static const char *
+registered_flow (PiKeyringProvider *provider)
+{
+  const char *flow;
+
+  g_private_set (&deferring, GINT_TO_POINTER (1));
+  flow = g_intern_string (pi_keyring_provider_get_flow (provider));
+  g_private_set (&deferring, NULL);
+
+  return flow;
+}
+
+static char *
+registered_api_key (PiKeyringProvider   *provider,
+                    PiKeyringCredential *credential)
+{
+  char *key;
+
+  g_private_set (&deferring, GINT_TO_POINTER (1));
+  key = pi_keyring_provider_get_api_key (provider, credential);
+  g_private_set (&deferring, NULL);
+
+  return key;
+}
+
 static const ProviderInfo *
 find_provider (const char *provider)
 {
@@ -170,7 +222,8 @@ pi_keyring_catalog_contains (const char *provider)
  * @provider: a provider id
  *
  * Gets the name of @provider for a person. The OAuth providers have the
- * names pi shows in `/login`, such as `Anthropic (Claude Pro/Max)`.
+ * names pi shows in `/login`, such as `Anthropic (Claude Pro/Max)`; a
+ * provider registered with [func@register_provider] has the name it gives.
  *
  * Returns: (transfer none) (nullable): the display name, or %NULL for an
  *   unknown provider
@@ -180,9 +233,14 @@ pi_keyring_catalog_contains (const char *provider)
 const char *
 pi_keyring_catalog_get_display_name (const char *provider)
 {
+  g_autoptr(PiKeyringProvider) registered = NULL;
   const ProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, NULL);
+
+  registered = lookup_registered (provider);
+  if (registered != NULL)
+    return registered_display_name (registered);
 
   info = find_provider (provider);
   return info != NULL ? info->name : NULL;
@@ -192,7 +250,8 @@ pi_keyring_catalog_get_display_name (const char *provider)
  * pi_keyring_catalog_is_oauth:
  * @provider: a provider id
  *
- * Whether @provider is one of the five built-in OAuth providers.
+ * Whether @provider logs in with OAuth: one of the five built-in OAuth
+ * providers, or a provider registered with [func@register_provider].
  *
  * Returns: %TRUE for an OAuth provider
  *
@@ -201,9 +260,14 @@ pi_keyring_catalog_get_display_name (const char *provider)
 gboolean
 pi_keyring_catalog_is_oauth (const char *provider)
 {
+  g_autoptr(PiKeyringProvider) registered = NULL;
   const ProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, FALSE);
+
+  registered = lookup_registered (provider);
+  if (registered != NULL)
+    return TRUE;
 
   info = find_provider (provider);
   return info != NULL && info->flow != NULL;
@@ -216,7 +280,8 @@ pi_keyring_catalog_is_oauth (const char *provider)
  * Gets the kind of OAuth login @provider uses: `loopback` (authorization
  * code with a callback on a local port, or a pasted code) for `anthropic`,
  * `google-gemini-cli`, `google-antigravity` and `openai-codex`; `device`
- * (device code) for `github-copilot`.
+ * (device code) for `github-copilot`; for a provider registered with
+ * [func@register_provider], what [method@Provider.get_flow] says.
  *
  * Returns: (transfer none) (nullable): `loopback`, `device`, or %NULL for a
  *   provider without OAuth or an unknown one
@@ -226,9 +291,14 @@ pi_keyring_catalog_is_oauth (const char *provider)
 const char *
 pi_keyring_catalog_get_flow (const char *provider)
 {
+  g_autoptr(PiKeyringProvider) registered = NULL;
   const ProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, NULL);
+
+  registered = lookup_registered (provider);
+  if (registered != NULL)
+    return registered_flow (registered);
 
   info = find_provider (provider);
   return info != NULL ? info->flow : NULL;
@@ -403,7 +473,8 @@ pi_keyring_catalog_get_env_api_key (const char *provider)
  * client, as the provider's `getApiKey` does: for `google-gemini-cli` and
  * `google-antigravity` the compact JSON text
  * `{"token":"<access>","projectId":"<projectId>"}`, for the other OAuth
- * providers the `access` field.
+ * providers the `access` field. When a provider of that id is registered
+ * ([func@lookup_provider]), its [method@Provider.get_api_key] decides.
  *
  * Returns: (transfer full) (nullable): the key, or %NULL when @credential
  *   is not an OAuth credential, its provider is not a known OAuth provider,
@@ -415,13 +486,20 @@ pi_keyring_catalog_get_env_api_key (const char *provider)
 char *
 pi_keyring_catalog_get_oauth_api_key (PiKeyringCredential *credential)
 {
+  g_autoptr(PiKeyringProvider) registered = NULL;
   const char *provider;
 
   g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (credential), NULL);
 
   provider = pi_keyring_credential_get_provider (credential);
-  if (!pi_keyring_catalog_is_oauth (provider) ||
-      pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+  if (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    return NULL;
+
+  registered = lookup_registered (provider);
+  if (registered != NULL)
+    return registered_api_key (registered, credential);
+
+  if (!pi_keyring_catalog_is_oauth (provider))
     return NULL;
 
   if (g_str_equal (provider, "google-gemini-cli") ||

@@ -1,11 +1,409 @@
-/* STUB: the provider is being written. */
+/* pi-keyring-codex-provider.c: ChatGPT Plus/Pro (OpenAI Codex), reference §7.5
+ *
+ * Authorization code with PKCE and a separate random state (32 hex
+ * characters), through the loopback server on port 1455 or a pasted code
+ * or redirect URL. The token endpoint takes form bodies. Entries: type,
+ * access, refresh, expires (now + expires_in, no buffer), accountId (the
+ * `chatgpt_account_id` claim of the access token).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
+
+#include <string.h>
 
 #include "pi-keyring-private.h"
 #include "pi-keyring-oauth-private.h"
 
+#define CODEX_ID           "openai-codex"
+#define CODEX_CLIENT_ID    "app_EMoamEEZ73f0CkXaXp7hrann"
+#define CODEX_AUTHORIZE    "https://auth.openai.com/oauth/authorize"
+#define CODEX_TOKEN_URL    "https://auth.openai.com/oauth/token"
+#define CODEX_REDIRECT_URI "http://localhost:1455/auth/callback"
+#define CODEX_SCOPES       "openid profile email offline_access"
+#define CODEX_AUTH_CLAIM   "https://api.openai.com/auth"
+
+struct _PiKeyringCodexProvider
+{
+  GObject parent_instance;
+};
+
+#define PI_KEYRING_TYPE_CODEX_PROVIDER (_pi_keyring_codex_provider_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringCodexProvider, _pi_keyring_codex_provider, PI_KEYRING,
+                      CODEX_PROVIDER, GObject)
+
+static void provider_iface_init (PiKeyringProviderInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringCodexProvider, _pi_keyring_codex_provider, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_PROVIDER,
+                                                      provider_iface_init))
+
+/* --- the account id in the access token --- */
+
+/* Base64 or base64url, with or without padding, to bytes. */
+static guchar *
+decode_jwt_part (const char *part,
+                 gsize       length,
+                 gsize      *out_length)
+{
+  g_autoptr(GString) text = g_string_sized_new (length + 3);
+  guchar *data;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = part[i];
+
+      if (c == '-')
+        c = '+';
+      else if (c == '_')
+        c = '/';
+      else if (c == '=')
+        break;
+      else if (!g_ascii_isalnum (c) && c != '+' && c != '/')
+        return NULL;
+      g_string_append_c (text, c);
+    }
+
+  if (text->len % 4 == 1)
+    return NULL;
+  while (text->len % 4 != 0)
+    g_string_append_c (text, '=');
+
+  data = g_base64_decode (text->str, out_length);
+  explicit_bzero (text->str, text->len);
+
+  return data;
+}
+
+char *
+_pi_keyring_codex_account_id_from_token (const char *access_token)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  const char *first, *second;
+  guchar *payload;
+  gsize length = 0;
+  gboolean parsed;
+  JsonNode *root;
+  JsonObject *auth;
+  JsonNode *member;
+
+  if (access_token == NULL)
+    return NULL;
+
+  /* Exactly three parts. */
+  first = strchr (access_token, '.');
+  if (first == NULL)
+    return NULL;
+  second = strchr (first + 1, '.');
+  if (second == NULL || strchr (second + 1, '.') != NULL)
+    return NULL;
+
+  payload = decode_jwt_part (first + 1, second - first - 1, &length);
+  if (payload == NULL || length == 0)
+    {
+      g_free (payload);
+      return NULL;
+    }
+
+  /* json-glib's parser recurses once per nesting level: refuse a payload
+   * deep enough to exhaust the stack before it gets there. */
+  if (!_pi_keyring_json_text_is_shallow ((const char *) payload, length))
+    {
+      explicit_bzero (payload, length);
+      g_free (payload);
+      return NULL;
+    }
+
+  parser = json_parser_new ();
+  parsed = json_parser_load_from_data (parser, (const char *) payload, length, NULL);
+  explicit_bzero (payload, length);
+  g_free (payload);
+  if (!parsed)
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  member = json_object_get_member (json_node_get_object (root), CODEX_AUTH_CLAIM);
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return NULL;
+  auth = json_node_get_object (member);
+
+  member = json_object_get_member (auth, "chatgpt_account_id");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_STRING ||
+      *json_node_get_string (member) == '\0')
+    return NULL;
+
+  return g_strdup (json_node_get_string (member));
+}
+
+/* The entry pi stores: type, access, refresh, expires, accountId. pi
+ * requires access_token, refresh_token and a numeric expires_in. */
+static PiKeyringCredential *
+credential_from_token (const char                   *profile,
+                       const PiKeyringTokenResponse *token,
+                       GError                      **error)
+{
+  g_autofree char *account_id = NULL;
+  JsonObject *entry;
+  gint64 expires;
+
+  if (token->refresh_token == NULL || *token->refresh_token == '\0' ||
+      token->expires_in_ms < 0)
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("Token exchange failed: the answer lacks the refresh token or "
+                             "the expiry time."));
+      return NULL;
+    }
+
+  account_id = _pi_keyring_codex_account_id_from_token (token->access_token);
+  if (account_id == NULL)
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("Failed to extract accountId from token."));
+      return NULL;
+    }
+
+  if (!_pi_keyring_token_expires (token, _pi_keyring_now_ms (), 0, &expires, error))
+    return NULL;
+
+  entry = json_object_new ();
+  json_object_set_string_member (entry, "type", "oauth");
+  json_object_set_string_member (entry, "access", token->access_token);
+  json_object_set_string_member (entry, "refresh", token->refresh_token);
+  json_object_set_int_member (entry, "expires", expires);
+  json_object_set_string_member (entry, "accountId", account_id);
+
+  return _pi_keyring_credential_new_take_object (CODEX_ID, profile, entry);
+}
+
+/* --- login --- */
+
+static void
+on_code_exchanged (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(PiKeyringTokenResponse) token = NULL;
+  GError *error = NULL;
+  PiKeyringCredential *credential;
+
+  token = _pi_keyring_http_client_request_token_finish (PI_KEYRING_HTTP_CLIENT (source), result,
+                                                        NULL, &error);
+  if (token == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  credential = credential_from_token (PI_KEYRING_DEFAULT_PROFILE, token, &error);
+  if (credential == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, credential, g_object_unref);
+}
+
+static void
+exchange_code (PiKeyringLoopbackLogin *login,
+               GTask                  *task)
+{
+  g_autoptr(PiKeyringHttpRequest) request = NULL;
+
+  request = _pi_keyring_http_request_new ("POST", CODEX_TOKEN_URL);
+  _pi_keyring_http_request_add_form_field (request, "grant_type", "authorization_code");
+  _pi_keyring_http_request_add_form_field (request, "client_id", CODEX_CLIENT_ID);
+  _pi_keyring_http_request_add_form_field (request, "code",
+                                           _pi_keyring_loopback_login_get_code (login));
+  _pi_keyring_http_request_add_form_field (request, "code_verifier",
+                                           _pi_keyring_loopback_login_get_verifier (login));
+  _pi_keyring_http_request_add_form_field (request, "redirect_uri", CODEX_REDIRECT_URI);
+
+  _pi_keyring_http_client_request_token_async (_pi_keyring_loopback_login_get_http_client (login),
+                                               request, g_task_get_cancellable (task),
+                                               on_code_exchanged, task);
+}
+
+static const char * const authorize_params[] = {
+  "response_type", "code",
+  "client_id", CODEX_CLIENT_ID,
+  "redirect_uri", CODEX_REDIRECT_URI,
+  "scope", CODEX_SCOPES,
+  "code_challenge", PI_KEYRING_LOOPBACK_CHALLENGE,
+  "code_challenge_method", "S256",
+  "state", PI_KEYRING_LOOPBACK_STATE,
+  "id_token_add_organizations", "true",
+  "codex_cli_simplified_flow", "true",
+  "originator", "pi",
+  NULL
+};
+
+static const PiKeyringLoopbackConfig login_config = {
+  .port = 1455,
+  .callback_path = "/auth/callback",
+  .redirect_uri = CODEX_REDIRECT_URI,
+  .authorize_url = CODEX_AUTHORIZE,
+  .authorize_params = authorize_params,
+  .hex_state = TRUE,
+  .paste_mode = PI_KEYRING_PASTE_LENIENT,
+  .instructions = N_("A browser window should open. Complete login to finish."),
+  .paste_message = N_("Paste the authorization code (or full redirect URL):"),
+  .paste_placeholder = NULL,
+  .state_mismatch = N_("State mismatch: the pasted answer belongs to another sign-in."),
+  .google_progress = FALSE,
+  .exchange = exchange_code,
+};
+
+static void
+codex_login_async (PiKeyringProvider    *provider,
+                   PiKeyringInteraction *interaction,
+                   GVariant             *options,
+                   GCancellable         *cancellable,
+                   GAsyncReadyCallback   callback,
+                   gpointer              user_data)
+{
+  _pi_keyring_loopback_login_async (provider, &login_config, interaction, options, cancellable,
+                                    callback, user_data);
+}
+
+/* --- refresh --- */
+
+/* pi's message, keeping our error code (DESIGN §5) and the reason. */
+static void
+return_refresh_error (GTask  *task,
+                      GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_prefix_error (&error, "%s ", _("Failed to refresh OpenAI Codex token."));
+  g_task_return_error (task, error);
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringCredential *old = g_task_get_task_data (task);
+  g_autoptr(PiKeyringTokenResponse) token = NULL;
+  GError *error = NULL;
+  PiKeyringCredential *credential;
+
+  token = _pi_keyring_http_client_request_token_finish (PI_KEYRING_HTTP_CLIENT (source), result,
+                                                        NULL, &error);
+  if (token == NULL)
+    {
+      return_refresh_error (task, error);
+      return;
+    }
+
+  credential = credential_from_token (pi_keyring_credential_get_profile (old), token, &error);
+  if (credential == NULL)
+    return_refresh_error (task, error);
+  else
+    g_task_return_pointer (task, credential, g_object_unref);
+}
+
+static void
+codex_refresh_async (PiKeyringProvider   *provider,
+                     PiKeyringCredential *credential,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(PiKeyringHttpRequest) request = NULL;
+  g_autoptr(PiKeyringHttpClient) http = NULL;
+  const char *refresh = pi_keyring_credential_get_refresh (credential);
+
+  task = g_task_new (provider, cancellable, callback, user_data);
+  g_task_set_source_tag (task, codex_refresh_async);
+  g_task_set_task_data (task, g_object_ref (credential), g_object_unref);
+
+  if (refresh == NULL || *refresh == '\0')
+    {
+      return_refresh_error (task, g_error_new_literal (PI_KEYRING_ERROR,
+                                                       PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED,
+                                                       _("The credential has no refresh token. "
+                                                         "Log in again.")));
+      return;
+    }
+
+  request = _pi_keyring_http_request_new ("POST", CODEX_TOKEN_URL);
+  _pi_keyring_http_request_add_form_field (request, "grant_type", "refresh_token");
+  _pi_keyring_http_request_add_form_field (request, "refresh_token", refresh);
+  _pi_keyring_http_request_add_form_field (request, "client_id", CODEX_CLIENT_ID);
+
+  http = _pi_keyring_http_client_new ();
+  _pi_keyring_http_client_request_token_async (http, request, cancellable, on_refreshed,
+                                               g_steal_pointer (&task));
+}
+
+static PiKeyringCredential *
+codex_refresh_finish (PiKeyringProvider  *provider,
+                      GAsyncResult       *result,
+                      GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == codex_refresh_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- the provider --- */
+
+static const char *
+codex_get_id (PiKeyringProvider *provider)
+{
+  return CODEX_ID;
+}
+
+static const char *
+codex_get_display_name (PiKeyringProvider *provider)
+{
+  return "ChatGPT Plus/Pro (Codex Subscription)";
+}
+
+static const char *
+codex_get_flow (PiKeyringProvider *provider)
+{
+  return "loopback";
+}
+
+static void
+provider_iface_init (PiKeyringProviderInterface *iface)
+{
+  iface->get_id = codex_get_id;
+  iface->get_display_name = codex_get_display_name;
+  iface->get_flow = codex_get_flow;
+  iface->login_async = codex_login_async;
+  iface->login_finish = _pi_keyring_loopback_login_finish;
+  iface->refresh_async = codex_refresh_async;
+  iface->refresh_finish = codex_refresh_finish;
+  /* get_api_key: the interface's default, the access token. OpenAI has no
+   * public revocation: revoke_async stays NULL. */
+}
+
+static void
+_pi_keyring_codex_provider_class_init (PiKeyringCodexProviderClass *klass)
+{
+}
+
+static void
+_pi_keyring_codex_provider_init (PiKeyringCodexProvider *self)
+{
+}
+
 PiKeyringProvider *
 _pi_keyring_codex_provider_new (void)
 {
-  return NULL;
+  return g_object_new (PI_KEYRING_TYPE_CODEX_PROVIDER, NULL);
 }

@@ -609,7 +609,16 @@ get_expires (PiKeyringCredential *self,
 
       if (!isfinite (value))
         return FALSE;
-      *out_expires = (gint64) CLAMP (value, (double) G_MININT64, (double) G_MAXINT64);
+      /* pi compares `now >= expires` with now a whole number of
+       * milliseconds: for a fraction that is `now >= ceil (expires)`.
+       * Saturate rather than overflow the conversion. */
+      value = ceil (value);
+      if (value >= 9223372036854775807.0)
+        *out_expires = G_MAXINT64;
+      else if (value <= -9223372036854775808.0)
+        *out_expires = G_MININT64;
+      else
+        *out_expires = (gint64) value;
       return TRUE;
     }
 
@@ -677,14 +686,23 @@ gboolean
 pi_keyring_credential_is_expired (PiKeyringCredential *self,
                                   gint64               now_ms)
 {
-  gint64 expires;
+  JsonNode *node;
 
   g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (self), FALSE);
 
-  if (!get_expires (self, &expires))
+  node = json_object_get_member (self->entry, "expires");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
 
-  return now_ms >= expires;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return now_ms >= json_node_get_int (node);
+
+  /* A JavaScript number: compare as pi does, in doubles. */
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+      isfinite (json_node_get_double (node)))
+    return (double) now_ms >= json_node_get_double (node);
+
+  return FALSE;
 }
 
 /**

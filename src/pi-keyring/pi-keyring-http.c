@@ -579,20 +579,44 @@ return_transport_error (GTask  *task,
                              _("Could not reach %s: %s"), send->display_url, error->message);
 }
 
-static PiKeyringHttpResponse *
-build_response (SendData *send)
-{
-  PiKeyringHttpResponse *response = g_new0 (PiKeyringHttpResponse, 1);
-  SoupMessageHeaders *headers = soup_message_get_response_headers (send->message);
-  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  const char *retry_after = soup_message_headers_get_one (headers, "Retry-After");
-  const char *data = (const char *) send->body->data;
-  gsize length = send->body->len;
+/* json-glib's parser recurses once per nesting level: a body of a few
+ * hundred thousand '[' would exhaust the stack. Counting every opening
+ * bracket, in strings too, bounds the depth whatever its lexer makes of
+ * the rest; no answer we use comes near the limit. */
+#define MAX_JSON_BRACKETS 2048
 
-  response->status = soup_message_get_status (send->message);
-  response->url = g_strdup (send->display_url);
-  response->too_large = send->too_large;
-  response->retry_after_ms = _pi_keyring_parse_retry_after (retry_after, _pi_keyring_now_ms ());
+gboolean
+_pi_keyring_json_text_is_shallow (const char *data,
+                                  gsize       length)
+{
+  gsize brackets = 0;
+
+  for (gsize i = 0; i < length; i++)
+    if ((data[i] == '[' || data[i] == '{') && ++brackets > MAX_JSON_BRACKETS)
+      return FALSE;
+
+  return TRUE;
+}
+
+PiKeyringHttpResponse *
+_pi_keyring_http_response_new (guint       status,
+                               const char *url,
+                               const char *content_type,
+                               const char *retry_after,
+                               gint64      now_ms,
+                               gboolean    too_large,
+                               const char *data,
+                               gsize       length)
+{
+  PiKeyringHttpResponse *response;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  response = g_new0 (PiKeyringHttpResponse, 1);
+  response->status = status;
+  response->url = g_strdup (url);
+  response->too_large = too_large;
+  response->retry_after_ms = _pi_keyring_parse_retry_after (retry_after, now_ms);
 
   if (content_type != NULL && g_ascii_strcasecmp (content_type, "text/html") == 0)
     response->is_html = TRUE;
@@ -605,7 +629,8 @@ build_response (SendData *send)
       response->is_html = skip < length && data[skip] == '<';
     }
 
-  if (!send->too_large && !response->is_html && length > 0)
+  if (!too_large && !response->is_html && length > 0 &&
+      _pi_keyring_json_text_is_shallow (data, length))
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
@@ -625,6 +650,21 @@ build_response (SendData *send)
     }
 
   return response;
+}
+
+static PiKeyringHttpResponse *
+build_response (SendData *send)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (send->message);
+
+  return _pi_keyring_http_response_new (soup_message_get_status (send->message),
+                                        send->display_url,
+                                        soup_message_headers_get_content_type (headers, NULL),
+                                        soup_message_headers_get_one (headers, "Retry-After"),
+                                        _pi_keyring_now_ms (),
+                                        send->too_large,
+                                        (const char *) send->body->data,
+                                        send->body->len);
 }
 
 static void read_next_chunk (GTask *task);

@@ -137,6 +137,23 @@ typedef struct
 } PiKeyringHttpResponse;
 
 void           _pi_keyring_http_response_free         (PiKeyringHttpResponse *response);
+/* The response the client makes of an answer (for the client and for
+ * fuzzing): @content_type and @retry_after are the header values or NULL;
+ * the body is parsed as JSON unless it is HTML, @too_large, or nested
+ * too deeply for json-glib's recursive parser. */
+PiKeyringHttpResponse *_pi_keyring_http_response_new  (guint        status,
+                                                       const char  *url,
+                                                       const char  *content_type,
+                                                       const char  *retry_after,
+                                                       gint64       now_ms,
+                                                       gboolean     too_large,
+                                                       const char  *data,
+                                                       gsize        length);
+/* FALSE when @data has more than 2048 '[' and '{' (in strings too): call
+ * it before json_parser_load_from_data () on text from outside, whose
+ * recursion a deeply nested document would take past the stack. */
+gboolean       _pi_keyring_json_text_is_shallow       (const char  *data,
+                                                       gsize        length);
 /* The error mapping of DESIGN §5: TRUE for a 2xx JSON answer; otherwise
  * FALSE with REAUTHENTICATION_REQUIRED (400, 401), RATE_LIMITED (429),
  * TEMPORARY (408, 5xx, non-JSON 2xx) or FAILED. */
@@ -299,6 +316,149 @@ void           _pi_keyring_device_poller_poll_async   (PiKeyringDevicePoller *se
 PiKeyringTokenResponse *_pi_keyring_device_poller_poll_finish (PiKeyringDevicePoller  *self,
                                                                GAsyncResult           *result,
                                                                GError                **error);
+
+/* --- pi-keyring-copilot-provider.c: github-copilot (reference §7.2) --- */
+
+/* The time limit of each "enable models" request at login. */
+#define PI_KEYRING_COPILOT_POLICY_TIMEOUT_MS 5000
+
+/* Step 1 (conformance 64): the input trimmed; empty → "github.com"; else
+ * the lower-cased host of the URL (or of "https://" + input). Otherwise
+ * NULL with INVALID_ARGUMENT "Invalid GitHub Enterprise URL/domain". */
+char          *_pi_keyring_copilot_normalize_domain   (const char  *input,
+                                                       GError     **error);
+/* The Copilot API base URL (conformance 63): from the token's proxy-ep
+ * (a leading "proxy." becomes "api."), else https://copilot-api.<domain>
+ * when @enterprise_domain (nullable) is given, else the individual API. */
+char          *_pi_keyring_copilot_base_url           (const char  *token,
+                                                       const char  *enterprise_domain);
+/* For tests: the device poller's clock (NULL: the real one), and the
+ * time limit of the model policy requests. */
+void           _pi_keyring_copilot_provider_set_clock (PiKeyringProvider *provider,
+                                                       PiKeyringClock    *clock);
+void           _pi_keyring_copilot_provider_set_policy_timeout_ms (PiKeyringProvider *provider,
+                                                                   guint              timeout_ms);
+
+/* --- pi-keyring-browser.c: opening the authorization URL --- */
+
+/* `$BROWSER URL` (the first ':'-separated entry; "%s" replaced by the URL,
+ * else the URL appended) when BROWSER is set, else the desktop default.
+ * Never waits; a failure is only logged (the URL is always shown). */
+void           _pi_keyring_open_browser               (const char  *url);
+/* The argument vector for @browser (a $BROWSER value) and @url. */
+gboolean       _pi_keyring_browser_build_argv         (const char  *browser,
+                                                       const char  *url,
+                                                       char      ***out_argv,
+                                                       GError     **error);
+
+/* --- pi-keyring-loopback-login.c: the authorization-code login driver --- */
+
+/* One login in progress (anthropic, openai-codex, the Google providers):
+ * PKCE and state, the authorize URL, the loopback server raced with a
+ * pasted code, then the provider's exchange. */
+typedef struct _PiKeyringLoopbackLogin PiKeyringLoopbackLogin;
+
+/* The provider's part once a code is known: takes @task (transfer full,
+ * source object the provider, cancellable the login's) and returns a
+ * PiKeyringCredential through g_task_return_pointer (…, g_object_unref). */
+typedef void (*PiKeyringLoopbackExchangeFunc) (PiKeyringLoopbackLogin *login,
+                                               GTask                  *task);
+
+#define PI_KEYRING_LOOPBACK_CHALLENGE         "@challenge"
+#define PI_KEYRING_LOOPBACK_STATE             "@state"
+
+typedef struct
+{
+  guint                          port;               /* pi's fixed loopback port */
+  const char                    *callback_path;      /* "/callback" … */
+  const char                    *redirect_uri;       /* "http://localhost:PORT/…" */
+  const char                    *authorize_url;      /* before PI_KEYRING_URL_REWRITE */
+  /* name, value, …, NULL in pi's order; the values "@challenge" and
+   * "@state" stand for the PKCE challenge and the state. */
+  const char * const            *authorize_params;
+  gboolean                       hex_state;          /* codex: 32 hex; else state = verifier */
+  PiKeyringPasteMode             paste_mode;
+  const char                    *instructions;       /* N_(): for show_auth */
+  const char                    *paste_message;      /* N_(): for ask_code */
+  const char                    *paste_placeholder;  /* nullable */
+  const char                    *state_mismatch;     /* N_(): a pasted state that differs */
+  gboolean                       google_progress;    /* pi's extra Google progress lines */
+  PiKeyringLoopbackExchangeFunc  exchange;
+} PiKeyringLoopbackConfig;
+
+#define PI_KEYRING_LOGIN_DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
+
+/* @options may hold "timeout-ms" (u): the time limit of the whole login. */
+void           _pi_keyring_loopback_login_async       (PiKeyringProvider             *provider,
+                                                       const PiKeyringLoopbackConfig *config,
+                                                       PiKeyringInteraction          *interaction,
+                                                       GVariant                      *options,
+                                                       GCancellable                  *cancellable,
+                                                       GAsyncReadyCallback            callback,
+                                                       gpointer                       user_data);
+PiKeyringCredential *_pi_keyring_loopback_login_finish (PiKeyringProvider            *provider,
+                                                        GAsyncResult                 *result,
+                                                        GError                      **error);
+/* The authorize URL (not rewritten) with its query in pi's order. */
+char          *_pi_keyring_loopback_build_authorize_url (const PiKeyringLoopbackConfig *config,
+                                                         const char                    *challenge,
+                                                         const char                    *state);
+
+PiKeyringLoopbackLogin *_pi_keyring_loopback_login_ref    (PiKeyringLoopbackLogin *login);
+void           _pi_keyring_loopback_login_unref       (PiKeyringLoopbackLogin *login);
+/* The authorization code, the PKCE verifier and the state: secrets. */
+const char    *_pi_keyring_loopback_login_get_code    (PiKeyringLoopbackLogin *login);
+const char    *_pi_keyring_loopback_login_get_verifier (PiKeyringLoopbackLogin *login);
+const char    *_pi_keyring_loopback_login_get_state   (PiKeyringLoopbackLogin *login);
+const char    *_pi_keyring_loopback_login_get_redirect_uri (PiKeyringLoopbackLogin *login);
+PiKeyringHttpClient  *_pi_keyring_loopback_login_get_http_client (PiKeyringLoopbackLogin *login);
+PiKeyringInteraction *_pi_keyring_loopback_login_get_interaction (PiKeyringLoopbackLogin *login);
+void           _pi_keyring_loopback_login_progress    (PiKeyringLoopbackLogin *login,
+                                                       const char             *message);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringLoopbackLogin, _pi_keyring_loopback_login_unref)
+
+/* expires = now + expires_in − @buffer_ms (pi: 5 minutes, none for codex);
+ * fails when the answer had no usable expires_in. */
+gboolean       _pi_keyring_token_expires              (const PiKeyringTokenResponse *token,
+                                                       gint64                        now_ms,
+                                                       gint64                        buffer_ms,
+                                                       gint64                       *out_expires,
+                                                       GError                      **error);
+
+/* --- the loopback providers' private parts (for tests) --- */
+
+/* pi-keyring-codex-provider.c: the `chatgpt_account_id` claim of the
+ * access token (a JWT whose payload is base64 or base64url), or NULL. */
+char          *_pi_keyring_codex_account_id_from_token (const char *access_token);
+
+/* pi-keyring-google-project.c: project discovery after the token
+ * exchange (reference §7.3, §7.4). @interaction is nullable. */
+#define PI_KEYRING_GEMINI_POLL_INTERVAL_MS 5000
+#define PI_KEYRING_GEMINI_MAX_POLLS        60
+
+void           _pi_keyring_gemini_discover_project_async (PiKeyringHttpClient  *http,
+                                                          const char           *access_token,
+                                                          PiKeyringInteraction *interaction,
+                                                          guint                 poll_interval_ms,
+                                                          guint                 max_polls,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+void           _pi_keyring_antigravity_discover_project_async (PiKeyringHttpClient  *http,
+                                                               const char           *access_token,
+                                                               PiKeyringInteraction *interaction,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+/* Finishes either discovery: the project id. */
+char          *_pi_keyring_google_discover_project_finish (GAsyncResult  *result,
+                                                           GError       **error);
+/* pi-keyring-google-provider.c: the interval between onboarding polls
+ * and their number (0: the defaults). */
+void           _pi_keyring_google_provider_set_poll_interval_ms (PiKeyringProvider *provider,
+                                                                 guint              interval_ms,
+                                                                 guint              max_polls);
 
 /* --- pi-keyring-builtin-providers.c --- */
 

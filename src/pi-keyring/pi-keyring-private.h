@@ -116,40 +116,138 @@ void          _pi_keyring_resolve_config_value_async  (const char          *valu
 char         *_pi_keyring_resolve_config_value_finish (GAsyncResult        *result,
                                                        GError             **error);
 
-/* --- pi-keyring-store.c --- */
+/* --- pi-keyring-store.c: what the store's other files need of it --- */
 
-/* A hook the OAuth layer installs: turns an expired OAuth credential into a
- * refreshed one. Until then an expired credential needs a new login. */
+/* The runtime override of @provider, or NULL when none or empty. */
+const char   *_pi_keyring_store_get_runtime_key         (PiKeyringStore      *self,
+                                                         const char          *provider);
 
-/* >>> PRIVATE REFRESH HOOK (placeholder until the OAuth layer lands) <<<
- *
- * @refresh_async is called by get_api_key for an expired OAuth credential,
- * with the backend the credential came from (the store's backend, or the
- * auth.json fallback backend). It refreshes the credential, writes the new
- * one back to @origin, and finishes with it. @refresh_finish returns:
- * - the refreshed credential: its key is handed out;
- * - NULL without an error: the entry is gone or no longer OAuth (another
- *   process changed it): the lookup falls through to the environment, as pi's
- *   refresh "none" result does;
- * - NULL with an error: get_api_key fails with that error.
- * Without a hook, an expired credential is
- * PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED. */
-typedef void                 (*PiKeyringStoreRefreshAsyncFunc)  (PiKeyringStore       *store,
-                                                                 PiKeyringBackend     *origin,
-                                                                 PiKeyringCredential  *credential,
-                                                                 GCancellable         *cancellable,
-                                                                 GAsyncReadyCallback   callback,
-                                                                 gpointer              user_data,
-                                                                 gpointer              func_data);
-typedef PiKeyringCredential *(*PiKeyringStoreRefreshFinishFunc) (PiKeyringStore       *store,
-                                                                 GAsyncResult         *result,
-                                                                 GError              **error,
-                                                                 gpointer              func_data);
+/* The backend on pi's auth.json read as the fallback, or NULL when there is
+ * none (turned off, or the store's backend is that very file). */
+PiKeyringBackend *_pi_keyring_store_get_auth_file_backend (PiKeyringStore      *self);
+/* The refreshes in flight: key → PiKeyringRefreshFlight (owned by the flight). */
+GHashTable   *_pi_keyring_store_get_flights             (PiKeyringStore      *self);
+void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
+                                                         const char          *provider);
+void          _pi_keyring_store_emit_refreshed          (PiKeyringStore      *self,
+                                                         PiKeyringCredential *credential);
+void          _pi_keyring_store_emit_refresh_failed     (PiKeyringStore      *self,
+                                                         const char          *provider,
+                                                         const GError        *error);
 
-void          _pi_keyring_store_set_refresh_func (PiKeyringStore                  *self,
-                                                  PiKeyringStoreRefreshAsyncFunc   refresh_async,
-                                                  PiKeyringStoreRefreshFinishFunc  refresh_finish,
-                                                  gpointer                         func_data,
-                                                  GDestroyNotify                   func_data_destroy);
+/* --- pi-keyring-store-refresh.c: the single-flight OAuth refresh --- */
+
+/* Refreshes the OAuth credential of @provider kept in @origin (the store's
+ * backend under @profile, or an auth.json under `default`) and writes the
+ * new one back to @origin, with pi's semantics (reference §3.7 step 3c):
+ * the entry is read again first; when it is no longer OAuth the result is
+ * NULL without an error ("gone": pi then goes on with the environment);
+ * when it is no longer expired and @force is FALSE it is the result as it
+ * is, without a request or a write. A failed refresh reads the entry once
+ * more and, unless @force, answers with it when it is unexpired; otherwise
+ * it fails with the provider's error, and the stored entry is never changed.
+ * Concurrent calls for one (@origin, @profile, @provider) share one refresh. */
+void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *self,
+                                                         PiKeyringBackend    *origin,
+                                                         const char          *provider,
+                                                         const char          *profile,
+                                                         gboolean             force,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+PiKeyringCredential *_pi_keyring_store_refresh_from_finish (PiKeyringStore   *self,
+                                                            GAsyncResult     *result,
+                                                            GError          **error);
+
+/* --- pi-keyring-vault.c: the encrypted-file backend's vault (format at its top) --- */
+
+#define PI_KEYRING_VAULT_SALT_SIZE          16
+#define PI_KEYRING_VAULT_NONCE_SIZE         12
+#define PI_KEYRING_VAULT_KEY_SIZE           32
+#define PI_KEYRING_VAULT_TAG_SIZE           16
+#define PI_KEYRING_VAULT_MIN_ITERATIONS     600000
+#define PI_KEYRING_VAULT_MAX_ITERATIONS     10000000
+#define PI_KEYRING_VAULT_MAX_SIZE           (16 * 1024 * 1024)
+
+typedef struct
+{
+  guint   iterations;
+  guint8  salt[PI_KEYRING_VAULT_SALT_SIZE];
+  guint8  nonce[PI_KEYRING_VAULT_NONCE_SIZE];
+  /* The AES-256-GCM ciphertext with the 16-byte tag appended. */
+  guint8 *ciphertext;
+  gsize   ciphertext_length;
+} PiKeyringVaultEnvelope;
+
+/* A derived key with the salt and iteration count it was derived for, on
+ * a locked page that is wiped when freed. */
+typedef struct _PiKeyringVaultKey PiKeyringVaultKey;
+
+PiKeyringVaultKey *_pi_keyring_vault_key_new        (void);
+PiKeyringVaultKey *_pi_keyring_vault_key_copy       (const PiKeyringVaultKey      *key);
+void          _pi_keyring_vault_key_free            (PiKeyringVaultKey            *key);
+gboolean      _pi_keyring_vault_key_fits            (const PiKeyringVaultKey      *key,
+                                                     const PiKeyringVaultEnvelope *envelope);
+PiKeyringVaultKey *_pi_keyring_vault_derive_key     (const char                   *passphrase,
+                                                     const guint8                 *salt,
+                                                     guint                         iterations,
+                                                     GError                      **error);
+gboolean      _pi_keyring_vault_envelope_parse      (const char                   *data,
+                                                     gsize                         length,
+                                                     const char                   *display_name,
+                                                     guint                         min_iterations,
+                                                     PiKeyringVaultEnvelope       *out_envelope,
+                                                     GError                      **error);
+void          _pi_keyring_vault_envelope_clear      (PiKeyringVaultEnvelope       *envelope);
+/* The associated data: the envelope less "ciphertext", compact, in order. */
+char         *_pi_keyring_vault_envelope_header     (const PiKeyringVaultEnvelope *envelope);
+char         *_pi_keyring_vault_envelope_open       (const PiKeyringVaultEnvelope *envelope,
+                                                     const PiKeyringVaultKey      *key,
+                                                     const char                   *display_name,
+                                                     gsize                        *out_length,
+                                                     GError                      **error);
+char         *_pi_keyring_vault_seal                (const char                   *plaintext,
+                                                     gsize                         length,
+                                                     const char                   *passphrase,
+                                                     guint                         iterations,
+                                                     PiKeyringVaultKey           **out_key,
+                                                     gsize                        *out_length,
+                                                     GError                      **error);
+JsonObject   *_pi_keyring_vault_plaintext_parse     (const char                   *data,
+                                                     gsize                         length,
+                                                     const char                   *display_name,
+                                                     GError                      **error);
+JsonObject   *_pi_keyring_vault_plaintext_new       (void);
+void          _pi_keyring_vault_document_free       (JsonObject                   *doc);
+JsonObject   *_pi_keyring_vault_decrypt             (const char                   *data,
+                                                     gsize                         length,
+                                                     const char                   *display_name,
+                                                     const char                   *passphrase,
+                                                     guint                         min_iterations,
+                                                     const PiKeyringVaultKey      *cached,
+                                                     PiKeyringVaultKey           **out_key,
+                                                     GError                      **error);
+char         *_pi_keyring_vault_encrypt             (JsonObject                   *doc,
+                                                     const char                   *passphrase,
+                                                     guint                         iterations,
+                                                     PiKeyringVaultKey           **out_key,
+                                                     gsize                        *out_length,
+                                                     GError                      **error);
+gboolean      _pi_keyring_vault_read_file           (const char                   *path,
+                                                     char                        **out_data,
+                                                     gsize                        *out_length,
+                                                     gboolean                     *out_missing,
+                                                     GError                      **error);
+gboolean      _pi_keyring_vault_write_file          (const char                   *path,
+                                                     const char                   *data,
+                                                     gsize                         length,
+                                                     GError                      **error);
+
+/* --- pi-keyring-encrypted-file-backend.c --- */
+
+/* For tests: the PBKDF2 iteration count used on write, and accepted down
+ * to on read (instead of 600000); 0 restores the real count. */
+void          _pi_keyring_encrypted_file_backend_set_iterations (PiKeyringEncryptedFileBackend *self,
+                                                                 guint                          iterations);
 
 G_END_DECLS

@@ -369,7 +369,7 @@ find_in (GPtrArray  *array,
 PiKeyringProvider *
 pi_keyring_lookup_provider (const char *id)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
   GPtrArray *list;
   gint index;
 
@@ -396,7 +396,7 @@ pi_keyring_lookup_provider (const char *id)
 GPtrArray *
 pi_keyring_list_providers (void)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
   GPtrArray *list = get_registry ();
   GPtrArray *copy = g_ptr_array_new_full (list->len, g_object_unref);
 
@@ -418,7 +418,7 @@ pi_keyring_list_providers (void)
 void
 pi_keyring_register_provider (PiKeyringProvider *provider)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
   GPtrArray *list;
   gint index;
 
@@ -448,7 +448,7 @@ pi_keyring_register_provider (PiKeyringProvider *provider)
 void
 pi_keyring_unregister_provider (const char *id)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&registry_lock);
   GPtrArray *list;
   gint index, builtin;
 

@@ -41,10 +41,10 @@ struct _PiKeyringStore
 
   GHashTable       *runtime_keys;   /* provider id → key (a secret) */
 
-  PiKeyringStoreRefreshAsyncFunc  refresh_async;
-  PiKeyringStoreRefreshFinishFunc refresh_finish;
-  gpointer                        refresh_data;
-  GDestroyNotify                  refresh_data_destroy;
+  /* The OAuth refreshes in flight (pi-keyring-store-oauth.c): a key naming
+   * the origin, profile and provider → its flight. A flight holds a
+   * reference on the store, so the table is empty when the store goes. */
+  GHashTable       *flights;
 };
 
 enum {
@@ -59,6 +59,8 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   CREDENTIAL_CHANGED,
+  CREDENTIAL_REFRESHED,
+  REFRESH_FAILED,
   N_SIGNALS
 };
 
@@ -94,10 +96,6 @@ pi_keyring_store_dispose (GObject *object)
 
   g_clear_object (&self->auth_backend);
   g_clear_object (&self->backend);
-  if (self->refresh_data_destroy != NULL)
-    g_clear_pointer (&self->refresh_data, self->refresh_data_destroy);
-  self->refresh_async = NULL;
-  self->refresh_finish = NULL;
 
   G_OBJECT_CLASS (pi_keyring_store_parent_class)->dispose (object);
 }
@@ -108,6 +106,7 @@ pi_keyring_store_finalize (GObject *object)
   PiKeyringStore *self = PI_KEYRING_STORE (object);
 
   g_clear_pointer (&self->runtime_keys, g_hash_table_unref);
+  g_clear_pointer (&self->flights, g_hash_table_unref);
   g_free (self->profile);
   g_free (self->auth_file);
 
@@ -239,6 +238,45 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
                   G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * PiKeyringStore::credential-refreshed:
+   * @self: the store
+   * @provider: the provider id
+   * @credential: the new credential, as written back
+   *
+   * Emitted after an OAuth credential was refreshed and the new one
+   * written back to where the old one came from (the store's backend or
+   * pi's auth.json), after [signal@Store::credential-changed]. The detail
+   * is the provider id.
+   *
+   * Since: 1.0
+   */
+  signals[CREDENTIAL_REFRESHED] =
+    g_signal_new ("credential-refreshed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, PI_KEYRING_TYPE_CREDENTIAL);
+
+  /**
+   * PiKeyringStore::refresh-failed:
+   * @self: the store
+   * @provider: the provider id
+   * @error: why the refresh failed
+   *
+   * Emitted when refreshing an OAuth credential failed. The stored
+   * credential is kept as it was: the user can log in again. The detail is
+   * the provider id.
+   *
+   * Since: 1.0
+   */
+  signals[REFRESH_FAILED] =
+    g_signal_new ("refresh-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
 }
 
 static void
@@ -248,6 +286,7 @@ pi_keyring_store_init (PiKeyringStore *self)
   self->auth_file = pi_keyring_get_default_auth_file_path ();
   self->runtime_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) _pi_keyring_secret_free);
+  self->flights = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 /**
@@ -445,28 +484,9 @@ pi_keyring_store_set_runtime_api_key (PiKeyringStore *self,
     g_hash_table_replace (self->runtime_keys, g_strdup (provider), g_strdup (key));
 }
 
-void
-_pi_keyring_store_set_refresh_func (PiKeyringStore                  *self,
-                                    PiKeyringStoreRefreshAsyncFunc   refresh_async,
-                                    PiKeyringStoreRefreshFinishFunc  refresh_finish,
-                                    gpointer                         func_data,
-                                    GDestroyNotify                   func_data_destroy)
-{
-  g_return_if_fail (PI_KEYRING_IS_STORE (self));
-  g_return_if_fail ((refresh_async == NULL) == (refresh_finish == NULL));
-
-  if (self->refresh_data_destroy != NULL)
-    g_clear_pointer (&self->refresh_data, self->refresh_data_destroy);
-
-  self->refresh_async = refresh_async;
-  self->refresh_finish = refresh_finish;
-  self->refresh_data = func_data;
-  self->refresh_data_destroy = func_data_destroy;
-}
-
-static const char *
-get_runtime_key (PiKeyringStore *self,
-                 const char     *provider)
+const char *
+_pi_keyring_store_get_runtime_key (PiKeyringStore *self,
+                                   const char     *provider)
 {
   const char *key = g_hash_table_lookup (self->runtime_keys, provider);
 
@@ -490,8 +510,8 @@ same_path (const char *a,
 
 /* The backend on pi's auth.json read as the fallback, or NULL when there is
  * none: turned off, or the store's backend is that file itself. */
-static PiKeyringBackend *
-get_auth_file_backend (PiKeyringStore *self)
+PiKeyringBackend *
+_pi_keyring_store_get_auth_file_backend (PiKeyringStore *self)
 {
   if (self->auth_file[0] == '\0')
     return NULL;
@@ -507,12 +527,36 @@ get_auth_file_backend (PiKeyringStore *self)
   return self->auth_backend;
 }
 
-static gboolean
-kind_has_key (PiKeyringCredential *credential)
+GHashTable *
+_pi_keyring_store_get_flights (PiKeyringStore *self)
 {
-  PiKeyringCredentialKind kind = pi_keyring_credential_get_kind (credential);
+  return self->flights;
+}
 
-  return kind == PI_KEYRING_CREDENTIAL_KIND_API_KEY || kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH;
+void
+_pi_keyring_store_emit_changed (PiKeyringStore *self,
+                                const char     *provider)
+{
+  g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
+}
+
+void
+_pi_keyring_store_emit_refreshed (PiKeyringStore      *self,
+                                  PiKeyringCredential *credential)
+{
+  const char *provider = pi_keyring_credential_get_provider (credential);
+
+  g_signal_emit (self, signals[CREDENTIAL_REFRESHED], g_quark_from_string (provider),
+                 provider, credential);
+}
+
+void
+_pi_keyring_store_emit_refresh_failed (PiKeyringStore *self,
+                                       const char     *provider,
+                                       const GError   *error)
+{
+  g_signal_emit (self, signals[REFRESH_FAILED], g_quark_from_string (provider),
+                 provider, error);
 }
 
 /* --- get_credential --- */
@@ -966,591 +1010,6 @@ pi_keyring_store_list_sync (PiKeyringStore  *self,
   _pi_keyring_sync_closure_init (&closure);
   pi_keyring_store_list_async (self, cancellable, _pi_keyring_sync_closure_callback, &closure);
   ret = pi_keyring_store_list_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
-  _pi_keyring_sync_closure_clear (&closure);
-
-  return ret;
-}
-
-/* --- get_api_key: pi's lookup order --- */
-
-typedef struct
-{
-  char            *provider;
-  PiKeyringSource  source;   /* the step being looked at, then the winner */
-} ApiKeyData;
-
-static void
-api_key_data_free (ApiKeyData *data)
-{
-  g_free (data->provider);
-  g_free (data);
-}
-
-static void
-return_key (GTask           *task,
-            char            *key,
-            PiKeyringSource  source)
-{
-  ApiKeyData *data = g_task_get_task_data (task);
-
-  data->source = source;
-  g_task_return_pointer (task, key, (GDestroyNotify) _pi_keyring_secret_free);
-}
-
-static void look_up_auth_file (GTask *task);
-
-/* Step 4: the environment, else nothing. */
-static void
-look_up_environment (GTask *task)
-{
-  ApiKeyData *data = g_task_get_task_data (task);
-  char *key = pi_keyring_catalog_get_env_api_key (data->provider);
-
-  if (key != NULL)
-    {
-      return_key (task, key, PI_KEYRING_SOURCE_ENVIRONMENT);
-      return;
-    }
-
-  data->source = PI_KEYRING_SOURCE_NONE;
-  g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
-                           _("No key is available for “%s”: it has no stored credential and "
-                             "none of its environment variables is set."),
-                           data->provider);
-}
-
-/* After a credential of the kind pi ignores: the next step. */
-static void
-look_up_next_step (GTask *task)
-{
-  ApiKeyData *data = g_task_get_task_data (task);
-
-  if (data->source == PI_KEYRING_SOURCE_KEYRING)
-    look_up_auth_file (task);
-  else
-    look_up_environment (task);
-}
-
-static void
-on_api_key_resolved (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ApiKeyData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  char *key;
-
-  key = _pi_keyring_resolve_config_value_finish (result, &error);
-  if (key == NULL)
-    {
-      /* Final, as in pi: no fall-through to the environment. */
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (*key == '\0')
-    {
-      _pi_keyring_secret_free (key);
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
-                               _("The stored API key of “%s” is empty."), data->provider);
-      return;
-    }
-
-  return_key (task, key, data->source);
-}
-
-static void
-return_oauth_key (GTask               *task,
-                  PiKeyringCredential *credential)
-{
-  ApiKeyData *data = g_task_get_task_data (task);
-  char *key = pi_keyring_catalog_get_oauth_api_key (credential);
-
-  if (key == NULL)
-    {
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
-                               _("The OAuth credential of “%s” has no access token; log in again."),
-                               data->provider);
-      return;
-    }
-
-  return_key (task, key, data->source);
-}
-
-static void
-on_credential_refreshed (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PiKeyringStore *self = g_task_get_source_object (task);
-  g_autoptr(PiKeyringCredential) credential = NULL;
-  GError *error = NULL;
-
-  credential = self->refresh_finish (self, result, &error, self->refresh_data);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  /* The entry went away or stopped being OAuth meanwhile: pi then goes on
-   * with the environment, not with what else is stored. */
-  if (credential == NULL)
-    {
-      look_up_environment (task);
-      return;
-    }
-
-  return_oauth_key (task, credential);
-}
-
-/* Steps 2 and 3 for one found credential. */
-static void
-use_credential (GTask               *task,
-                PiKeyringCredential *credential,
-                PiKeyringBackend    *origin)
-{
-  PiKeyringStore *self = g_task_get_source_object (task);
-  ApiKeyData *data = g_task_get_task_data (task);
-
-  switch (pi_keyring_credential_get_kind (credential))
-    {
-    case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
-      {
-        const char *key = pi_keyring_credential_get_key (credential);
-
-        if (key == NULL)
-          {
-            g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
-                                     _("The API key entry of “%s” has no key."), data->provider);
-            return;
-          }
-        _pi_keyring_resolve_config_value_async (key, g_task_get_cancellable (task),
-                                                on_api_key_resolved, g_object_ref (task));
-      }
-      return;
-
-    case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
-      if (!pi_keyring_catalog_is_oauth (data->provider))
-        {
-          g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
-                                   _("No OAuth provider is registered for “%s”."),
-                                   data->provider);
-          return;
-        }
-
-      if (!pi_keyring_credential_is_expired (credential, _pi_keyring_now_ms ()))
-        {
-          return_oauth_key (task, credential);
-          return;
-        }
-
-      if (self->refresh_async == NULL)
-        {
-          g_task_return_new_error (task, PI_KEYRING_ERROR,
-                                   PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED,
-                                   _("The OAuth token of “%s” has expired; log in again."),
-                                   data->provider);
-          return;
-        }
-
-      self->refresh_async (self, origin, credential, g_task_get_cancellable (task),
-                           on_credential_refreshed, g_object_ref (task), self->refresh_data);
-      return;
-
-    case PI_KEYRING_CREDENTIAL_KIND_OTHER:
-    default:
-      /* pi ignores entries of another type. */
-      look_up_next_step (task);
-      return;
-    }
-}
-
-static void
-on_auth_file_looked_up (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(PiKeyringCredential) credential = NULL;
-  GError *error = NULL;
-
-  /* A malformed auth.json is an error here, not a reason to skip it. */
-  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (credential == NULL)
-    look_up_environment (task);
-  else
-    use_credential (task, credential, PI_KEYRING_BACKEND (source));
-}
-
-/* Step 3: pi's auth.json, read as a fallback. auth.json has no profiles:
- * like the environment, it serves every profile. */
-static void
-look_up_auth_file (GTask *task)
-{
-  PiKeyringStore *self = g_task_get_source_object (task);
-  ApiKeyData *data = g_task_get_task_data (task);
-  PiKeyringBackend *auth_backend = get_auth_file_backend (self);
-
-  data->source = PI_KEYRING_SOURCE_AUTH_FILE;
-  if (auth_backend == NULL)
-    {
-      look_up_environment (task);
-      return;
-    }
-
-  pi_keyring_backend_lookup_async (auth_backend, data->provider, PI_KEYRING_DEFAULT_PROFILE,
-                                   g_task_get_cancellable (task),
-                                   on_auth_file_looked_up, g_object_ref (task));
-}
-
-static void
-on_keyring_looked_up (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(PiKeyringCredential) credential = NULL;
-  GError *error = NULL;
-
-  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (credential == NULL)
-    look_up_auth_file (task);
-  else
-    use_credential (task, credential, PI_KEYRING_BACKEND (source));
-}
-
-/**
- * pi_keyring_store_get_api_key_async:
- * @self: a store
- * @provider: a provider id
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called with the key
- * @user_data: data for @callback
- *
- * Gets the key pi would use for @provider, in pi's order: the runtime
- * override, the backend's credential for the store's profile, auth.json,
- * the environment. The first source with an entry decides: an api_key
- * entry is resolved with [func@PiKeyring.resolve_config_value], and a failing
- * `!command` is an error rather than a reason to look further; an OAuth
- * entry gives the string of [func@PiKeyring.catalog_get_oauth_api_key]; an entry of
- * another type is skipped.
- *
- * Since: 1.0
- */
-void
-pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
-                                    const char          *provider,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  ApiKeyData *data;
-  const char *runtime_key;
-
-  g_return_if_fail (PI_KEYRING_IS_STORE (self));
-  g_return_if_fail (provider != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pi_keyring_store_get_api_key_async);
-  data = g_new0 (ApiKeyData, 1);
-  data->provider = g_strdup (provider);
-  g_task_set_task_data (task, data, (GDestroyNotify) api_key_data_free);
-
-  runtime_key = get_runtime_key (self, provider);
-  if (runtime_key != NULL)
-    {
-      return_key (task, g_strdup (runtime_key), PI_KEYRING_SOURCE_RUNTIME);
-      return;
-    }
-
-  data->source = PI_KEYRING_SOURCE_KEYRING;
-  pi_keyring_backend_lookup_async (self->backend, provider, self->profile, cancellable,
-                                   on_keyring_looked_up, g_steal_pointer (&task));
-}
-
-/**
- * pi_keyring_store_get_api_key_finish:
- * @self: a store
- * @result: the result passed to the callback
- * @out_source: (out) (optional): where the key came from
- * @error: return location for an error
- *
- * Finishes [method@Store.get_api_key_async].
- *
- * Returns: (transfer full) (nullable): the key, a secret to wipe before
- *   freeing; %NULL with @error set: %PI_KEYRING_ERROR_NOT_FOUND when no
- *   source has one, %PI_KEYRING_ERROR_COMMAND_FAILED when the `!command`
- *   of the winning entry failed, %PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED
- *   when its OAuth token expired and cannot be refreshed
- *
- * Since: 1.0
- */
-char *
-pi_keyring_store_get_api_key_finish (PiKeyringStore   *self,
-                                     GAsyncResult     *result,
-                                     PiKeyringSource  *out_source,
-                                     GError          **error)
-{
-  char *key;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        pi_keyring_store_get_api_key_async, NULL);
-
-  key = g_task_propagate_pointer (G_TASK (result), error);
-  if (out_source != NULL)
-    {
-      ApiKeyData *data = g_task_get_task_data (G_TASK (result));
-
-      *out_source = key != NULL ? data->source : PI_KEYRING_SOURCE_NONE;
-    }
-
-  return key;
-}
-
-/**
- * pi_keyring_store_get_api_key_sync:
- * @self: a store
- * @provider: a provider id
- * @out_source: (out) (optional): where the key came from
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Gets the key pi would use for @provider, blocking. See
- * [method@Store.get_api_key_async].
- *
- * Returns: (transfer full) (nullable): the key, a secret to wipe before
- *   freeing; %NULL with @error set
- *
- * Since: 1.0
- */
-char *
-pi_keyring_store_get_api_key_sync (PiKeyringStore   *self,
-                                   const char       *provider,
-                                   PiKeyringSource  *out_source,
-                                   GCancellable     *cancellable,
-                                   GError          **error)
-{
-  PiKeyringSyncClosure closure;
-  char *ret;
-
-  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), NULL);
-  g_return_val_if_fail (provider != NULL, NULL);
-
-  _pi_keyring_sync_closure_init (&closure);
-  pi_keyring_store_get_api_key_async (self, provider, cancellable,
-                                      _pi_keyring_sync_closure_callback, &closure);
-  ret = pi_keyring_store_get_api_key_finish (self, _pi_keyring_sync_closure_wait (&closure),
-                                             out_source, error);
-  _pi_keyring_sync_closure_clear (&closure);
-
-  return ret;
-}
-
-/* --- get_sources --- */
-
-typedef struct
-{
-  char            *provider;
-  PiKeyringSource  sources;
-} SourcesData;
-
-static void
-sources_data_free (SourcesData *data)
-{
-  g_free (data->provider);
-  g_free (data);
-}
-
-static void
-finish_sources (GTask *task)
-{
-  SourcesData *data = g_task_get_task_data (task);
-  g_autoptr(PiKeyringSecretString) env_key = pi_keyring_catalog_get_env_api_key (data->provider);
-
-  if (env_key != NULL)
-    data->sources |= PI_KEYRING_SOURCE_ENVIRONMENT;
-
-  g_task_return_int (task, data->sources);
-}
-
-static void
-on_sources_auth_file_looked_up (GObject      *source,
-                                GAsyncResult *result,
-                                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SourcesData *data = g_task_get_task_data (task);
-  g_autoptr(PiKeyringCredential) credential = NULL;
-  GError *error = NULL;
-
-  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (credential != NULL && kind_has_key (credential))
-    data->sources |= PI_KEYRING_SOURCE_AUTH_FILE;
-
-  finish_sources (task);
-}
-
-static void
-on_sources_keyring_looked_up (GObject      *source,
-                              GAsyncResult *result,
-                              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PiKeyringStore *self = g_task_get_source_object (task);
-  SourcesData *data = g_task_get_task_data (task);
-  g_autoptr(PiKeyringCredential) credential = NULL;
-  PiKeyringBackend *auth_backend;
-  GError *error = NULL;
-
-  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (credential != NULL && kind_has_key (credential))
-    data->sources |= PI_KEYRING_SOURCE_KEYRING;
-
-  auth_backend = get_auth_file_backend (self);
-  if (auth_backend == NULL)
-    {
-      finish_sources (task);
-      return;
-    }
-
-  pi_keyring_backend_lookup_async (auth_backend, data->provider, PI_KEYRING_DEFAULT_PROFILE,
-                                   g_task_get_cancellable (task),
-                                   on_sources_auth_file_looked_up, g_object_ref (task));
-}
-
-/**
- * pi_keyring_store_get_sources_async:
- * @self: a store
- * @provider: a provider id
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called with the sources
- * @user_data: data for @callback
- *
- * Finds every source that has something for @provider: a non-empty
- * runtime override, an api_key or OAuth entry in the backend or in
- * auth.json, a non-empty environment variable. Nothing is resolved or
- * refreshed. The lowest flag is the source [method@Store.get_api_key_async]
- * takes; the others are shadowed by it.
- *
- * Since: 1.0
- */
-void
-pi_keyring_store_get_sources_async (PiKeyringStore      *self,
-                                    const char          *provider,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  SourcesData *data;
-
-  g_return_if_fail (PI_KEYRING_IS_STORE (self));
-  g_return_if_fail (provider != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pi_keyring_store_get_sources_async);
-  data = g_new0 (SourcesData, 1);
-  data->provider = g_strdup (provider);
-  g_task_set_task_data (task, data, (GDestroyNotify) sources_data_free);
-
-  if (get_runtime_key (self, provider) != NULL)
-    data->sources |= PI_KEYRING_SOURCE_RUNTIME;
-
-  pi_keyring_backend_lookup_async (self->backend, provider, self->profile, cancellable,
-                                   on_sources_keyring_looked_up, g_steal_pointer (&task));
-}
-
-/**
- * pi_keyring_store_get_sources_finish:
- * @self: a store
- * @result: the result passed to the callback
- * @error: return location for an error
- *
- * Finishes [method@Store.get_sources_async].
- *
- * Returns: the sources that have something for the provider,
- *   %PI_KEYRING_SOURCE_NONE when none has; %PI_KEYRING_SOURCE_NONE with
- *   @error set when the backend or auth.json could not be read
- *
- * Since: 1.0
- */
-PiKeyringSource
-pi_keyring_store_get_sources_finish (PiKeyringStore  *self,
-                                     GAsyncResult    *result,
-                                     GError         **error)
-{
-  gssize sources;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), PI_KEYRING_SOURCE_NONE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        pi_keyring_store_get_sources_async, PI_KEYRING_SOURCE_NONE);
-
-  sources = g_task_propagate_int (G_TASK (result), error);
-  return sources < 0 ? PI_KEYRING_SOURCE_NONE : (PiKeyringSource) sources;
-}
-
-/**
- * pi_keyring_store_get_sources_sync:
- * @self: a store
- * @provider: a provider id
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Finds every source that has something for @provider, blocking. See
- * [method@Store.get_sources_async].
- *
- * Returns: the sources; %PI_KEYRING_SOURCE_NONE with @error set on failure
- *
- * Since: 1.0
- */
-PiKeyringSource
-pi_keyring_store_get_sources_sync (PiKeyringStore  *self,
-                                   const char      *provider,
-                                   GCancellable    *cancellable,
-                                   GError         **error)
-{
-  PiKeyringSyncClosure closure;
-  PiKeyringSource ret;
-
-  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), PI_KEYRING_SOURCE_NONE);
-  g_return_val_if_fail (provider != NULL, PI_KEYRING_SOURCE_NONE);
-
-  _pi_keyring_sync_closure_init (&closure);
-  pi_keyring_store_get_sources_async (self, provider, cancellable,
-                                      _pi_keyring_sync_closure_callback, &closure);
-  ret = pi_keyring_store_get_sources_finish (self, _pi_keyring_sync_closure_wait (&closure),
-                                             error);
   _pi_keyring_sync_closure_clear (&closure);
 
   return ret;

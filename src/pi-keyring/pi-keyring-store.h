@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include "pi-keyring-backend.h"
 #include "pi-keyring-credential.h"
+#include "pi-keyring-interaction.h"
 #include "pi-keyring-version-macros.h"
 
 G_BEGIN_DECLS
@@ -151,6 +152,51 @@ PiKeyringSource      pi_keyring_store_get_sources_finish     (PiKeyringStore    
                                                               GError              **error);
 PI_KEYRING_AVAILABLE_IN_ALL
 PiKeyringSource      pi_keyring_store_get_sources_sync       (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              GCancellable         *cancellable,
+                                                              GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_login_async            (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              PiKeyringInteraction *interaction,
+                                                              GVariant             *options,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredential *pi_keyring_store_login_finish           (PiKeyringStore       *self,
+                                                              GAsyncResult         *result,
+                                                              GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_refresh_async          (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredential *pi_keyring_store_refresh_finish         (PiKeyringStore       *self,
+                                                              GAsyncResult         *result,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredential *pi_keyring_store_refresh_sync           (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              GCancellable         *cancellable,
+                                                              GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_logout_async           (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_logout_finish          (PiKeyringStore       *self,
+                                                              GAsyncResult         *result,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_logout_sync            (PiKeyringStore       *self,
                                                               const char           *provider,
                                                               GCancellable         *cancellable,
                                                               GError              **error);

@@ -190,15 +190,50 @@ char *
 _pi_keyring_url_for_display (const char *url)
 {
   g_autoptr(GUri) uri = NULL;
+  const char *host;
+  GString *out;
 
   g_return_val_if_fail (url != NULL, NULL);
 
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
   if (uri == NULL)
-    return g_strndup (url, strcspn (url, "?#"));
+    {
+      /* Not a URL: drop the query, the fragment and any user information. */
+      gsize end = strcspn (url, "?#");
+      const char *authority = strstr (url, "://");
+      const char *at;
 
-  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
-                     g_uri_get_port (uri), g_uri_get_path (uri), NULL, NULL);
+      out = g_string_new_len (url, end);
+      if (authority != NULL && (gsize) (authority - url) < end)
+        {
+          gsize start = authority - url + 3;
+          gsize stop = start + strcspn (out->str + start, "/");
+
+          at = memchr (out->str + start, '@', stop - start);
+          if (at != NULL)
+            g_string_erase (out, start, at - (out->str + start) + 1);
+        }
+      return g_string_free (out, FALSE);
+    }
+
+  /* Built by hand: g_uri_join () refuses some host/path pairs that the
+   * relaxed parser gives, and this must never fail. */
+  out = g_string_new (g_uri_get_scheme (uri));
+  g_string_append_c (out, ':');
+  host = g_uri_get_host (uri);
+  if (host != NULL)
+    {
+      g_string_append (out, "//");
+      if (strchr (host, ':') != NULL)
+        g_string_append_printf (out, "[%s]", host);
+      else
+        g_string_append (out, host);
+      if (g_uri_get_port (uri) > 0)
+        g_string_append_printf (out, ":%d", g_uri_get_port (uri));
+    }
+  g_string_append (out, g_uri_get_path (uri));
+
+  return g_string_free (out, FALSE);
 }
 
 gboolean

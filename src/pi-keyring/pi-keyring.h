@@ -13,6 +13,7 @@
 #include "pi-keyring-backend.h"
 #include "pi-keyring-memory-backend.h"
 #include "pi-keyring-file-backend.h"
+#include "pi-keyring-encrypted-file-backend.h"
 #include "pi-keyring-secret-service-backend.h"
 #include "pi-keyring-catalog.h"
 #include "pi-keyring-interaction.h"

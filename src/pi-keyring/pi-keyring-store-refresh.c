@@ -1,0 +1,799 @@
+/* pi-keyring-store-refresh.c: the store's single-flight OAuth refresh,
+ * written back to where the credential came from
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <glib/gstdio.h>
+
+#include "pi-keyring-private.h"
+
+/* pi's refresh path takes its auth.json lock with a stale time of 30 s
+ * (reference §3.4), its other paths with 10 s. We wait for a held lock as
+ * long as pi's refresh path would let it live, and while we hold it we keep
+ * its mtime fresh, as proper-lockfile does, so that nobody takes it from us
+ * during a slow token request. */
+#define REFRESH_LOCK_STALE_MS 30000
+#define REFRESH_LOCK_POLL_MS  25
+#define REFRESH_LOCK_WAIT_MS  (REFRESH_LOCK_STALE_MS + 500)
+#define REFRESH_LOCK_TOUCH_MS 4000
+
+static char *
+describe_provider (const char *provider)
+{
+  const char *name = pi_keyring_catalog_get_display_name (provider);
+
+  return g_strdup (name != NULL ? name : provider);
+}
+
+/* --- auth.json read and written under a lock we already hold --- *
+ *
+ * The file backend takes pi's lock for each of its operations; a refresh
+ * holds the lock across the re-read, the token request and the write, so
+ * it reads and writes the file itself, the way the file backend does. */
+
+static void
+document_free (JsonObject *doc)
+{
+  if (doc == NULL)
+    return;
+  _pi_keyring_json_object_wipe (doc);
+  json_object_unref (doc);
+}
+
+typedef JsonObject AuthDocument;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthDocument, document_free)
+
+/* A missing file is an empty document; one that does not parse is an error. */
+static JsonObject *
+read_auth_document (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *data = NULL;
+  gsize length = 0;
+  JsonObject *doc;
+
+  if (!g_file_get_contents (path, &data, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return json_object_new ();
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  doc = _pi_keyring_auth_json_parse (data, (gssize) length, path, error);
+  explicit_bzero (data, length);
+  g_free (data);
+
+  return doc;
+}
+
+static PiKeyringCredential *
+read_auth_entry (const char  *path,
+                 const char  *provider,
+                 GError     **error)
+{
+  g_autoptr(AuthDocument) doc = read_auth_document (path, error);
+  JsonNode *entry, *copy;
+  JsonObject *object;
+
+  if (doc == NULL)
+    return NULL;
+
+  entry = json_object_get_member (doc, provider);
+  if (entry == NULL || !JSON_NODE_HOLDS_OBJECT (entry))
+    return NULL;
+
+  copy = _pi_keyring_json_node_deep_copy (entry);
+  object = json_object_ref (json_node_get_object (copy));
+  json_node_unref (copy);
+
+  return _pi_keyring_credential_new_take_object (provider, PI_KEYRING_DEFAULT_PROFILE, object);
+}
+
+/* The file a write replaces: auth.json, or what it links to. */
+static char *
+resolve_symlinks (const char *path)
+{
+  char *current = g_strdup (path);
+
+  for (int i = 0; i < 40; i++)
+    {
+      struct stat st;
+      char *target;
+      char *next;
+
+      if (g_lstat (current, &st) != 0 || !S_ISLNK (st.st_mode))
+        break;
+
+      target = g_file_read_link (current, NULL);
+      if (target == NULL)
+        break;
+
+      if (g_path_is_absolute (target))
+        next = target;
+      else
+        {
+          g_autofree char *dir = g_path_get_dirname (current);
+
+          next = g_build_filename (dir, target, NULL);
+          g_free (target);
+        }
+      g_free (current);
+      current = next;
+    }
+
+  return current;
+}
+
+/* Writes @text next to the target, syncs it and renames it over the
+ * target (mode 0600), as the file backend does. */
+static gboolean
+write_file_atomically (const char  *path,
+                       const char  *text,
+                       GError     **error)
+{
+  g_autofree char *target = resolve_symlinks (path);
+  g_autofree char *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
+  g_autofree char *dir = NULL;
+  gsize length = strlen (text), written = 0;
+  int saved_errno = 0;
+  int fd, dir_fd;
+
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  while (written < length && saved_errno == 0)
+    {
+      gssize n = write (fd, text + written, length - written);
+
+      if (n >= 0)
+        written += (gsize) n;
+      else if (errno != EINTR)
+        saved_errno = errno;
+    }
+
+  if (saved_errno == 0 && (fchmod (fd, 0600) != 0 || fsync (fd) != 0))
+    saved_errno = errno;
+  if (close (fd) != 0 && saved_errno == 0)
+    saved_errno = errno;
+  if (saved_errno == 0 && g_rename (tmp_path, target) != 0)
+    saved_errno = errno;
+
+  if (saved_errno != 0)
+    {
+      g_unlink (tmp_path);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  dir = g_path_get_dirname (target);
+  dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir_fd >= 0)
+    {
+      fsync (dir_fd);
+      close (dir_fd);
+    }
+
+  return TRUE;
+}
+
+/* Read-merge-write of @credential's provider only: everything else in the
+ * file, key order included, stays as it is. */
+static gboolean
+write_auth_entry (const char           *path,
+                  PiKeyringCredential  *credential,
+                  GError              **error)
+{
+  const char *provider = pi_keyring_credential_get_provider (credential);
+  g_autoptr(AuthDocument) doc = read_auth_document (path, error);
+  g_autoptr(PiKeyringSecretString) text = NULL;
+  JsonNode *old;
+
+  if (doc == NULL)
+    return FALSE;
+
+  old = json_object_get_member (doc, provider);
+  if (old != NULL)
+    _pi_keyring_json_node_wipe (old);
+  _pi_keyring_json_object_put (doc, provider, _pi_keyring_credential_dup_node (credential));
+
+  text = _pi_keyring_json_object_stringify (doc, 2);
+  return write_file_atomically (path, text, error);
+}
+
+/* --- single-flight refresh --- *
+ *
+ * A flight is one refresh of one credential, shared by every caller that
+ * asks for it while it runs (the waiters). Its steps:
+ *
+ *   take the lock → read the entry again → refresh at the provider →
+ *   write the new entry back to its origin → release the lock
+ *
+ * For auth.json the lock is pi's `auth.json.lock`, held across all three
+ * steps. For the other backends there is no cross-process lock yet: the
+ * per-credential flock ($XDG_RUNTIME_DIR/pi-keyring/<profile>/<provider>.lock,
+ * DESIGN §6) belongs in flight_take_lock () and flight_release_lock (), around
+ * the same three steps, so that N processes with one expired token make one
+ * token request. */
+
+typedef struct _Flight Flight;
+
+typedef struct
+{
+  Flight   *flight;
+  GTask    *task;
+  gboolean  force;
+  GSource  *cancel_source;
+} Waiter;
+
+struct _Flight
+{
+  PiKeyringStore      *store;
+  char                *key;
+  PiKeyringBackend    *origin;
+  char                *auth_path;   /* origin is an auth.json: its path; else NULL */
+  char                *provider_id;
+  char                *profile;     /* the profile at the origin */
+  gboolean             force;       /* refresh even when unexpired */
+  GMainContext        *context;
+  GCancellable        *cancellable; /* cancelled when every waiter has given up */
+
+  PiKeyringPiLock     *lock;
+  GSource             *lock_source; /* polls for the lock, then keeps it fresh */
+  gint64               lock_deadline;
+
+  PiKeyringProvider   *provider;
+  PiKeyringCredential *fresh;       /* the new credential, being written */
+  GError              *refresh_error;
+
+  GList               *waiters;     /* Waiter */
+};
+
+static void flight_reread (Flight   *flight,
+                           gboolean  after_failure);
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancel_source != NULL)
+    {
+      g_source_destroy (waiter->cancel_source);
+      g_source_unref (waiter->cancel_source);
+    }
+  g_object_unref (waiter->task);
+  g_free (waiter);
+}
+
+static void
+flight_free (Flight *flight)
+{
+  g_assert (flight->waiters == NULL);
+  g_assert (flight->lock == NULL && flight->lock_source == NULL);
+
+  g_clear_object (&flight->fresh);
+  g_clear_object (&flight->provider);
+  g_clear_error (&flight->refresh_error);
+  g_clear_object (&flight->cancellable);
+  g_main_context_unref (flight->context);
+  g_free (flight->profile);
+  g_free (flight->provider_id);
+  g_free (flight->auth_path);
+  g_object_unref (flight->origin);
+  g_free (flight->key);
+  g_object_unref (flight->store);
+  g_free (flight);
+}
+
+static void
+flight_release_lock (Flight *flight)
+{
+  if (flight->lock_source != NULL)
+    {
+      g_source_destroy (flight->lock_source);
+      g_clear_pointer (&flight->lock_source, g_source_unref);
+    }
+
+  /* Cross-process lock for the other backends: release it here. */
+  g_clear_pointer (&flight->lock, _pi_keyring_pi_lock_release);
+}
+
+/* Ends the flight. With @error, a waiter that did not force the refresh
+ * gets @fallback when there is one (an unexpired entry another program
+ * wrote meanwhile); the others get @error. */
+static void
+flight_finish (Flight              *flight,
+               PiKeyringCredential *credential,
+               GError              *error,
+               PiKeyringCredential *fallback)
+{
+  GHashTable *flights;
+  GList *waiters;
+
+  flights = _pi_keyring_store_get_flights (flight->store);
+  flight_release_lock (flight);
+  if (g_hash_table_lookup (flights, flight->key) == flight)
+    g_hash_table_remove (flights, flight->key);
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      (fallback == NULL || flight->force))
+    _pi_keyring_store_emit_refresh_failed (flight->store, flight->provider_id, error);
+
+  /* A waiter's callback may start a new flight for the same credential:
+   * this one is out of the table already. */
+  waiters = g_steal_pointer (&flight->waiters);
+  for (GList *l = waiters; l != NULL; l = l->next)
+    {
+      Waiter *waiter = l->data;
+
+      if (error == NULL)
+        g_task_return_pointer (waiter->task,
+                               credential != NULL ? g_object_ref (credential) : NULL,
+                               g_object_unref);
+      else if (!waiter->force && fallback != NULL)
+        g_task_return_pointer (waiter->task, g_object_ref (fallback), g_object_unref);
+      else
+        g_task_return_error (waiter->task, g_error_copy (error));
+
+      waiter_free (waiter);
+    }
+  g_list_free (waiters);
+
+  g_clear_error (&error);
+  flight_free (flight);
+}
+
+static void
+flight_fail (Flight *flight,
+             GError *error)
+{
+  flight_finish (flight, NULL, error, NULL);
+}
+
+static gboolean
+on_waiter_cancelled (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+  Flight *flight = waiter->flight;
+
+  flight->waiters = g_list_remove (flight->waiters, waiter);
+  g_task_return_error_if_cancelled (waiter->task);
+  waiter_free (waiter);
+
+  /* Nobody waits any more: stop the token request and the lock wait (a
+   * refresh that already succeeded is still written back), and let the
+   * next caller start afresh rather than join a cancelled flight. */
+  if (flight->waiters == NULL)
+    {
+      GHashTable *flights = _pi_keyring_store_get_flights (flight->store);
+
+      if (g_hash_table_lookup (flights, flight->key) == flight)
+        g_hash_table_remove (flights, flight->key);
+      g_cancellable_cancel (flight->cancellable);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flight_add_waiter (Flight   *flight,
+                   GTask    *task,
+                   gboolean  force)
+{
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Waiter *waiter = g_new0 (Waiter, 1);
+
+  waiter->flight = flight;
+  waiter->task = g_object_ref (task);
+  waiter->force = force;
+  flight->force |= force;
+
+  if (cancellable != NULL)
+    {
+      waiter->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (on_waiter_cancelled),
+                             waiter, NULL);
+      g_source_attach (waiter->cancel_source, g_task_get_context (task));
+    }
+
+  flight->waiters = g_list_append (flight->waiters, waiter);
+}
+
+/* "Could not refresh the OAuth token of …: <why>", keeping the code so
+ * that callers can tell a refused token from a busy server. */
+static GError *
+refresh_error_new (Flight *flight,
+                   GError *error)
+{
+  g_autofree char *name = describe_provider (flight->provider_id);
+  GError *wrapped;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+
+  wrapped = g_error_new (error->domain, error->code,
+                         _("Could not refresh the OAuth token of %s: %s"),
+                         name, error->message);
+  g_error_free (error);
+  return wrapped;
+}
+
+/* The tokens were refreshed but not saved: the old refresh token may be
+ * spent, so say it plainly. */
+static void
+flight_write_failed (Flight *flight,
+                     GError *error)
+{
+  g_autofree char *name = describe_provider (flight->provider_id);
+  GError *wrapped;
+
+  wrapped = g_error_new (error->domain, error->code,
+                         _("The OAuth token of %s was refreshed but could not be saved: %s"),
+                         name, error->message);
+  g_error_free (error);
+  flight_fail (flight, wrapped);
+}
+
+static void
+flight_written (Flight *flight)
+{
+  g_autoptr(PiKeyringCredential) fresh = g_steal_pointer (&flight->fresh);
+
+  _pi_keyring_store_emit_changed (flight->store, flight->provider_id);
+  _pi_keyring_store_emit_refreshed (flight->store, fresh);
+  flight_finish (flight, fresh, NULL, NULL);
+}
+
+static void
+on_backend_stored (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Flight *flight = user_data;
+  GError *error = NULL;
+
+  if (!pi_keyring_backend_store_finish (PI_KEYRING_BACKEND (source), result, &error))
+    flight_write_failed (flight, error);
+  else
+    flight_written (flight);
+}
+
+static void
+flight_write_back (Flight *flight)
+{
+  GError *error = NULL;
+
+  if (flight->auth_path == NULL)
+    {
+      /* Not cancellable: the old refresh token may be spent already. */
+      pi_keyring_backend_store_async (flight->origin, flight->fresh, NULL,
+                                      on_backend_stored, flight);
+      return;
+    }
+
+  /* Under pi's lock, taken before the re-read. */
+  if (!write_auth_entry (flight->auth_path, flight->fresh, &error))
+    flight_write_failed (flight, error);
+  else
+    flight_written (flight);
+}
+
+/* The provider's answer as an entry of the origin: its provider id, the
+ * origin's profile. */
+static PiKeyringCredential *
+adopt_refreshed (Flight               *flight,
+                 PiKeyringCredential  *fresh,
+                 GError              **error)
+{
+  if (!g_str_equal (pi_keyring_credential_get_provider (fresh), flight->provider_id) ||
+      pi_keyring_credential_get_kind (fresh) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                   _("The provider “%s” answered the refresh with a credential that is not "
+                     "one of its OAuth credentials."),
+                   flight->provider_id);
+      return NULL;
+    }
+
+  if (!g_str_equal (pi_keyring_credential_get_profile (fresh), flight->profile))
+    return pi_keyring_credential_copy_for_profile (fresh, flight->profile);
+
+  return g_object_ref (fresh);
+}
+
+static void
+on_provider_refreshed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Flight *flight = user_data;
+  g_autoptr(PiKeyringCredential) fresh = NULL;
+  GError *error = NULL;
+
+  fresh = pi_keyring_provider_refresh_finish (PI_KEYRING_PROVIDER (source), result, &error);
+  if (fresh != NULL)
+    flight->fresh = adopt_refreshed (flight, fresh, &error);
+  else if (error == NULL)
+    g_set_error (&error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                 _("The provider gave no credential."));
+
+  if (flight->fresh == NULL)
+    {
+      g_debug ("Refreshing %s failed: %s", flight->provider_id, error->message);
+      flight->refresh_error = refresh_error_new (flight, error);
+      /* pi reads the entry once more: another program may have
+       * refreshed it meanwhile, spending the refresh token we sent. */
+      flight_reread (flight, TRUE);
+      return;
+    }
+
+  flight_write_back (flight);
+}
+
+/* The entry as it is now, read under the lock. */
+static void
+on_reread (Flight              *flight,
+           PiKeyringCredential *current,
+           GError              *error)
+{
+  if (error != NULL)
+    {
+      flight_fail (flight, error);
+      return;
+    }
+
+  /* Removed, or no longer OAuth (another program changed it): "none". */
+  if (current == NULL ||
+      pi_keyring_credential_get_kind (current) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    {
+      flight_finish (flight, NULL, NULL, NULL);
+      return;
+    }
+
+  /* Refreshed by another program meanwhile: no request, no write. */
+  if (!flight->force && !pi_keyring_credential_is_expired (current, _pi_keyring_now_ms ()))
+    {
+      flight_finish (flight, current, NULL, NULL);
+      return;
+    }
+
+  flight->provider = pi_keyring_lookup_provider (flight->provider_id);
+  if (flight->provider == NULL)
+    {
+      flight_fail (flight, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                                        _("No OAuth provider is registered for “%s”."),
+                                        flight->provider_id));
+      return;
+    }
+
+  g_debug ("Refreshing the OAuth token of %s", flight->provider_id);
+  pi_keyring_provider_refresh_async (flight->provider, current, flight->cancellable,
+                                     on_provider_refreshed, flight);
+}
+
+/* After a failed refresh: an unexpired entry (written by another program)
+ * still serves the callers that did not force the refresh. */
+static void
+on_failure_reread (Flight              *flight,
+                   PiKeyringCredential *current,
+                   GError              *error)
+{
+  PiKeyringCredential *fallback = NULL;
+
+  if (error != NULL)
+    g_debug ("Reading %s again after a failed refresh: %s", flight->provider_id,
+             error->message);
+  else if (current != NULL &&
+           pi_keyring_credential_get_kind (current) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+           !pi_keyring_credential_is_expired (current, _pi_keyring_now_ms ()))
+    fallback = current;
+
+  g_clear_error (&error);
+  flight_finish (flight, NULL, g_steal_pointer (&flight->refresh_error), fallback);
+}
+
+static void
+on_backend_reread (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Flight *flight = user_data;
+  g_autoptr(PiKeyringCredential) current = NULL;
+  GError *error = NULL;
+
+  current = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (flight->refresh_error != NULL)
+    on_failure_reread (flight, current, error);
+  else
+    on_reread (flight, current, error);
+}
+
+static void
+flight_reread (Flight   *flight,
+               gboolean  after_failure)
+{
+  g_autoptr(PiKeyringCredential) current = NULL;
+  GError *error = NULL;
+
+  if (flight->auth_path == NULL)
+    {
+      pi_keyring_backend_lookup_async (flight->origin, flight->provider_id, flight->profile,
+                                       NULL, on_backend_reread, flight);
+      return;
+    }
+
+  current = read_auth_entry (flight->auth_path, flight->provider_id, &error);
+  if (after_failure)
+    on_failure_reread (flight, current, error);
+  else
+    on_reread (flight, current, error);
+}
+
+static gboolean
+on_lock_touch (gpointer user_data)
+{
+  Flight *flight = user_data;
+  g_autofree char *lock_path = g_strconcat (flight->auth_path, ".lock", NULL);
+
+  /* proper-lockfile's "update": a held lock never looks stale. */
+  if (g_utime (lock_path, NULL) != 0)
+    g_debug ("Could not refresh the lock %s: %s", lock_path, g_strerror (errno));
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void flight_take_lock (Flight *flight);
+
+static gboolean
+on_lock_poll (gpointer user_data)
+{
+  Flight *flight = user_data;
+
+  g_clear_pointer (&flight->lock_source, g_source_unref);
+  flight_take_lock (flight);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flight_attach_lock_source (Flight      *flight,
+                           guint        interval_ms,
+                           GSourceFunc  func)
+{
+  flight->lock_source = g_timeout_source_new (interval_ms);
+  g_source_set_callback (flight->lock_source, func, flight, NULL);
+  g_source_attach (flight->lock_source, flight->context);
+}
+
+/* pi's lock for auth.json, polled from the main loop so that it keeps
+ * running; nothing yet for the other backends (see the comment above). */
+static void
+flight_take_lock (Flight *flight)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (flight->auth_path == NULL)
+    {
+      flight_reread (flight, FALSE);
+      return;
+    }
+
+  if (g_cancellable_set_error_if_cancelled (flight->cancellable, &error))
+    {
+      flight_fail (flight, g_steal_pointer (&error));
+      return;
+    }
+
+  flight->lock = _pi_keyring_pi_lock_try (flight->auth_path, REFRESH_LOCK_STALE_MS, &error);
+  if (flight->lock == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+        flight_fail (flight, g_steal_pointer (&error));
+      else if (g_get_monotonic_time () < flight->lock_deadline)
+        flight_attach_lock_source (flight, REFRESH_LOCK_POLL_MS, on_lock_poll);
+      else
+        flight_fail (flight, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_TEMPORARY,
+                                          _("Gave up waiting for another program to finish "
+                                            "with “%s”: %s"),
+                                          flight->auth_path, error->message));
+      return;
+    }
+
+  flight_attach_lock_source (flight, REFRESH_LOCK_TOUCH_MS, on_lock_touch);
+  flight_reread (flight, FALSE);
+}
+
+/* One flight per credential and main context: a caller blocked in a _sync
+ * call iterates its own context only, so it must not wait for a flight
+ * that runs in another one. */
+static char *
+flight_key (PiKeyringBackend *origin,
+            const char       *profile,
+            const char       *provider,
+            GMainContext     *context)
+{
+  return g_strdup_printf ("%p\n%p\n%s\n%s", (gpointer) context, (gpointer) origin,
+                          profile, provider);
+}
+
+void
+_pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
+                                      PiKeyringBackend    *origin,
+                                      const char          *provider,
+                                      const char          *profile,
+                                      gboolean             force,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autofree char *key = NULL;
+  GHashTable *flights;
+  Flight *flight;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (origin));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (profile != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _pi_keyring_store_refresh_from_async);
+
+  flights = _pi_keyring_store_get_flights (self);
+  key = flight_key (origin, profile, provider, context);
+  flight = g_hash_table_lookup (flights, key);
+  if (flight != NULL)
+    {
+      g_debug ("Joining the refresh of %s in flight", provider);
+      flight_add_waiter (flight, task, force);
+      return;
+    }
+
+  flight = g_new0 (Flight, 1);
+  flight->store = g_object_ref (self);
+  flight->key = g_steal_pointer (&key);
+  flight->origin = g_object_ref (origin);
+  if (PI_KEYRING_IS_FILE_BACKEND (origin))
+    flight->auth_path = g_strdup (pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (origin)));
+  flight->provider_id = g_strdup (provider);
+  flight->profile = g_strdup (profile);
+  flight->context = g_steal_pointer (&context);
+  flight->cancellable = g_cancellable_new ();
+  flight->lock_deadline = g_get_monotonic_time () + (gint64) REFRESH_LOCK_WAIT_MS * 1000;
+  g_hash_table_insert (flights, flight->key, flight);
+
+  flight_add_waiter (flight, task, force);
+  flight_take_lock (flight);
+}
+
+PiKeyringCredential *
+_pi_keyring_store_refresh_from_finish (PiKeyringStore  *self,
+                                       GAsyncResult    *result,
+                                       GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        _pi_keyring_store_refresh_from_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
