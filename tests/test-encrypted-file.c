@@ -1428,6 +1428,52 @@ test_lock_waits (Fixture       *fixture,
   assert_key (fixture->backend, "openai", NULL, "sk-openai");
 }
 
+/* Cancelled before it starts, or while it waits for the lock: nothing is
+ * written and the caller hears G_IO_ERROR_CANCELLED. */
+static void
+test_cancelled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *lock_path = g_strconcat (fixture->path, ".lock", NULL);
+  g_autoptr(PiKeyringCredential) credential = api_key ("groq", NULL, "gsk");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  gint64 deadline;
+  int fd;
+
+  store_key_ok (fixture->backend, "openai", NULL, "sk-openai");
+  before = read_bytes (fixture->path);
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (pi_keyring_backend_store_sync (fixture->backend, credential, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_clear_object (&cancellable);
+  cancellable = g_cancellable_new ();
+  fd = g_open (lock_path, O_RDWR | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+
+  pi_keyring_backend_store_async (fixture->backend, credential, cancellable, on_result, &result);
+  deadline = g_get_monotonic_time () + 100 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (pi_keyring_backend_store_finish (fixture->backend, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  close (fd);
+
+  after = read_bytes (fixture->path);
+  assert_bytes_equal (before, after);
+  assert_key (fixture->backend, "groq", NULL, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1461,6 +1507,7 @@ main (int    argc,
   ADD ("/encrypted-file/concurrent/backends", test_concurrent_backends);
   ADD ("/encrypted-file/concurrent/processes", test_concurrent_processes);
   ADD ("/encrypted-file/concurrent/lock-waits", test_lock_waits);
+  ADD ("/encrypted-file/concurrent/cancelled", test_cancelled);
 
 #undef ADD
 

@@ -585,7 +585,6 @@ start_transaction (GTask *task)
   g_task_set_source_tag (inner, start_transaction);
   /* The outer task owns the op and outlives the inner one. */
   g_task_set_task_data (inner, op, NULL);
-  /* A write that went through is reported as done, even if cancelled late. */
   g_task_set_check_cancellable (inner, FALSE);
   g_task_run_in_thread (inner, transaction_thread);
 }
@@ -685,6 +684,9 @@ start_op (PiKeyringEncryptedFileBackend *self,
   g_autoptr(GError) error = NULL;
 
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  /* A cancellation that came too late to stop a write must not make it
+   * look undone: the operation reports cancelling itself when it stops. */
+  g_task_set_check_cancellable (task, FALSE);
 
   op->passphrase = resolve_passphrase (self, &error);
   if (op->passphrase == NULL)
