@@ -9,7 +9,7 @@ PACKAGES="gcc pkg-config meson ninja-build gettext
   libgnutls28-dev gnutls-bin glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-secret-1 gir1.2-soup-3.0 gir1.2-json-1.0
   python3-gi gi-docgen
-  gnome-keyring libsecret-tools dbus dbus-daemon
+  gnome-keyring libsecret-tools dbus dbus-daemon strace
   clang libclang-rt-14-dev"
 
 SUDO=

@@ -60,6 +60,8 @@ static const GOptionEntry global_entries[] = {
     N_("Use the credentials of profile NAME (default: “default”)"), N_("NAME") },
   { "json", 0, 0, G_OPTION_ARG_NONE, &cli_options.json,
     N_("Print machine-readable JSON on standard output"), NULL },
+  { "interactive", 0, 0, G_OPTION_ARG_NONE, &cli_options.interactive,
+    N_("Allow prompts: unlock a locked keyring, ask for the vault's passphrase"), NULL },
   G_OPTION_ENTRY_NULL
 };
 
@@ -75,6 +77,7 @@ cli_options_clear (void)
   g_clear_pointer (&cli_options.backend, g_free);
   g_clear_pointer (&cli_options.profile, g_free);
   cli_options.json = FALSE;
+  cli_options.interactive = FALSE;
 }
 
 GOptionContext *
@@ -327,6 +330,9 @@ write_log (GLogLevelFlags   log_level,
 void
 cli_install_log_writer (void)
 {
+  /* Debug output (G_MESSAGES_DEBUG) goes to stderr too: stdout carries
+   * nothing but what a command prints, a key for `get`. */
+  g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (write_log, NULL, NULL);
 }
 
@@ -359,7 +365,14 @@ cli_check_backend_name (void)
 PiKeyringBackend *
 cli_open_backend (GError **error)
 {
-  return pi_keyring_backend_new_for_name (cli_options.backend, error);
+  g_autoptr(PiKeyringBackend) backend = pi_keyring_backend_new_for_name (cli_options.backend,
+                                                                          error);
+
+  /* Only with --interactive: a prompt before the command runs. */
+  if (backend == NULL || !cli_prepare_backend (backend, error))
+    return NULL;
+
+  return g_steal_pointer (&backend);
 }
 
 PiKeyringStore *
@@ -645,6 +658,45 @@ cli_read_secret (const char  *prompt,
       secret_buffer_clear (&buffer);
       g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
                            _("The key is not valid UTF-8 text."));
+      return NULL;
+    }
+
+  secret = g_strndup (buffer.data, length);
+  secret_buffer_clear (&buffer);
+
+  return secret;
+}
+
+char *
+cli_read_secret_from_terminal (const char  *prompt,
+                               GError     **error)
+{
+  SecretBuffer buffer = { NULL, 0, 0 };
+  char *newline;
+  char *secret;
+  gsize length;
+
+  if (!read_secret_from_tty (prompt, &buffer, error))
+    {
+      secret_buffer_clear (&buffer);
+      return NULL;
+    }
+
+  secret_buffer_reserve (&buffer, 1);
+  length = buffer.length;
+  newline = memchr (buffer.data, '\n', length);
+  if (newline != NULL)
+    length = (gsize) (newline - buffer.data);
+  if (length > 0 && buffer.data[length - 1] == '\r')
+    length--;
+  buffer.data[length] = '\0';
+
+  if (memchr (buffer.data, '\0', length) != NULL ||
+      !g_utf8_validate (buffer.data, (gssize) length, NULL))
+    {
+      secret_buffer_clear (&buffer);
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("What was typed is not valid UTF-8 text."));
       return NULL;
     }
 

@@ -29,6 +29,7 @@ typedef struct
   char     *backend;   /* --backend, or NULL: PI_KEYRING_BACKEND, else auto */
   char     *profile;   /* --profile, or NULL: default */
   gboolean  json;      /* --json */
+  gboolean  interactive; /* --interactive: the only way a keyring prompt may show */
 } CliOptions;
 
 extern CliOptions cli_options;
@@ -59,6 +60,25 @@ int cli_cmd_import    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_export    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_login     (const CliCommand *command, int argc, char **argv);
 int cli_cmd_refresh   (const CliCommand *command, int argc, char **argv);
+int cli_cmd_exec      (const CliCommand *command, int argc, char **argv);
+int cli_cmd_unlock    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_daemon    (const CliCommand *command, int argc, char **argv);
+
+/* --- process hardening (cli-harden.c) --- */
+
+/* Makes the process non-dumpable and without core files; first thing in
+ * main (), before any secret is read. */
+void              cli_harden_process        (void);
+/* Gives a command about to be exec'd the core-file limit the user had. */
+void              cli_restore_core_limit    (void);
+
+/* --- interaction with the keyring (cmd-unlock.c) --- */
+
+/* With --interactive: unlocks a locked Secret Service collection (which may
+ * prompt), or asks on the terminal for the passphrase of an encrypted vault
+ * that has none. Without --interactive it does nothing: nothing prompts. */
+gboolean          cli_prepare_backend       (PiKeyringBackend   *backend,
+                                             GError            **error);
 
 /* --- options and usage --- */
 
@@ -132,6 +152,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliSecret, cli_secret_free)
  * "\n" or "\r\n"), else from the terminal without echo after @prompt. */
 char             *cli_read_secret           (const char         *prompt,
                                              GError            **error);
+/* Reads a secret typed on the controlling terminal (/dev/tty) without echo,
+ * whatever stdin is; fails when there is no terminal. */
+char             *cli_read_secret_from_terminal (const char     *prompt,
+                                                 GError        **error);
 /* Writes @secret to stdout, and a newline only when stdout is a terminal. */
 gboolean          cli_write_secret          (const char         *secret,
                                              gboolean            newline_if_tty,

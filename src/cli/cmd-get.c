@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "cli-util.h"
+#include "cli-dbus.h"
 
 /* The providers (profile/provider) whose `get` is running further up in
  * this process tree. An api_key entry `!pi-keyring get P` read back by
@@ -56,7 +56,9 @@ cli_cmd_get (const CliCommand  *command,
                                        "auth.json, then the environment. OAuth tokens are "
                                        "refreshed when due. A newline follows the key only when "
                                        "standard output is a terminal, so that pi can use "
-                                       "\"key\": \"!pi-keyring get PROVIDER\". It never prompts."));
+                                       "\"key\": \"!pi-keyring get PROVIDER\". It never prompts. "
+                                       "When a pi-keyring daemon with the same backend runs, "
+                                       "it is asked for the stored credential."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 1, 1))
     return CLI_EXIT_USAGE;
@@ -68,16 +70,31 @@ cli_cmd_get (const CliCommand  *command,
   backend = cli_open_backend (&error);
   if (backend == NULL)
     return cli_report_error (error);
-  store = cli_open_store (backend);
 
-  key = pi_keyring_store_get_api_key_sync (store, provider, &source, NULL, &error);
-  if (key == NULL)
+  /* A running `pi-keyring daemon` with the same backend answers for the
+   * stored credential: its token is fresh, and a refresh is done once for
+   * every client. Without one, or when it cannot answer, alone. */
+  switch (cli_dbus_daemon_get_api_key (backend, provider, &key, &error))
     {
-      if (error != NULL)
-        return cli_report_oauth_error (error, provider);
+    case CLI_DAEMON_ANSWERED:
+      break;
 
-      cli_error (_("No key is available for “%s”."), provider);
-      return CLI_EXIT_NOT_FOUND;
+    case CLI_DAEMON_FAILED:
+      return cli_report_oauth_error (error, provider);
+
+    case CLI_DAEMON_NOT_ASKED:
+    default:
+      store = cli_open_store (backend);
+      key = pi_keyring_store_get_api_key_sync (store, provider, &source, NULL, &error);
+      if (key == NULL)
+        {
+          if (error != NULL)
+            return cli_report_oauth_error (error, provider);
+
+          cli_error (_("No key is available for “%s”."), provider);
+          return CLI_EXIT_NOT_FOUND;
+        }
+      break;
     }
 
   if (!cli_write_secret (key, TRUE, &error))

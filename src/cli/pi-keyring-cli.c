@@ -35,6 +35,13 @@ static const CliCommand commands[] = {
     N_("Copy the entries of pi's auth.json into the backend; OAuth entries are moved."), FALSE },
   { "export", cli_cmd_export,
     N_("Write the backend's credentials as a pi-compatible auth.json."), FALSE },
+  { "exec", cli_cmd_exec,
+    N_("Run a command with the providers' keys in pi's environment variables."), FALSE },
+  { "unlock", cli_cmd_unlock,
+    N_("Unlock the default keyring (it may prompt), or check the vault's passphrase."), FALSE },
+  { "daemon", cli_cmd_daemon,
+    N_("Keep the OAuth tokens fresh and serve the keys on the session bus (dev.pi.Keyring1)."),
+    FALSE },
 };
 
 static const CliCommand *
@@ -184,6 +191,10 @@ main (int    argc,
       char **argv)
 {
   int status;
+
+  /* Before anything else, and before any secret is read: no core dumps,
+   * no ptrace by other processes of the same user. */
+  cli_harden_process ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

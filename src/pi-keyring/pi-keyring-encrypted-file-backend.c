@@ -507,7 +507,7 @@ run_transaction (Op            *op,
     return FALSE;
   op_set_key (op, key);
 
-  return _pi_keyring_vault_write_file (op->path, envelope, length, error);
+  return _pi_keyring_file_write_atomic (op->path, envelope, length, error);
 }
 
 static void
@@ -647,13 +647,8 @@ open_lock (PiKeyringEncryptedFileBackend  *self,
   g_autofree char *lock_path = g_strconcat (self->path, ".lock", NULL);
   int saved_errno;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not create the directory “%s”: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
-    }
+  if (!_pi_keyring_file_ensure_private_dir (dir, error))
+    return FALSE;
 
   op->lock_fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
   if (op->lock_fd < 0)

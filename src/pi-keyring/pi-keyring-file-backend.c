@@ -5,11 +5,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -42,6 +40,10 @@
  * never refreshed becomes stale after 10 s and is then taken over, so we
  * wait a little longer than that. */
 #define LOCK_STALE_MS    10000
+
+/* pi's auth.json holds a few kilobytes; anything this large is not one
+ * (a symbolic link to /dev/zero, say) and is not read into memory. */
+#define MAX_FILE_SIZE    (64 * 1024 * 1024)
 #define LOCK_POLL_MS     25
 #define LOCK_WAIT_MS     (LOCK_STALE_MS + 500)
 
@@ -111,227 +113,48 @@ set_snapshot (PiKeyringFileBackend *self,
 
 /* --- file I/O --- */
 
-/* Reads the whole file into memory that is wiped when freed. Returns
- * FALSE with @out_missing set when it does not exist. */
-static gboolean
-read_file (const char  *path,
-           char       **out_data,
-           gsize       *out_length,
-           gsize       *out_capacity,
-           gboolean    *out_missing,
-           GError     **error)
+/**
+ * _pi_keyring_file_backend_load_document:
+ * @path: an auth.json file
+ * @error: return location for an error
+ *
+ * Reads and parses auth.json, refusing what is not a regular file or is
+ * too large to be one (%PI_KEYRING_ERROR_PARSE). The file's bytes are
+ * wiped once parsed.
+ *
+ * Returns: (transfer full): the document, empty when the file does not
+ *   exist; %NULL with @error set on failure
+ */
+JsonObject *
+_pi_keyring_file_backend_load_document (const char  *path,
+                                        GError     **error)
 {
-  struct stat st;
-  char *data;
-  gsize length = 0, capacity;
-  int fd;
-
-  *out_missing = FALSE;
-
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      if (saved_errno == ENOENT)
-        {
-          *out_missing = TRUE;
-          return FALSE;
-        }
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not read “%s”: %s"), path, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  capacity = 4096;
-  if (fstat (fd, &st) == 0 && st.st_size > 0)
-    capacity = (gsize) st.st_size + 1;
-  data = g_malloc (capacity);
-
-  for (;;)
-    {
-      gssize n;
-
-      if (length + 1 >= capacity)
-        {
-          char *bigger = g_malloc (capacity * 2);
-
-          memcpy (bigger, data, length);
-          explicit_bzero (data, capacity);
-          g_free (data);
-          data = bigger;
-          capacity *= 2;
-        }
-
-      n = read (fd, data + length, capacity - length - 1);
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          if (saved_errno == EINTR)
-            continue;
-          explicit_bzero (data, capacity);
-          g_free (data);
-          close (fd);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Could not read “%s”: %s"), path, g_strerror (saved_errno));
-          return FALSE;
-        }
-      if (n == 0)
-        break;
-      length += n;
-    }
-
-  close (fd);
-  data[length] = '\0';
-  *out_data = data;
-  *out_length = length;
-  *out_capacity = capacity;
-  return TRUE;
-}
-
-/* Reads and parses the file. A missing file is an empty document. */
-static JsonObject *
-load_document (const char  *path,
-               GError     **error)
-{
-  g_autoptr(GError) read_error = NULL;
   JsonObject *doc;
   char *data = NULL;
-  gsize length = 0, capacity = 0;
-  gboolean missing;
+  gsize length = 0;
 
-  if (!read_file (path, &data, &length, &capacity, &missing, &read_error))
+  switch (_pi_keyring_file_read_secret (path, MAX_FILE_SIZE, &data, &length, error))
     {
-      if (missing)
-        return json_object_new ();
-      g_propagate_error (error, g_steal_pointer (&read_error));
+    case PI_KEYRING_FILE_READ_OK:
+      break;
+
+    case PI_KEYRING_FILE_READ_MISSING:
+      return json_object_new ();
+
+    case PI_KEYRING_FILE_READ_TOO_LARGE:
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
+                   _("“%s” is too large to be pi's auth.json."), path);
+      return NULL;
+
+    case PI_KEYRING_FILE_READ_FAILED:
+    default:
       return NULL;
     }
 
   doc = _pi_keyring_auth_json_parse (data, length, path, error);
-  explicit_bzero (data, capacity);
-  g_free (data);
+  _pi_keyring_file_secret_free (data, length);
 
   return doc;
-}
-
-/* The file a write replaces: auth.json, or what it links to. */
-static char *
-resolve_symlinks (const char *path)
-{
-  char *current = g_strdup (path);
-
-  for (int i = 0; i < 40; i++)
-    {
-      struct stat st;
-      char *target;
-      char *next;
-
-      if (g_lstat (current, &st) != 0 || !S_ISLNK (st.st_mode))
-        break;
-
-      target = g_file_read_link (current, NULL);
-      if (target == NULL)
-        break;
-
-      if (g_path_is_absolute (target))
-        next = target;
-      else
-        {
-          g_autofree char *dir = g_path_get_dirname (current);
-
-          next = g_build_filename (dir, target, NULL);
-          g_free (target);
-        }
-      g_free (current);
-      current = next;
-    }
-
-  return current;
-}
-
-static void
-sync_directory (const char *file_path)
-{
-  g_autofree char *dir = g_path_get_dirname (file_path);
-  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
-/* Writes @text to a temporary file next to the target, syncs it and renames
- * it over the target, so that readers see the old or the new file, whole. */
-static gboolean
-write_file_atomically (const char  *path,
-                       const char  *text,
-                       gsize        length,
-                       GError     **error)
-{
-  g_autofree char *target = resolve_symlinks (path);
-  g_autofree char *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  gboolean created = FALSE;
-  gsize written = 0;
-  int saved_errno = 0;
-  int fd;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-  created = TRUE;
-
-  while (written < length)
-    {
-      gssize n = write (fd, text + written, length - written);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          saved_errno = errno;
-          goto fail;
-        }
-      written += n;
-    }
-
-  if (fchmod (fd, 0600) != 0 || fsync (fd) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      saved_errno = errno;
-      goto fail;
-    }
-  fd = -1;
-
-  if (g_rename (tmp_path, target) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-
-  sync_directory (target);
-  return TRUE;
-
-fail:
-  if (fd >= 0)
-    close (fd);
-  if (created)
-    g_unlink (tmp_path);
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
-  return FALSE;
 }
 
 /* --- operations --- */
@@ -425,7 +248,7 @@ run_read (GTask           *task,
   g_autoptr(GError) error = NULL;
   JsonObject *doc;
 
-  doc = load_document (self->path, &error);
+  doc = _pi_keyring_file_backend_load_document (self->path, &error);
   _pi_keyring_pi_lock_release (lock);
 
   if (doc != NULL)
@@ -461,7 +284,7 @@ run_write (GTask           *task,
 
   /* Read again under the lock: another program may have changed the file
    * since we last looked, and only our provider is ours to change. */
-  doc = load_document (self->path, &error);
+  doc = _pi_keyring_file_backend_load_document (self->path, &error);
   if (doc == NULL)
     {
       _pi_keyring_pi_lock_release (lock);
@@ -490,7 +313,7 @@ run_write (GTask           *task,
     _pi_keyring_json_object_put (doc, op->provider, NULL);
 
   text = _pi_keyring_json_object_stringify (doc, 2);
-  if (!write_file_atomically (self->path, text, strlen (text), &error))
+  if (!_pi_keyring_file_write_atomic (self->path, text, strlen (text), &error))
     {
       _pi_keyring_pi_lock_release (lock);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -559,25 +382,6 @@ on_lock_poll (gpointer user_data)
 }
 
 static gboolean
-ensure_directory (PiKeyringFileBackend  *self,
-                  GError               **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-
-  /* Missing directories are made 0700; an existing one is left alone. */
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not create the directory “%s”: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
 file_exists (const char *path)
 {
   struct stat st;
@@ -611,6 +415,8 @@ start_op (PiKeyringFileBackend *self,
 
   if (!file_exists (self->path))
     {
+      g_autofree char *dir = NULL;
+
       /* Nothing to read or remove, and no lock to take for it; a store
        * makes the directory and the file. */
       if (op->kind == OP_REMOVE)
@@ -626,7 +432,9 @@ start_op (PiKeyringFileBackend *self,
           return_read (task, self->snapshot);
           return;
         }
-      if (!ensure_directory (self, &error))
+      /* Missing directories are made 0700; an existing one is left alone. */
+      dir = g_path_get_dirname (self->path);
+      if (!_pi_keyring_file_ensure_private_dir (dir, &error))
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;

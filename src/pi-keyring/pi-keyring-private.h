@@ -87,6 +87,46 @@ PiKeyringPiLock *_pi_keyring_pi_lock_acquire    (const char  *file_path,
                                                  GError     **error);
 void          _pi_keyring_pi_lock_release       (PiKeyringPiLock *lock);
 
+/* --- pi-keyring-file-util.c: private files read whole, replaced atomically --- */
+
+typedef enum
+{
+  PI_KEYRING_FILE_READ_OK,
+  PI_KEYRING_FILE_READ_MISSING,    /* no such file; no error is set */
+  PI_KEYRING_FILE_READ_TOO_LARGE,  /* more than max_size bytes; no error is set */
+  PI_KEYRING_FILE_READ_FAILED,     /* the error is set */
+} PiKeyringFileRead;
+
+/* All of a regular file of at most @max_size bytes, nul-terminated; a FIFO
+ * or device is refused (PI_KEYRING_ERROR_PARSE) without blocking. Buffers
+ * given up on the way are wiped; free the result with
+ * _pi_keyring_file_secret_free (data, length). */
+PiKeyringFileRead _pi_keyring_file_read_secret  (const char  *path,
+                                                 gsize        max_size,
+                                                 char       **out_data,
+                                                 gsize       *out_length,
+                                                 GError     **error);
+void          _pi_keyring_file_secret_free      (char        *data,
+                                                 gsize        length);
+/* Replaces @path (or the file its symbolic links lead to): a temporary
+ * file (0600) beside it, written, synced, renamed over it; then the
+ * directory synced. */
+gboolean      _pi_keyring_file_write_atomic     (const char  *path,
+                                                 const char  *data,
+                                                 gsize        length,
+                                                 GError     **error);
+/* Makes @dir and its missing parents 0700; an existing one is left alone. */
+gboolean      _pi_keyring_file_ensure_private_dir (const char  *dir,
+                                                   GError     **error);
+
+/* --- pi-keyring-file-backend.c --- */
+
+/* auth.json as the file backend reads it (at most 64 MiB, wiped after
+ * parsing): a missing file is an empty document; one that does not parse,
+ * or is too large, is PI_KEYRING_ERROR_PARSE. */
+JsonObject   *_pi_keyring_file_backend_load_document (const char  *path,
+                                                      GError     **error);
+
 /* --- pi-keyring-credential.c --- */
 
 PiKeyringCredential *_pi_keyring_credential_new_take_object (const char *provider,
@@ -146,7 +186,11 @@ void          _pi_keyring_store_emit_refresh_failed     (PiKeyringStore      *se
  * is, without a request or a write. A failed refresh reads the entry once
  * more and, unless @force, answers with it when it is unexpired; otherwise
  * it fails with the provider's error, and the stored entry is never changed.
- * Concurrent calls for one (@origin, @profile, @provider) share one refresh. */
+ * Concurrent calls for one (@origin, @profile, @provider) share one refresh;
+ * other processes are kept out by the credential's flock (and pi's lock for
+ * auth.json), taken before the re-read. A refresh token the provider
+ * refuses (REAUTHENTICATION_REQUIRED) is checked against the entry read
+ * again: when someone rotated it meanwhile, the newer one is used. */
 void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *self,
                                                          PiKeyringBackend    *origin,
                                                          const char          *provider,
@@ -158,6 +202,117 @@ void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *se
 PiKeyringCredential *_pi_keyring_store_refresh_from_finish (PiKeyringStore   *self,
                                                             GAsyncResult     *result,
                                                             GError          **error);
+
+/* Like _pi_keyring_store_refresh_from_async (), for callers with their own
+ * idea of "due": the entry read again under the lock is refreshed only when
+ * `now >= expires − @margin_ms` (0: pi's test, expired), and a failed
+ * refresh answers with the entry read once more when that one is not due.
+ * A @background caller (the scheduler) does not make the flight emit
+ * `refresh-failed`: it reports failures itself. Finish with
+ * _pi_keyring_store_refresh_from_finish (). */
+void          _pi_keyring_store_refresh_due_async       (PiKeyringStore      *self,
+                                                         PiKeyringBackend    *origin,
+                                                         const char          *provider,
+                                                         const char          *profile,
+                                                         gint64               margin_ms,
+                                                         gboolean             background,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+
+/* --- pi-keyring-refresh-lock.c: the cross-process lock of a credential --- */
+
+/* The file the lock is taken on:
+ * $XDG_RUNTIME_DIR/pi-keyring/<profile>/<provider>.lock, both names escaped
+ * so that neither `/` nor a leading `.` survives (`%2F`, `%2E`). */
+char         *_pi_keyring_refresh_lock_path             (const char          *profile,
+                                                         const char          *provider);
+/* How long a flight waits for the lock before it gives up with
+ * PI_KEYRING_ERROR_TEMPORARY: 60 s, unless a test set it (0 restores it). */
+void          _pi_keyring_set_refresh_lock_timeout_ms   (guint                timeout_ms);
+guint         _pi_keyring_get_refresh_lock_timeout_ms   (void);
+
+typedef struct _PiKeyringRefreshLock PiKeyringRefreshLock;
+
+/* One attempt, without blocking: the flock on @path (its directories made
+ * 0700), or NULL with G_IO_ERROR_BUSY when another process, or another
+ * flight of @context, holds it. A flight of another context of this
+ * process shares it. */
+PiKeyringRefreshLock *_pi_keyring_refresh_lock_try      (const char          *path,
+                                                         GMainContext        *context,
+                                                         GError             **error);
+void          _pi_keyring_refresh_lock_release          (PiKeyringRefreshLock *lock);
+
+/* --- pi-keyring-timer-source.c: the wall clock and a timer on it --- */
+
+/* Milliseconds since the epoch, as the refresh logic sees them: the real
+ * clock, or the virtual one of a test. */
+gint64        _pi_keyring_wall_clock_now_ms             (void);
+/* For tests: the clock stands at @now_ms (-1: the real clock again) until
+ * one of the calls below moves it. Each tells the timer sources as the
+ * kernel would tell a timerfd. */
+void          _pi_keyring_wall_clock_set_virtual        (gint64               now_ms);
+/* Time passes: timers whose deadline comes fire. */
+void          _pi_keyring_wall_clock_advance            (gint64               delta_ms);
+/* The clock is set (forwards or backwards): every timer hears of it. */
+void          _pi_keyring_wall_clock_jump               (gint64               delta_ms);
+/* A resume after @slept_ms of suspend: the time passed (timers whose
+ * deadline passed fire) and the clock counts as set. */
+void          _pi_keyring_wall_clock_simulate_resume    (gint64               slept_ms);
+
+typedef enum
+{
+  PI_KEYRING_TIMER_EXPIRED,     /* the deadline has come */
+  PI_KEYRING_TIMER_CLOCK_SET,   /* the wall clock was set, or the system resumed */
+} PiKeyringTimerEvent;
+
+typedef gboolean (*PiKeyringTimerFunc) (PiKeyringTimerEvent event,
+                                        gpointer            user_data);
+
+/* A GSource on a timerfd (CLOCK_REALTIME, TFD_TIMER_ABSTIME |
+ * TFD_TIMER_CANCEL_ON_SET): fires at a wall-clock deadline, after a
+ * suspend too, and when the clock is set. Callback: PiKeyringTimerFunc. */
+GSource      *_pi_keyring_timer_source_new              (GError             **error);
+/* -1: no deadline (clock changes are still reported). */
+void          _pi_keyring_timer_source_set_deadline     (GSource             *source,
+                                                         gint64               deadline_ms);
+gint64        _pi_keyring_timer_source_get_deadline     (GSource             *source);
+/* What the kernel timer is armed for (timerfd_gettime), -1 for nothing. */
+gint64        _pi_keyring_timer_source_get_armed_ms     (GSource             *source);
+guint         _pi_keyring_timer_source_get_dispatch_count (GSource           *source);
+
+/* --- pi-keyring-scheduler.c: the background refresh of a store --- */
+
+/* A credential is refreshed this long before it expires. */
+#define PI_KEYRING_REFRESH_MARGIN_MS (5 * 60 * 1000)
+
+/* The wait before retry number @failures (1, 2, …) after transient
+ * failures: 30 s, doubling, capped at 15 min; at least @retry_after_ms
+ * (the server's Retry-After; -1 when unknown). */
+gint64        _pi_keyring_refresh_backoff_ms            (guint                failures,
+                                                         gint64               retry_after_ms);
+/* Whether a refresh that failed with @error may work later (network,
+ * 5xx, 429, a locked or unreachable keyring, a lock held too long). */
+gboolean      _pi_keyring_refresh_error_is_transient    (const GError        *error);
+
+#define PI_KEYRING_TYPE_SCHEDULER (_pi_keyring_scheduler_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
+
+/* One per store with auto-refresh on; it keeps a pointer to @store (the
+ * store owns it) and works in the thread-default main context of now. */
+PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringStore      *store);
+/* Stops every timer, watch and refresh the scheduler started. */
+void          _pi_keyring_scheduler_stop                (PiKeyringScheduler  *self);
+/* For tests: the deadline armed (-1: none), the timer source itself, how
+ * many scans of the credentials were completed, and whether nothing is
+ * pending (no scan due or running, no refresh running). */
+gint64        _pi_keyring_scheduler_get_deadline        (PiKeyringScheduler  *self);
+GSource      *_pi_keyring_scheduler_get_timer_source    (PiKeyringScheduler  *self);
+guint         _pi_keyring_scheduler_get_scan_count      (PiKeyringScheduler  *self);
+gboolean      _pi_keyring_scheduler_is_idle             (PiKeyringScheduler  *self);
+
+/* pi-keyring-store.c: the scheduler of a store with auto-refresh, or NULL. */
+PiKeyringScheduler *_pi_keyring_store_get_scheduler     (PiKeyringStore      *self);
 
 /* --- pi-keyring-vault.c: the encrypted-file backend's vault (format at its top) --- */
 
@@ -237,10 +392,6 @@ gboolean      _pi_keyring_vault_read_file           (const char                 
                                                      char                        **out_data,
                                                      gsize                        *out_length,
                                                      gboolean                     *out_missing,
-                                                     GError                      **error);
-gboolean      _pi_keyring_vault_write_file          (const char                   *path,
-                                                     const char                   *data,
-                                                     gsize                         length,
                                                      GError                      **error);
 
 /* --- pi-keyring-encrypted-file-backend.c --- */

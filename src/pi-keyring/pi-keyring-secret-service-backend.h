@@ -25,4 +25,18 @@ PiKeyringBackend *pi_keyring_secret_service_backend_new            (void);
 PI_KEYRING_AVAILABLE_IN_ALL
 gboolean          pi_keyring_secret_service_backend_is_available   (GCancellable *cancellable);
 
+PI_KEYRING_AVAILABLE_IN_ALL
+void              pi_keyring_secret_service_backend_unlock_async   (PiKeyringSecretServiceBackend  *self,
+                                                                    GCancellable                   *cancellable,
+                                                                    GAsyncReadyCallback             callback,
+                                                                    gpointer                        user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean          pi_keyring_secret_service_backend_unlock_finish  (PiKeyringSecretServiceBackend  *self,
+                                                                    GAsyncResult                   *result,
+                                                                    GError                        **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean          pi_keyring_secret_service_backend_unlock_sync    (PiKeyringSecretServiceBackend  *self,
+                                                                    GCancellable                   *cancellable,
+                                                                    GError                        **error);
+
 G_END_DECLS

@@ -27,6 +27,14 @@
 #define REFRESH_LOCK_WAIT_MS  (REFRESH_LOCK_STALE_MS + 500)
 #define REFRESH_LOCK_TOUCH_MS 4000
 
+/* The cross-process lock of a credential: polled this often. */
+#define FLOCK_POLL_MIN_MS     5
+#define FLOCK_POLL_MAX_MS     50
+
+/* A provider that refuses the refresh token while another program rotated
+ * it gets the newer one this many times at most. */
+#define MAX_ROTATION_RETRIES  3
+
 static char *
 describe_provider (const char *provider)
 {
@@ -224,15 +232,23 @@ write_auth_entry (const char           *path,
  * A flight is one refresh of one credential, shared by every caller that
  * asks for it while it runs (the waiters). Its steps:
  *
- *   take the lock → read the entry again → refresh at the provider →
- *   write the new entry back to its origin → release the lock
+ *   take the locks → read the entry again → refresh at the provider if it
+ *   is still due → write the new entry back to its origin → release
  *
- * For auth.json the lock is pi's `auth.json.lock`, held across all three
- * steps. For the other backends there is no cross-process lock yet: the
- * per-credential flock ($XDG_RUNTIME_DIR/pi-keyring/<profile>/<provider>.lock,
- * DESIGN §6) belongs in flight_take_lock () and flight_release_lock (), around
- * the same three steps, so that N processes with one expired token make one
- * token request. */
+ * The locks: the credential's flock (pi-keyring-refresh-lock.c; not for a
+ * memory backend, which no other process sees) and, for auth.json, pi's
+ * `auth.json.lock` after it, both held across the three steps. Reading
+ * again under the lock is what makes N processes with one expired token
+ * make one request, and what keeps a refresh token that another process
+ * may have spent from being sent: a refresh token is only ever sent as
+ * just read under the lock.
+ *
+ * Rotation safety: when the provider refuses the refresh token
+ * (REAUTHENTICATION_REQUIRED, e.g. invalid_grant), the entry is read again;
+ * when it now holds another refresh token, someone rotated it meanwhile (a
+ * process that ignores our lock, or a login): a waiter that does not need a
+ * refresh takes it as it is, and otherwise the refresh is tried again with
+ * the newer token, before anyone is told to log in again. */
 
 typedef struct _Flight Flight;
 
@@ -241,6 +257,8 @@ typedef struct
   Flight   *flight;
   GTask    *task;
   gboolean  force;
+  gint64    margin_ms;    /* refresh when now >= expires − margin */
+  gboolean  background;   /* the scheduler: reports its own failures */
   GSource  *cancel_source;
 } Waiter;
 
@@ -252,15 +270,22 @@ struct _Flight
   char                *auth_path;   /* origin is an auth.json: its path; else NULL */
   char                *provider_id;
   char                *profile;     /* the profile at the origin */
-  gboolean             force;       /* refresh even when unexpired */
+  gboolean             force;       /* refresh even when not due */
+  gint64               margin_ms;   /* the largest margin of the waiters */
   GMainContext        *context;
   GCancellable        *cancellable; /* cancelled when every waiter has given up */
 
+  char                *flock_path;  /* NULL: no cross-process lock (memory backend) */
+  PiKeyringRefreshLock *flock;
+  gint64               flock_deadline;
+  guint                flock_poll_ms;
   PiKeyringPiLock     *lock;
-  GSource             *lock_source; /* polls for the lock, then keeps it fresh */
+  GSource             *lock_source; /* polls for a lock, then keeps pi's fresh */
   gint64               lock_deadline;
 
   PiKeyringProvider   *provider;
+  char                *sent_refresh; /* the refresh token of the request (a secret) */
+  guint                rotation_retries;
   PiKeyringCredential *fresh;       /* the new credential, being written */
   GError              *refresh_error;
 
@@ -269,6 +294,25 @@ struct _Flight
 
 static void flight_reread (Flight   *flight,
                            gboolean  after_failure);
+
+/* `now >= expires − margin`; pi's own test (in doubles) for no margin.
+ * An entry without a numeric `expires` is never due. */
+static gboolean
+credential_is_due (PiKeyringCredential *credential,
+                   gint64               margin_ms)
+{
+  gint64 now = _pi_keyring_wall_clock_now_ms ();
+  gint64 expires;
+
+  if (margin_ms <= 0)
+    return pi_keyring_credential_is_expired (credential, now);
+
+  if (!pi_keyring_credential_has_expires (credential))
+    return FALSE;
+
+  expires = pi_keyring_credential_get_expires (credential);
+  return expires < G_MININT64 + margin_ms || now >= expires - margin_ms;
+}
 
 static void
 waiter_free (Waiter *waiter)
@@ -286,13 +330,15 @@ static void
 flight_free (Flight *flight)
 {
   g_assert (flight->waiters == NULL);
-  g_assert (flight->lock == NULL && flight->lock_source == NULL);
+  g_assert (flight->lock == NULL && flight->lock_source == NULL && flight->flock == NULL);
 
   g_clear_object (&flight->fresh);
   g_clear_object (&flight->provider);
+  g_clear_pointer (&flight->sent_refresh, _pi_keyring_secret_free);
   g_clear_error (&flight->refresh_error);
   g_clear_object (&flight->cancellable);
   g_main_context_unref (flight->context);
+  g_free (flight->flock_path);
   g_free (flight->profile);
   g_free (flight->provider_id);
   g_free (flight->auth_path);
@@ -311,13 +357,24 @@ flight_release_lock (Flight *flight)
       g_clear_pointer (&flight->lock_source, g_source_unref);
     }
 
-  /* Cross-process lock for the other backends: release it here. */
+  /* pi's lock first, the one taken last. */
   g_clear_pointer (&flight->lock, _pi_keyring_pi_lock_release);
+  g_clear_pointer (&flight->flock, _pi_keyring_refresh_lock_release);
+}
+
+/* Whether @waiter is served by @fallback (an entry another program wrote
+ * meanwhile) instead of the flight's error. */
+static gboolean
+waiter_takes_fallback (Waiter              *waiter,
+                       PiKeyringCredential *fallback)
+{
+  return fallback != NULL && !waiter->force && !credential_is_due (fallback, waiter->margin_ms);
 }
 
 /* Ends the flight. With @error, a waiter that did not force the refresh
- * gets @fallback when there is one (an unexpired entry another program
- * wrote meanwhile); the others get @error. */
+ * gets @fallback when there is one that is not due for it; the others get
+ * @error. `refresh-failed` is emitted when a caller that is not the
+ * scheduler gets the error. */
 static void
 flight_finish (Flight              *flight,
                PiKeyringCredential *credential,
@@ -326,14 +383,26 @@ flight_finish (Flight              *flight,
 {
   GHashTable *flights;
   GList *waiters;
+  gboolean emit = FALSE;
 
   flights = _pi_keyring_store_get_flights (flight->store);
   flight_release_lock (flight);
   if (g_hash_table_lookup (flights, flight->key) == flight)
     g_hash_table_remove (flights, flight->key);
 
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      (fallback == NULL || flight->force))
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (flight->waiters == NULL)
+        emit = fallback == NULL || flight->force;
+      for (GList *l = flight->waiters; l != NULL; l = l->next)
+        {
+          Waiter *waiter = l->data;
+
+          if (!waiter->background && !waiter_takes_fallback (waiter, fallback))
+            emit = TRUE;
+        }
+    }
+  if (emit)
     _pi_keyring_store_emit_refresh_failed (flight->store, flight->provider_id, error);
 
   /* A waiter's callback may start a new flight for the same credential:
@@ -347,7 +416,7 @@ flight_finish (Flight              *flight,
         g_task_return_pointer (waiter->task,
                                credential != NULL ? g_object_ref (credential) : NULL,
                                g_object_unref);
-      else if (!waiter->force && fallback != NULL)
+      else if (waiter_takes_fallback (waiter, fallback))
         g_task_return_pointer (waiter->task, g_object_ref (fallback), g_object_unref);
       else
         g_task_return_error (waiter->task, g_error_copy (error));
@@ -396,7 +465,9 @@ on_waiter_cancelled (GCancellable *cancellable,
 static void
 flight_add_waiter (Flight   *flight,
                    GTask    *task,
-                   gboolean  force)
+                   gboolean  force,
+                   gint64    margin_ms,
+                   gboolean  background)
 {
   GCancellable *cancellable = g_task_get_cancellable (task);
   Waiter *waiter = g_new0 (Waiter, 1);
@@ -404,7 +475,10 @@ flight_add_waiter (Flight   *flight,
   waiter->flight = flight;
   waiter->task = g_object_ref (task);
   waiter->force = force;
+  waiter->margin_ms = margin_ms;
+  waiter->background = background;
   flight->force |= force;
+  flight->margin_ms = MAX (flight->margin_ms, margin_ms);
 
   if (cancellable != NULL)
     {
@@ -548,6 +622,19 @@ on_provider_refreshed (GObject      *source,
   flight_write_back (flight);
 }
 
+/* Sends @current's refresh token, as just read under the lock. */
+static void
+flight_request (Flight              *flight,
+                PiKeyringCredential *current)
+{
+  g_clear_pointer (&flight->sent_refresh, _pi_keyring_secret_free);
+  flight->sent_refresh = g_strdup (pi_keyring_credential_get_refresh (current));
+
+  g_debug ("Refreshing the OAuth token of %s", flight->provider_id);
+  pi_keyring_provider_refresh_async (flight->provider, current, flight->cancellable,
+                                     on_provider_refreshed, flight);
+}
+
 /* The entry as it is now, read under the lock. */
 static void
 on_reread (Flight              *flight,
@@ -569,7 +656,7 @@ on_reread (Flight              *flight,
     }
 
   /* Refreshed by another program meanwhile: no request, no write. */
-  if (!flight->force && !pi_keyring_credential_is_expired (current, _pi_keyring_now_ms ()))
+  if (!flight->force && !credential_is_due (current, flight->margin_ms))
     {
       flight_finish (flight, current, NULL, NULL);
       return;
@@ -584,13 +671,29 @@ on_reread (Flight              *flight,
       return;
     }
 
-  g_debug ("Refreshing the OAuth token of %s", flight->provider_id);
-  pi_keyring_provider_refresh_async (flight->provider, current, flight->cancellable,
-                                     on_provider_refreshed, flight);
+  flight_request (flight, current);
 }
 
-/* After a failed refresh: an unexpired entry (written by another program)
- * still serves the callers that did not force the refresh. */
+/* The refresh token of @current is not the one the provider refused. */
+static gboolean
+was_rotated_meanwhile (Flight              *flight,
+                       PiKeyringCredential *current)
+{
+  const char *refresh;
+
+  if (current == NULL ||
+      pi_keyring_credential_get_kind (current) != PI_KEYRING_CREDENTIAL_KIND_OAUTH ||
+      !g_error_matches (flight->refresh_error, PI_KEYRING_ERROR,
+                        PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED))
+    return FALSE;
+
+  refresh = pi_keyring_credential_get_refresh (current);
+  return refresh != NULL && !_pi_keyring_secret_equal (refresh, flight->sent_refresh);
+}
+
+/* After a failed refresh: an entry that another program wrote meanwhile
+ * still serves the callers that do not need it refreshed; a refused token
+ * that was rotated meanwhile is tried again with the newer one. */
 static void
 on_failure_reread (Flight              *flight,
                    PiKeyringCredential *current,
@@ -601,9 +704,19 @@ on_failure_reread (Flight              *flight,
   if (error != NULL)
     g_debug ("Reading %s again after a failed refresh: %s", flight->provider_id,
              error->message);
+  else if (was_rotated_meanwhile (flight, current) &&
+           flight->rotation_retries < MAX_ROTATION_RETRIES &&
+           (flight->force || credential_is_due (current, flight->margin_ms)))
+    {
+      g_debug ("The refresh token of %s was rotated by someone else meanwhile: "
+               "trying the newer one", flight->provider_id);
+      flight->rotation_retries++;
+      g_clear_error (&flight->refresh_error);
+      flight_request (flight, current);
+      return;
+    }
   else if (current != NULL &&
-           pi_keyring_credential_get_kind (current) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
-           !pi_keyring_credential_is_expired (current, _pi_keyring_now_ms ()))
+           pi_keyring_credential_get_kind (current) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
     fallback = current;
 
   g_clear_error (&error);
@@ -683,22 +796,71 @@ flight_attach_lock_source (Flight      *flight,
   g_source_attach (flight->lock_source, flight->context);
 }
 
-/* pi's lock for auth.json, polled from the main loop so that it keeps
- * running; nothing yet for the other backends (see the comment above). */
+/* The credential's flock. TRUE when the flight may go on (held, or not
+ * needed, or not possible here: then as before there was one); FALSE when
+ * it waits or failed. */
+static gboolean
+flight_take_flock (Flight *flight)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (flight->flock_path == NULL || flight->flock != NULL)
+    return TRUE;
+
+  flight->flock = _pi_keyring_refresh_lock_try (flight->flock_path, flight->context, &error);
+  if (flight->flock != NULL)
+    {
+      /* pi's lock is waited for from now on. */
+      flight->lock_deadline = g_get_monotonic_time () + (gint64) REFRESH_LOCK_WAIT_MS * 1000;
+      return TRUE;
+    }
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+    {
+      /* No runtime directory we can write: go on without (pi's lock
+       * still guards auth.json). */
+      g_debug ("Refreshing %s without the cross-process lock: %s", flight->provider_id,
+               error->message);
+      g_clear_pointer (&flight->flock_path, g_free);
+      return TRUE;
+    }
+
+  if (g_get_monotonic_time () >= flight->flock_deadline)
+    {
+      g_autofree char *name = describe_provider (flight->provider_id);
+
+      flight_fail (flight, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_TEMPORARY,
+                                        _("Gave up waiting for another program to finish "
+                                          "refreshing the OAuth token of %s."),
+                                        name));
+      return FALSE;
+    }
+
+  /* Quick at first (the holder may be about done), then every 50 ms. */
+  flight_attach_lock_source (flight, flight->flock_poll_ms, on_lock_poll);
+  flight->flock_poll_ms = MIN (flight->flock_poll_ms * 2, FLOCK_POLL_MAX_MS);
+  return FALSE;
+}
+
+/* The credential's flock, then pi's lock for auth.json, each polled from
+ * the main loop so that it keeps running; then the re-read. */
 static void
 flight_take_lock (Flight *flight)
 {
   g_autoptr(GError) error = NULL;
 
-  if (flight->auth_path == NULL)
-    {
-      flight_reread (flight, FALSE);
-      return;
-    }
-
   if (g_cancellable_set_error_if_cancelled (flight->cancellable, &error))
     {
       flight_fail (flight, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!flight_take_flock (flight))
+    return;
+
+  if (flight->auth_path == NULL)
+    {
+      flight_reread (flight, FALSE);
       return;
     }
 
@@ -734,6 +896,52 @@ flight_key (PiKeyringBackend *origin,
                           profile, provider);
 }
 
+static void
+refresh_start (GTask            *task,
+               PiKeyringBackend *origin,
+               const char       *provider,
+               const char       *profile,
+               gboolean          force,
+               gint64            margin_ms,
+               gboolean          background)
+{
+  PiKeyringStore *self = g_task_get_source_object (task);
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autofree char *key = NULL;
+  GHashTable *flights;
+  Flight *flight;
+
+  flights = _pi_keyring_store_get_flights (self);
+  key = flight_key (origin, profile, provider, context);
+  flight = g_hash_table_lookup (flights, key);
+  if (flight != NULL)
+    {
+      g_debug ("Joining the refresh of %s in flight", provider);
+      flight_add_waiter (flight, task, force, margin_ms, background);
+      return;
+    }
+
+  flight = g_new0 (Flight, 1);
+  flight->store = g_object_ref (self);
+  flight->key = g_steal_pointer (&key);
+  flight->origin = g_object_ref (origin);
+  if (PI_KEYRING_IS_FILE_BACKEND (origin))
+    flight->auth_path = g_strdup (pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (origin)));
+  if (!PI_KEYRING_IS_MEMORY_BACKEND (origin))
+    flight->flock_path = _pi_keyring_refresh_lock_path (profile, provider);
+  flight->provider_id = g_strdup (provider);
+  flight->profile = g_strdup (profile);
+  flight->context = g_steal_pointer (&context);
+  flight->cancellable = g_cancellable_new ();
+  flight->flock_deadline = g_get_monotonic_time () + (gint64) _pi_keyring_get_refresh_lock_timeout_ms () * 1000;
+  flight->flock_poll_ms = FLOCK_POLL_MIN_MS;
+  flight->lock_deadline = g_get_monotonic_time () + (gint64) REFRESH_LOCK_WAIT_MS * 1000;
+  g_hash_table_insert (flights, flight->key, flight);
+
+  flight_add_waiter (flight, task, force, margin_ms, background);
+  flight_take_lock (flight);
+}
+
 void
 _pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
                                       PiKeyringBackend    *origin,
@@ -745,10 +953,6 @@ _pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
                                       gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-  g_autofree char *key = NULL;
-  GHashTable *flights;
-  Flight *flight;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
   g_return_if_fail (PI_KEYRING_IS_BACKEND (origin));
@@ -759,31 +963,33 @@ _pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, _pi_keyring_store_refresh_from_async);
 
-  flights = _pi_keyring_store_get_flights (self);
-  key = flight_key (origin, profile, provider, context);
-  flight = g_hash_table_lookup (flights, key);
-  if (flight != NULL)
-    {
-      g_debug ("Joining the refresh of %s in flight", provider);
-      flight_add_waiter (flight, task, force);
-      return;
-    }
+  refresh_start (task, origin, provider, profile, force, 0, FALSE);
+}
 
-  flight = g_new0 (Flight, 1);
-  flight->store = g_object_ref (self);
-  flight->key = g_steal_pointer (&key);
-  flight->origin = g_object_ref (origin);
-  if (PI_KEYRING_IS_FILE_BACKEND (origin))
-    flight->auth_path = g_strdup (pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (origin)));
-  flight->provider_id = g_strdup (provider);
-  flight->profile = g_strdup (profile);
-  flight->context = g_steal_pointer (&context);
-  flight->cancellable = g_cancellable_new ();
-  flight->lock_deadline = g_get_monotonic_time () + (gint64) REFRESH_LOCK_WAIT_MS * 1000;
-  g_hash_table_insert (flights, flight->key, flight);
+void
+_pi_keyring_store_refresh_due_async (PiKeyringStore      *self,
+                                     PiKeyringBackend    *origin,
+                                     const char          *provider,
+                                     const char          *profile,
+                                     gint64               margin_ms,
+                                     gboolean             background,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
 
-  flight_add_waiter (flight, task, force);
-  flight_take_lock (flight);
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (PI_KEYRING_IS_BACKEND (origin));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (profile != NULL);
+  g_return_if_fail (margin_ms >= 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _pi_keyring_store_refresh_from_async);
+
+  refresh_start (task, origin, provider, profile, FALSE, margin_ms, background);
 }
 
 PiKeyringCredential *

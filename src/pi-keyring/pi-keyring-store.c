@@ -41,10 +41,13 @@ struct _PiKeyringStore
 
   GHashTable       *runtime_keys;   /* provider id → key (a secret) */
 
-  /* The OAuth refreshes in flight (pi-keyring-store-oauth.c): a key naming
+  /* The OAuth refreshes in flight (pi-keyring-store-refresh.c): a key naming
    * the origin, profile and provider → its flight. A flight holds a
    * reference on the store, so the table is empty when the store goes. */
   GHashTable       *flights;
+
+  /* The background refresh, while auto-refresh is on. */
+  PiKeyringScheduler *scheduler;
 };
 
 enum {
@@ -52,6 +55,7 @@ enum {
   PROP_BACKEND,
   PROP_PROFILE,
   PROP_AUTH_FILE,
+  PROP_AUTO_REFRESH,
   N_PROPS
 };
 
@@ -94,6 +98,11 @@ pi_keyring_store_dispose (GObject *object)
 {
   PiKeyringStore *self = PI_KEYRING_STORE (object);
 
+  if (self->scheduler != NULL)
+    {
+      _pi_keyring_scheduler_stop (self->scheduler);
+      g_clear_object (&self->scheduler);
+    }
   g_clear_object (&self->auth_backend);
   g_clear_object (&self->backend);
 
@@ -135,6 +144,10 @@ pi_keyring_store_get_property (GObject    *object,
       g_value_set_string (value, self->auth_file);
       break;
 
+    case PROP_AUTO_REFRESH:
+      g_value_set_boolean (value, self->scheduler != NULL);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -160,6 +173,10 @@ pi_keyring_store_set_property (GObject      *object,
 
     case PROP_AUTH_FILE:
       pi_keyring_store_set_auth_file (self, g_value_get_string (value));
+      break;
+
+    case PROP_AUTO_REFRESH:
+      pi_keyring_store_set_auto_refresh (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -219,6 +236,40 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * PiKeyringStore:auto-refresh:
+   *
+   * Whether the store keeps its OAuth tokens fresh in the background, as
+   * `pi-keyring daemon` does.
+   *
+   * While it is on, one timer (one per store, however many credentials)
+   * waits in the thread-default main context of the moment it was turned
+   * on for the earliest `expires − 5 min` among the OAuth credentials the
+   * store would use: those of its backend for its profile, and those of
+   * pi's auth.json that the backend does not shadow. The timer goes by the
+   * wall clock: it fires on time after a suspend and looks again when the
+   * clock is set. Nothing else wakes the process while nothing is due.
+   * Each credential that is due is refreshed as
+   * [method@Store.refresh_async] would (one token request however many
+   * programs want it; written back to where it came from), with
+   * [signal@Store::credential-refreshed] on success.
+   *
+   * The store looks again at its credentials when they change, through it
+   * or through another program (the keyring's item signals, a file monitor
+   * on auth.json). A transient failure (network, server error, HTTP 429, a
+   * locked keyring) is retried after 30 s, then after twice as long each
+   * time, at most 15 min apart, also once the token has expired; a
+   * permanent one (the provider refused the refresh token) emits
+   * [signal@Store::refresh-failed] once and is not retried until the
+   * credential changes. Credentials are never removed.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_AUTO_REFRESH] =
+    g_param_spec_boolean ("auto-refresh", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -226,9 +277,9 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * @self: the store
    * @provider: the provider id
    *
-   * Emitted after a credential was stored or removed through the store.
-   * The detail is the provider id, so that a handler can connect to
-   * `credential-changed::github-copilot` alone.
+   * Emitted after a credential was stored or removed through the store,
+   * refreshes included. The detail is the provider id, so that a handler
+   * can connect to `credential-changed::github-copilot` alone.
    *
    * Since: 1.0
    */
@@ -247,8 +298,12 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    *
    * Emitted after an OAuth credential was refreshed and the new one
    * written back to where the old one came from (the store's backend or
-   * pi's auth.json), after [signal@Store::credential-changed]. The detail
-   * is the provider id.
+   * pi's auth.json), after [signal@Store::credential-changed]: on demand
+   * ([method@Store.get_api_key_async], [method@Store.refresh_async]) or
+   * in the background ([property@Store:auto-refresh]). It is emitted once
+   * per token request, by the store that made it; when another program
+   * refreshed the credential first, the new one is used without a request
+   * and without this signal. The detail is the provider id.
    *
    * Since: 1.0
    */
@@ -266,8 +321,16 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * @error: why the refresh failed
    *
    * Emitted when refreshing an OAuth credential failed. The stored
-   * credential is kept as it was: the user can log in again. The detail is
-   * the provider id.
+   * credential is kept as it was: the user can log in again.
+   *
+   * A refresh asked for ([method@Store.get_api_key_async],
+   * [method@Store.refresh_async]) emits it on every failure, unless the
+   * caller was served by a credential another program refreshed meanwhile.
+   * The background refresh ([property@Store:auto-refresh]) emits it once for
+   * a permanent failure (%PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED and
+   * the like), and once when the token expired while transient failures
+   * (%PI_KEYRING_ERROR_TEMPORARY, %PI_KEYRING_ERROR_RATE_LIMITED) go on;
+   * it retries those quietly. The detail is the provider id.
    *
    * Since: 1.0
    */
@@ -426,6 +489,62 @@ pi_keyring_store_set_auth_file (PiKeyringStore *self,
       g_clear_object (&self->auth_backend);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH_FILE]);
     }
+}
+
+/**
+ * pi_keyring_store_get_auto_refresh:
+ * @self: a store
+ *
+ * Gets whether the store refreshes its OAuth tokens in the background.
+ * See [property@Store:auto-refresh].
+ *
+ * Returns: %TRUE when it does
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_store_get_auto_refresh (PiKeyringStore *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+
+  return self->scheduler != NULL;
+}
+
+/**
+ * pi_keyring_store_set_auto_refresh:
+ * @self: a store
+ * @auto_refresh: whether to refresh OAuth tokens in the background
+ *
+ * Turns the background refresh of [property@Store:auto-refresh] on or off.
+ * Turned on, it works in the thread-default main context of the caller,
+ * which must run for it to do anything.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
+                                   gboolean        auto_refresh)
+{
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+
+  if (!auto_refresh == (self->scheduler == NULL))
+    return;
+
+  if (auto_refresh)
+    self->scheduler = _pi_keyring_scheduler_new (self);
+  else
+    {
+      _pi_keyring_scheduler_stop (self->scheduler);
+      g_clear_object (&self->scheduler);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTO_REFRESH]);
+}
+
+PiKeyringScheduler *
+_pi_keyring_store_get_scheduler (PiKeyringStore *self)
+{
+  return self->scheduler;
 }
 
 /**

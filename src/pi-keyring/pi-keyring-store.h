@@ -53,6 +53,11 @@ PI_KEYRING_AVAILABLE_IN_ALL
 void                 pi_keyring_store_set_auth_file          (PiKeyringStore       *self,
                                                               const char           *path);
 PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_get_auto_refresh       (PiKeyringStore       *self);
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_set_auto_refresh       (PiKeyringStore       *self,
+                                                              gboolean              auto_refresh);
+PI_KEYRING_AVAILABLE_IN_ALL
 const char          *pi_keyring_source_to_string             (PiKeyringSource       source);
 
 PI_KEYRING_AVAILABLE_IN_ALL

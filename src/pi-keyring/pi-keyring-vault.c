@@ -45,15 +45,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
@@ -917,7 +913,7 @@ _pi_keyring_vault_encrypt (JsonObject         *doc,
 /**
  * _pi_keyring_vault_read_file:
  * @path: the vault's path
- * @out_data: (out): its bytes, nul-terminated
+ * @out_data: (out): its bytes, nul-terminated (free with g_free ())
  * @out_length: (out): their number
  * @out_missing: (out): set when the file does not exist
  * @error: return location for an error
@@ -935,204 +931,23 @@ _pi_keyring_vault_read_file (const char  *path,
                              gboolean    *out_missing,
                              GError     **error)
 {
-  g_autofree char *data = NULL;
-  struct stat st;
-  gsize length = 0;
-  gsize capacity;
-  int saved_errno;
-  int fd;
-
   *out_missing = FALSE;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
-  if (fd < 0)
+  switch (_pi_keyring_file_read_secret (path, PI_KEYRING_VAULT_MAX_SIZE,
+                                        out_data, out_length, error))
     {
-      saved_errno = errno;
-      if (saved_errno == ENOENT)
-        {
-          *out_missing = TRUE;
-          return FALSE;
-        }
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not read “%s”: %s"), path, g_strerror (saved_errno));
-      return FALSE;
-    }
+    case PI_KEYRING_FILE_READ_OK:
+      return TRUE;
 
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
-                   _("“%s” is not a regular file."), path);
+    case PI_KEYRING_FILE_READ_MISSING:
+      *out_missing = TRUE;
       return FALSE;
-    }
-  if (st.st_size > PI_KEYRING_VAULT_MAX_SIZE)
-    {
-      close (fd);
+
+    case PI_KEYRING_FILE_READ_TOO_LARGE:
       return envelope_fail (error, path, _("the file is larger than 16 MiB"));
+
+    case PI_KEYRING_FILE_READ_FAILED:
+    default:
+      return FALSE;
     }
-
-  /* One byte more than allowed, to see a file that grew meanwhile. */
-  capacity = (gsize) st.st_size + 2;
-  data = g_malloc (capacity);
-  for (;;)
-    {
-      gssize n;
-
-      if (length + 1 >= capacity)
-        {
-          if (capacity > PI_KEYRING_VAULT_MAX_SIZE + 1)
-            {
-              close (fd);
-              return envelope_fail (error, path, _("the file is larger than 16 MiB"));
-            }
-          capacity = MIN (capacity * 2, (gsize) PI_KEYRING_VAULT_MAX_SIZE + 2);
-          data = g_realloc (data, capacity);
-        }
-
-      n = read (fd, data + length, capacity - length - 1);
-      if (n < 0)
-        {
-          saved_errno = errno;
-          if (saved_errno == EINTR)
-            continue;
-          close (fd);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Could not read “%s”: %s"), path, g_strerror (saved_errno));
-          return FALSE;
-        }
-      if (n == 0)
-        break;
-      length += n;
-    }
-  close (fd);
-
-  if (length > PI_KEYRING_VAULT_MAX_SIZE)
-    return envelope_fail (error, path, _("the file is larger than 16 MiB"));
-
-  data[length] = '\0';
-  *out_data = g_steal_pointer (&data);
-  *out_length = length;
-  return TRUE;
-}
-
-/* The file a write replaces: the vault, or what it links to. */
-static char *
-resolve_symlinks (const char *path)
-{
-  char *current = g_strdup (path);
-
-  for (int i = 0; i < 40; i++)
-    {
-      struct stat st;
-      char *target;
-      char *next;
-
-      if (g_lstat (current, &st) != 0 || !S_ISLNK (st.st_mode))
-        break;
-
-      target = g_file_read_link (current, NULL);
-      if (target == NULL)
-        break;
-
-      if (g_path_is_absolute (target))
-        next = target;
-      else
-        {
-          g_autofree char *dir = g_path_get_dirname (current);
-
-          next = g_build_filename (dir, target, NULL);
-          g_free (target);
-        }
-      g_free (current);
-      current = next;
-    }
-
-  return current;
-}
-
-/**
- * _pi_keyring_vault_write_file:
- * @path: the vault's path
- * @data: the envelope
- * @length: its length
- * @error: return location for an error
- *
- * Writes atomically: a temporary file (mode 0600) in the same directory,
- * written and synced, renamed over the vault, then the directory synced;
- * readers see the old vault or the new one, whole.
- *
- * Returns: %TRUE when written
- */
-gboolean
-_pi_keyring_vault_write_file (const char  *path,
-                              const char  *data,
-                              gsize        length,
-                              GError     **error)
-{
-  g_autofree char *target = resolve_symlinks (path);
-  g_autofree char *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  g_autofree char *dir = g_path_get_dirname (target);
-  gboolean created = FALSE;
-  gsize written = 0;
-  int saved_errno = 0;
-  int fd;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-  created = TRUE;
-
-  while (written < length)
-    {
-      gssize n = write (fd, data + written, length - written);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          saved_errno = errno;
-          goto fail;
-        }
-      written += n;
-    }
-
-  if (fchmod (fd, 0600) != 0 || fsync (fd) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      saved_errno = errno;
-      goto fail;
-    }
-  fd = -1;
-
-  if (g_rename (tmp_path, target) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-
-  fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-  return TRUE;
-
-fail:
-  if (fd >= 0)
-    close (fd);
-  if (created)
-    g_unlink (tmp_path);
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
-  return FALSE;
 }

@@ -1,0 +1,297 @@
+/* cli-dbus.c: the dev.pi.Keyring1 error names, and `pi-keyring get` asking
+ * a running `pi-keyring daemon`
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli-dbus.h"
+
+/* How long a question to the bus itself may take: it answers at once, or
+ * it is not worth waiting for. */
+#define BUS_TIMEOUT_MS 1000
+/* GetApiKey may refresh a token first: the keyring, the cross-process lock
+ * and a token request of 30 s at most. */
+#define GET_API_KEY_TIMEOUT_MS 60000
+
+/* --- errors --- */
+
+static const GDBusErrorEntry error_entries[] = {
+  { PI_KEYRING_ERROR_FAILED, CLI_DBUS_INTERFACE ".Error.Failed" },
+  { PI_KEYRING_ERROR_NOT_FOUND, CLI_DBUS_INTERFACE ".Error.NotFound" },
+  { PI_KEYRING_ERROR_LOCKED, CLI_DBUS_INTERFACE ".Error.Locked" },
+  { PI_KEYRING_ERROR_UNAVAILABLE, CLI_DBUS_INTERFACE ".Error.Unavailable" },
+  { PI_KEYRING_ERROR_PARSE, CLI_DBUS_INTERFACE ".Error.Parse" },
+  { PI_KEYRING_ERROR_INVALID_ARGUMENT, CLI_DBUS_INTERFACE ".Error.InvalidArgument" },
+  { PI_KEYRING_ERROR_COMMAND_FAILED, CLI_DBUS_INTERFACE ".Error.CommandFailed" },
+  { PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED,
+    CLI_DBUS_INTERFACE ".Error.ReauthenticationRequired" },
+  { PI_KEYRING_ERROR_RATE_LIMITED, CLI_DBUS_INTERFACE ".Error.RateLimited" },
+  { PI_KEYRING_ERROR_TEMPORARY, CLI_DBUS_INTERFACE ".Error.Temporary" },
+  { PI_KEYRING_ERROR_ACCESS_DENIED, CLI_DBUS_INTERFACE ".Error.AccessDenied" },
+  { PI_KEYRING_ERROR_WRONG_PASSPHRASE, CLI_DBUS_INTERFACE ".Error.WrongPassphrase" },
+};
+
+/* One name per code, in the order of the enumeration. */
+G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == PI_KEYRING_ERROR_WRONG_PASSPHRASE + 1);
+
+void
+cli_dbus_register_errors (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      GQuark domain = PI_KEYRING_ERROR;
+
+      for (gsize i = 0; i < G_N_ELEMENTS (error_entries); i++)
+        {
+          g_assert ((int) error_entries[i].error_code == (int) i);
+          g_dbus_error_register_error (domain, error_entries[i].error_code,
+                                       error_entries[i].dbus_error_name);
+        }
+      g_once_init_leave (&registered, 1);
+    }
+}
+
+/* --- the session bus --- */
+
+static gboolean
+address_may_autolaunch (const char *address)
+{
+  g_auto(GStrv) entries = g_strsplit (address, ";", -1);
+
+  for (guint i = 0; entries[i] != NULL; i++)
+    if (g_str_has_prefix (g_strstrip (entries[i]), "autolaunch:"))
+      return TRUE;
+
+  return FALSE;
+}
+
+gboolean
+cli_dbus_session_bus_reachable (void)
+{
+  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autofree char *socket_path = NULL;
+  struct stat st;
+
+  if (address != NULL && *address != '\0')
+    return !address_may_autolaunch (address);
+
+  socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+  return stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+/* --- the client --- */
+
+static GVariant *
+call_bus (GDBusConnection     *bus,
+          const char          *method,
+          GVariant            *parameters,
+          const GVariantType  *reply_type,
+          GError             **error)
+{
+  return g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                      "org.freedesktop.DBus", method, parameters, reply_type,
+                                      G_DBUS_CALL_FLAGS_NO_AUTO_START, BUS_TIMEOUT_MS,
+                                      NULL, error);
+}
+
+/* The unique name of the daemon when one owns its name and runs as this
+ * user; NULL otherwise. GetNameOwner, like NameHasOwner, never starts the
+ * daemon: only a call to the well-known name could, and every call here
+ * goes to the unique name with NO_AUTO_START. */
+static char *
+find_daemon (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) owner = NULL;
+  g_autoptr(GVariant) uid = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *unique_name;
+  guint32 daemon_uid;
+
+  owner = call_bus (bus, "GetNameOwner", g_variant_new ("(s)", CLI_DBUS_NAME),
+                    G_VARIANT_TYPE ("(s)"), &error);
+  if (owner == NULL)
+    {
+      /* NameHasNoOwner: no daemon runs, the usual case. */
+      g_debug ("No pi-keyring daemon: %s", error->message);
+      return NULL;
+    }
+  g_variant_get (owner, "(&s)", &unique_name);
+
+  /* The session bus is the user's own; still, a key is only taken from a
+   * daemon of this user. */
+  uid = call_bus (bus, "GetConnectionUnixUser", g_variant_new ("(s)", unique_name),
+                  G_VARIANT_TYPE ("(u)"), &error);
+  if (uid == NULL)
+    {
+      g_debug ("The pi-keyring daemon's user is unknown: %s", error->message);
+      return NULL;
+    }
+  g_variant_get (uid, "(u)", &daemon_uid);
+  if (daemon_uid != (guint32) getuid ())
+    {
+      g_debug ("The pi-keyring daemon runs as another user (%u)", daemon_uid);
+      return NULL;
+    }
+
+  return g_strdup (unique_name);
+}
+
+/* Whether the daemon at @unique_name keeps its credentials where @backend
+ * does: the same backend name and, for the file backends, the same file.
+ * The memory backend is a process's own: never the same. */
+static gboolean
+daemon_has_backend (GDBusConnection  *bus,
+                    const char       *unique_name,
+                    PiKeyringBackend *backend)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) properties = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *name = pi_keyring_backend_get_name (backend);
+  const char *daemon_name = NULL, *daemon_path = NULL;
+
+  if (g_str_equal (name, "memory"))
+    return FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, unique_name, CLI_DBUS_PATH,
+                                       "org.freedesktop.DBus.Properties", "GetAll",
+                                       g_variant_new ("(s)", CLI_DBUS_INTERFACE),
+                                       G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, BUS_TIMEOUT_MS,
+                                       NULL, &error);
+  if (reply == NULL)
+    {
+      g_debug ("The pi-keyring daemon did not say its backend: %s", error->message);
+      return FALSE;
+    }
+
+  properties = g_variant_get_child_value (reply, 0);
+  if (!g_variant_lookup (properties, "Backend", "&s", &daemon_name) ||
+      !g_variant_lookup (properties, "BackendPath", "&s", &daemon_path))
+    return FALSE;
+
+  if (!g_str_equal (name, daemon_name))
+    {
+      g_debug ("The pi-keyring daemon uses the %s backend, not %s", daemon_name, name);
+      return FALSE;
+    }
+
+  path = cli_dbus_get_backend_path (backend);
+  if (*path != '\0' || *daemon_path != '\0')
+    return cli_same_file (path, daemon_path);
+
+  return TRUE;
+}
+
+char *
+cli_dbus_get_backend_path (PiKeyringBackend *backend)
+{
+  const char *name = pi_keyring_backend_get_name (backend);
+
+  if (g_str_equal (name, "file") || g_str_equal (name, "encrypted-file"))
+    return pi_keyring_backend_get_location (backend);
+
+  return g_strdup ("");
+}
+
+/* Whether the daemon's @error is its answer (it tried the stored
+ * credential and failed, as this process would fail), rather than a reason
+ * to look further alone: nothing stored in the backend (auth.json and the
+ * environment remain), an entry only the caller can resolve, or anything
+ * else that went wrong on the way. */
+static gboolean
+is_final_error (const GError *error)
+{
+  if (error->domain != PI_KEYRING_ERROR)
+    return FALSE;
+
+  switch ((PiKeyringError) error->code)
+    {
+    case PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED:
+    case PI_KEYRING_ERROR_RATE_LIMITED:
+    case PI_KEYRING_ERROR_TEMPORARY:
+    case PI_KEYRING_ERROR_LOCKED:
+      return TRUE;
+
+    case PI_KEYRING_ERROR_FAILED:
+    case PI_KEYRING_ERROR_NOT_FOUND:
+    case PI_KEYRING_ERROR_UNAVAILABLE:
+    case PI_KEYRING_ERROR_PARSE:
+    case PI_KEYRING_ERROR_INVALID_ARGUMENT:
+    case PI_KEYRING_ERROR_COMMAND_FAILED:
+    case PI_KEYRING_ERROR_ACCESS_DENIED:
+    case PI_KEYRING_ERROR_WRONG_PASSPHRASE:
+    default:
+      return FALSE;
+    }
+}
+
+CliDaemonAnswer
+cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
+                             const char        *provider,
+                             char             **out_key,
+                             GError           **error)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *unique_name = NULL;
+  const char *key;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), CLI_DAEMON_NOT_ASKED);
+  g_return_val_if_fail (out_key != NULL, CLI_DAEMON_NOT_ASKED);
+
+  *out_key = NULL;
+
+  if (g_str_equal (pi_keyring_backend_get_name (backend), "memory") ||
+      !cli_dbus_session_bus_reachable ())
+    return CLI_DAEMON_NOT_ASKED;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
+  if (bus == NULL)
+    {
+      g_debug ("No session bus: %s", local_error->message);
+      return CLI_DAEMON_NOT_ASKED;
+    }
+
+  unique_name = find_daemon (bus);
+  if (unique_name == NULL || !daemon_has_backend (bus, unique_name, backend))
+    return CLI_DAEMON_NOT_ASKED;
+
+  cli_dbus_register_errors ();
+  g_debug ("Asking the pi-keyring daemon %s for the key of %s", unique_name, provider);
+  reply = g_dbus_connection_call_sync (bus, unique_name, CLI_DBUS_PATH, CLI_DBUS_INTERFACE,
+                                       "GetApiKey",
+                                       g_variant_new ("(ss)", provider, cli_get_profile ()),
+                                       G_VARIANT_TYPE ("(s)"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, GET_API_KEY_TIMEOUT_MS,
+                                       NULL, &local_error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (local_error);
+      if (is_final_error (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return CLI_DAEMON_FAILED;
+        }
+
+      g_debug ("The pi-keyring daemon did not give the key (%s); looking alone",
+               local_error->message);
+      return CLI_DAEMON_NOT_ASKED;
+    }
+
+  g_variant_get (reply, "(&s)", &key);
+  *out_key = g_strdup (key);
+  /* The reply's copy is wiped too: its buffer is ours alone now. */
+  explicit_bzero ((char *) key, strlen (key));
+
+  return CLI_DAEMON_ANSWERED;
+}

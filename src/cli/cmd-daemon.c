@@ -1,0 +1,769 @@
+/* cmd-daemon.c: pi-keyring daemon, which keeps the OAuth tokens fresh and
+ * serves dev.pi.Keyring1 (data/dev.pi.Keyring1.xml) on the session bus
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "cli-dbus.h"
+#include "cli-dbus-generated.h"
+
+typedef struct
+{
+  GMainLoop        *loop;
+  int               status;
+
+  PiKeyringBackend *backend;
+  const char       *profile;       /* the default profile: --profile, else "default" */
+  GHashTable       *stores;        /* profile → PiKeyringStore, with auto-refresh */
+
+  GDBusConnection  *bus;
+  CliDBusKeyring1  *skeleton;
+  guint             owner_id;
+  gboolean          name_acquired;
+  gboolean          name_replaced;
+} Daemon;
+
+/* "pi-keyring daemon: message" on stderr, which is the journal under systemd. */
+static void
+say (const char *format,
+     ...) G_GNUC_PRINTF (1, 2);
+
+static void
+say (const char *format,
+     ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+}
+
+static void
+daemon_quit (Daemon *daemon,
+             int     status)
+{
+  daemon->status = MAX (daemon->status, status);
+  g_main_loop_quit (daemon->loop);
+}
+
+/* --- the stores, one per profile --- */
+
+static void
+on_credential_changed (PiKeyringStore *store,
+                       const char     *provider,
+                       Daemon         *daemon)
+{
+  const char *profile = pi_keyring_store_get_profile (store);
+
+  g_debug ("CredentialChanged (%s, %s)", provider, profile);
+  cli_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
+}
+
+static void
+on_refresh_failed (PiKeyringStore *store,
+                   const char     *provider,
+                   const GError   *error,
+                   Daemon         *daemon)
+{
+  const char *profile = pi_keyring_store_get_profile (store);
+  const char *message = error != NULL ? error->message : "";
+
+  /* The library's messages never contain a token. */
+  say (_("Could not refresh the OAuth token of “%s” (profile “%s”): %s"),
+       provider, profile, message);
+  cli_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
+}
+
+/* The store of @profile ("" or NULL: the daemon's own), made on first use. */
+static PiKeyringStore *
+daemon_get_store (Daemon     *daemon,
+                  const char *profile)
+{
+  PiKeyringStore *store;
+
+  if (profile == NULL || *profile == '\0')
+    profile = daemon->profile;
+
+  store = g_hash_table_lookup (daemon->stores, profile);
+  if (store != NULL)
+    return store;
+
+  g_debug ("Watching the credentials of profile %s", profile);
+  store = pi_keyring_store_new (daemon->backend);
+  pi_keyring_store_set_profile (store, profile);
+  /* pi's auth.json has no profiles: the store of the daemon's own profile
+   * alone watches and refreshes what it holds, not one store per profile. */
+  if (!g_str_equal (profile, daemon->profile))
+    pi_keyring_store_set_auth_file (store, "");
+  g_signal_connect (store, "credential-changed", G_CALLBACK (on_credential_changed), daemon);
+  g_signal_connect (store, "refresh-failed", G_CALLBACK (on_refresh_failed), daemon);
+  pi_keyring_store_set_auto_refresh (store, TRUE);
+  g_hash_table_insert (daemon->stores, g_strdup (profile), store);
+
+  return store;
+}
+
+static void
+daemon_drop_stores (Daemon *daemon)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, daemon->stores);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_signal_handlers_disconnect_by_data (value, daemon);
+  g_hash_table_remove_all (daemon->stores);
+}
+
+/* At start: a store (and so a scheduler) for every profile that holds an
+ * OAuth credential, not only for the default one. */
+static void
+on_startup_listed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+
+  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (credentials == NULL)
+    {
+      say (_("Could not list the stored credentials: %s"), error->message);
+      return;
+    }
+
+  for (guint i = 0; i < credentials->len; i++)
+    {
+      PiKeyringCredential *credential = credentials->pdata[i];
+
+      if (pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+        daemon_get_store (daemon, pi_keyring_credential_get_profile (credential));
+    }
+  g_debug ("Watching %u profiles", g_hash_table_size (daemon->stores));
+}
+
+/* --- requests --- */
+
+typedef enum
+{
+  REQUEST_GET_API_KEY,
+  REQUEST_LIST_CREDENTIALS,
+  REQUEST_REFRESH,
+} RequestKind;
+
+typedef struct
+{
+  Daemon                *daemon;
+  GDBusMethodInvocation *invocation;  /* owned until the reply */
+  RequestKind            kind;
+  char                  *provider;
+  PiKeyringStore        *store;
+} Request;
+
+static Request *
+request_new (Daemon                *daemon,
+             GDBusMethodInvocation *invocation,
+             RequestKind            kind,
+             const char            *provider)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->daemon = daemon;
+  request->invocation = g_object_ref (invocation);
+  request->kind = kind;
+  request->provider = g_strdup (provider);
+
+  return request;
+}
+
+static void
+request_free (Request *request)
+{
+  /* Every request is answered before it is freed. */
+  g_assert (request->invocation == NULL);
+
+  g_free (request->provider);
+  g_clear_object (&request->store);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+/* Errors from GLib or libsecret that reach the bus are given the code a
+ * client would act on; the message is kept. */
+static PiKeyringError
+code_for_foreign_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      error->domain == G_RESOLVER_ERROR)
+    return PI_KEYRING_ERROR_TEMPORARY;
+
+  if (error->domain == G_DBUS_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    return PI_KEYRING_ERROR_UNAVAILABLE;
+
+  return PI_KEYRING_ERROR_FAILED;
+}
+
+static void
+request_return_error (Request      *request,
+                      const GError *error)
+{
+  GDBusMethodInvocation *invocation = g_steal_pointer (&request->invocation);
+
+  g_debug ("%s: %s", g_dbus_method_invocation_get_method_name (invocation), error->message);
+
+  if (error->domain == PI_KEYRING_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_error_literal (invocation, PI_KEYRING_ERROR,
+                                                   code_for_foreign_error (error),
+                                                   error->message);
+}
+
+static void
+request_return_new_error (Request    *request,
+                          int         code,
+                          const char *format,
+                          ...) G_GNUC_PRINTF (3, 4);
+
+static void
+request_return_new_error (Request    *request,
+                          int         code,
+                          const char *format,
+                          ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (PI_KEYRING_ERROR, code, format, args);
+  va_end (args);
+
+  request_return_error (request, error);
+}
+
+/* --- GetApiKey --- */
+
+/* pi reads such a value as the name of an environment variable when one of
+ * that name is set: the caller's environment, not the daemon's. */
+static gboolean
+looks_like_variable_name (const char *value)
+{
+  if (!g_ascii_isalpha (value[0]) && value[0] != '_')
+    return FALSE;
+
+  for (const char *p = value + 1; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+return_key (Request    *request,
+            const char *key)
+{
+  cli_dbus_keyring1_complete_get_api_key (request->daemon->skeleton,
+                                          g_steal_pointer (&request->invocation), key);
+}
+
+static void
+on_oauth_key (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(CliSecret) key = NULL;
+  g_autoptr(GError) error = NULL;
+  PiKeyringSource from = PI_KEYRING_SOURCE_NONE;
+
+  key = pi_keyring_store_get_api_key_finish (PI_KEYRING_STORE (source), result, &from, &error);
+  if (key == NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  /* The credential went away meanwhile and the lookup went on to what the
+   * daemon does not serve. */
+  if (from != PI_KEYRING_SOURCE_KEYRING)
+    {
+      request_return_new_error (request, PI_KEYRING_ERROR_NOT_FOUND,
+                                _("No credential of “%s” is stored in profile “%s”."),
+                                request->provider, pi_keyring_store_get_profile (request->store));
+      return;
+    }
+
+  return_key (request, key);
+}
+
+static void
+on_stored_credential (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *profile = pi_keyring_store_get_profile (request->store);
+  const char *key;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (error != NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  switch (credential != NULL ? pi_keyring_credential_get_kind (credential)
+                             : PI_KEYRING_CREDENTIAL_KIND_OTHER)
+    {
+    case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
+      {
+        Request *pending = g_steal_pointer (&request);
+
+        /* Refreshed first when it has expired, once for every caller. */
+        pi_keyring_store_get_api_key_async (pending->store, pending->provider, NULL,
+                                            on_oauth_key, pending);
+      }
+      return;
+
+    case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
+      key = pi_keyring_credential_get_key (credential);
+      if (key == NULL || *key == '\0')
+        {
+          request_return_new_error (request, PI_KEYRING_ERROR_NOT_FOUND,
+                                    _("The stored API key of “%s” is empty."),
+                                    request->provider);
+          return;
+        }
+      if (key[0] == '!' || looks_like_variable_name (key))
+        {
+          /* Never run a command, nor read an environment, for a caller. */
+          request_return_new_error (request, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                                    _("The API key of “%s” is a command or the name of an "
+                                      "environment variable; the caller resolves it."),
+                                    request->provider);
+          return;
+        }
+      return_key (request, key);
+      return;
+
+    case PI_KEYRING_CREDENTIAL_KIND_OTHER:
+    default:
+      request_return_new_error (request, PI_KEYRING_ERROR_NOT_FOUND,
+                                _("No credential of “%s” is stored in profile “%s”."),
+                                request->provider, profile);
+      return;
+    }
+}
+
+/* --- ListCredentials --- */
+
+static void
+on_credentials_listed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder builder;
+
+  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (credentials == NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  /* Identifiers and the expiry: never a secret. */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < credentials->len; i++)
+    {
+      PiKeyringCredential *credential = credentials->pdata[i];
+      PiKeyringCredentialKind kind = pi_keyring_credential_get_kind (credential);
+
+      g_variant_builder_open (&builder, G_VARIANT_TYPE ("a{sv}"));
+      g_variant_builder_add (&builder, "{sv}", "provider",
+                             g_variant_new_string (pi_keyring_credential_get_provider (credential)));
+      g_variant_builder_add (&builder, "{sv}", "profile",
+                             g_variant_new_string (pi_keyring_credential_get_profile (credential)));
+      g_variant_builder_add (&builder, "{sv}", "kind",
+                             g_variant_new_string (cli_kind_to_string (kind)));
+      if (kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+          pi_keyring_credential_has_expires (credential))
+        g_variant_builder_add (&builder, "{sv}", "expires",
+                               g_variant_new_int64 (pi_keyring_credential_get_expires (credential)));
+      g_variant_builder_close (&builder);
+    }
+
+  cli_dbus_keyring1_complete_list_credentials (request->daemon->skeleton,
+                                               g_steal_pointer (&request->invocation),
+                                               g_variant_builder_end (&builder));
+}
+
+/* --- Refresh --- */
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+
+  credential = pi_keyring_store_refresh_finish (PI_KEYRING_STORE (source), result, &error);
+  if (credential == NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  cli_dbus_keyring1_complete_refresh (request->daemon->skeleton,
+                                      g_steal_pointer (&request->invocation));
+}
+
+/* --- dispatch, after the caller is known --- */
+
+static void
+request_run (Request *request)
+{
+  Daemon *daemon = request->daemon;
+
+  switch (request->kind)
+    {
+    case REQUEST_GET_API_KEY:
+      pi_keyring_backend_lookup_async (daemon->backend, request->provider,
+                                       pi_keyring_store_get_profile (request->store), NULL,
+                                       on_stored_credential, request);
+      return;
+
+    case REQUEST_LIST_CREDENTIALS:
+      pi_keyring_backend_list_async (daemon->backend, NULL, NULL,
+                                     on_credentials_listed, request);
+      return;
+
+    case REQUEST_REFRESH:
+      pi_keyring_store_refresh_async (request->store, request->provider, NULL,
+                                      on_refreshed, request);
+      return;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_caller_user (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 uid;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_dbus_method_invocation_return_error (g_steal_pointer (&request->invocation),
+                                             G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                             _("The caller could not be identified: %s"),
+                                             error->message);
+      return;
+    }
+
+  g_variant_get (reply, "(u)", &uid);
+  if (uid != (guint32) getuid ())
+    {
+      g_debug ("Refusing a call of user %u", uid);
+      g_dbus_method_invocation_return_error (g_steal_pointer (&request->invocation),
+                                             G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                             _("Only the user the pi-keyring daemon runs as may "
+                                               "use it."));
+      return;
+    }
+
+  request_run (g_steal_pointer (&request));
+}
+
+/* Every call: the caller must run as the daemon's user. The session bus is
+ * the user's own, but a bus configured more loosely is no reason to hand
+ * out keys. */
+static void
+request_start (Request *request)
+{
+  Daemon *daemon = request->daemon;
+  const char *sender = g_dbus_method_invocation_get_sender (request->invocation);
+
+  g_debug ("%s (%s) from %s",
+           g_dbus_method_invocation_get_method_name (request->invocation),
+           request->provider != NULL ? request->provider : "",
+           sender != NULL ? sender : "?");
+
+  if (sender == NULL)
+    {
+      g_dbus_method_invocation_return_error (g_steal_pointer (&request->invocation),
+                                             G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                                             _("The caller could not be identified."));
+      request_free (request);
+      return;
+    }
+
+  g_dbus_connection_call (daemon->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetConnectionUnixUser",
+                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_caller_user, request);
+}
+
+/* Checks what the caller gave before anything else is done; FALSE after
+ * an error reply. @invocation is borrowed. */
+static gboolean
+check_arguments (GDBusMethodInvocation *invocation,
+                 const char            *provider)
+{
+  if (*provider == '\0')
+    {
+      g_dbus_method_invocation_return_error_literal (g_object_ref (invocation), PI_KEYRING_ERROR,
+                                                     PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                                                     _("The provider id is empty."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+on_handle_get_api_key (CliDBusKeyring1       *skeleton,
+                       GDBusMethodInvocation *invocation,
+                       const char            *provider,
+                       const char            *profile,
+                       Daemon                *daemon)
+{
+  Request *request;
+
+  if (!check_arguments (invocation, provider))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (daemon, invocation, REQUEST_GET_API_KEY, provider);
+  request->store = g_object_ref (daemon_get_store (daemon, profile));
+  request_start (request);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_list_credentials (CliDBusKeyring1       *skeleton,
+                            GDBusMethodInvocation *invocation,
+                            Daemon                *daemon)
+{
+  request_start (request_new (daemon, invocation, REQUEST_LIST_CREDENTIALS, NULL));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_refresh (CliDBusKeyring1       *skeleton,
+                   GDBusMethodInvocation *invocation,
+                   const char            *provider,
+                   const char            *profile,
+                   Daemon                *daemon)
+{
+  Request *request;
+
+  if (!check_arguments (invocation, provider))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (daemon, invocation, REQUEST_REFRESH, provider);
+  request->store = g_object_ref (daemon_get_store (daemon, profile));
+  request_start (request);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* --- the bus name --- */
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  Daemon *daemon = user_data;
+
+  daemon->name_acquired = TRUE;
+  say (_("Serving %s on the session bus; credentials are kept by the %s backend."),
+       name, pi_keyring_backend_get_name (daemon->backend));
+
+  /* Only now, when no other daemon refreshes the same tokens. */
+  daemon_get_store (daemon, NULL);
+  pi_keyring_backend_list_async (daemon->backend, NULL, NULL, on_startup_listed, daemon);
+}
+
+static void
+on_name_lost (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (connection == NULL || g_dbus_connection_is_closed (connection))
+    {
+      say (_("The connection to the session bus was lost."));
+      daemon_quit (daemon, CLI_EXIT_FAILURE);
+    }
+  else if (daemon->name_acquired)
+    {
+      say (_("Another pi-keyring daemon took over %s; exiting."), name);
+      daemon->name_replaced = TRUE;
+      daemon_quit (daemon, CLI_EXIT_OK);
+    }
+  else
+    {
+      say (_("Another program already owns %s on this session bus: is a pi-keyring daemon "
+             "running? “pi-keyring daemon --replace” takes its place."), name);
+      daemon_quit (daemon, CLI_EXIT_FAILURE);
+    }
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_debug ("Asked to stop");
+  daemon_quit (daemon, CLI_EXIT_OK);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+daemon_export (Daemon  *daemon,
+               GError **error)
+{
+  g_autofree char *path = cli_dbus_get_backend_path (daemon->backend);
+
+  cli_dbus_register_errors ();
+
+  daemon->skeleton = cli_dbus_keyring1_skeleton_new ();
+  cli_dbus_keyring1_set_backend (daemon->skeleton, pi_keyring_backend_get_name (daemon->backend));
+  cli_dbus_keyring1_set_backend_path (daemon->skeleton, path);
+  cli_dbus_keyring1_set_version (daemon->skeleton, PACKAGE_VERSION);
+
+  g_signal_connect (daemon->skeleton, "handle-get-api-key",
+                    G_CALLBACK (on_handle_get_api_key), daemon);
+  g_signal_connect (daemon->skeleton, "handle-list-credentials",
+                    G_CALLBACK (on_handle_list_credentials), daemon);
+  g_signal_connect (daemon->skeleton, "handle-refresh",
+                    G_CALLBACK (on_handle_refresh), daemon);
+
+  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->skeleton),
+                                           daemon->bus, CLI_DBUS_PATH, error);
+}
+
+int
+cli_cmd_daemon (const CliCommand  *command,
+                int                argc,
+                char             **argv)
+{
+  gboolean replace = FALSE;
+  const GOptionEntry entries[] = {
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
+      N_("Take the place of a pi-keyring daemon that is already running"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = cli_option_context_new (command, NULL, entries);
+  g_autoptr(GError) error = NULL;
+  GBusNameOwnerFlags flags;
+  Daemon daemon = { 0 };
+  guint sigterm_id, sigint_id;
+
+  g_option_context_set_description (context,
+                                    N_("Keeps the stored OAuth tokens fresh: each is refreshed "
+                                       "five minutes before it expires, with no client asking. "
+                                       "Serves the keys on the session bus as dev.pi.Keyring1, "
+                                       "to its own user only; “pi-keyring get” asks it when it "
+                                       "runs. The session bus starts it on demand and systemd "
+                                       "runs it as the user unit pi-keyring.service. It never "
+                                       "starts a session bus. SIGTERM and SIGINT stop it."));
+  if (!cli_option_context_parse (context, &argc, &argv) ||
+      !cli_check_arguments (argc, 0, 0))
+    return CLI_EXIT_USAGE;
+  if (!cli_check_backend_name ())
+    return CLI_EXIT_USAGE;
+
+  if (!cli_dbus_session_bus_reachable ())
+    {
+      cli_error (_("No session bus is running: DBUS_SESSION_BUS_ADDRESS is not set, or asks "
+                   "for an autolaunched bus, and there is no bus socket in "
+                   "$XDG_RUNTIME_DIR. pi-keyring never starts one."));
+      return CLI_EXIT_UNAVAILABLE;
+    }
+
+  daemon.backend = cli_open_backend (&error);
+  if (daemon.backend == NULL)
+    return cli_report_error (error);
+  daemon.profile = cli_get_profile ();
+  daemon.stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+
+  daemon.bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (daemon.bus == NULL || !daemon_export (&daemon, &error))
+    {
+      cli_error (_("Could not serve %s on the session bus: %s"), CLI_DBUS_NAME, error->message);
+      daemon.status = CLI_EXIT_UNAVAILABLE;
+      goto out;
+    }
+  /* A closed bus ends the loop through on_name_lost, not the process. */
+  g_dbus_connection_set_exit_on_close (daemon.bus, FALSE);
+
+  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
+
+  flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
+  if (replace)
+    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+  daemon.owner_id = g_bus_own_name_on_connection (daemon.bus, CLI_DBUS_NAME, flags,
+                                                  on_name_acquired, on_name_lost,
+                                                  &daemon, NULL);
+
+  g_main_loop_run (daemon.loop);
+
+  /* A name taken over is gone already: releasing it would only warn. */
+  if (!daemon.name_replaced)
+    g_bus_unown_name (daemon.owner_id);
+  daemon.owner_id = 0;
+  g_source_remove (sigterm_id);
+  g_source_remove (sigint_id);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (daemon.skeleton));
+  daemon_drop_stores (&daemon);
+  /* The name is released before the process goes. */
+  g_dbus_connection_flush_sync (daemon.bus, NULL, NULL);
+
+out:
+  g_clear_object (&daemon.skeleton);
+  g_clear_object (&daemon.bus);
+  g_clear_pointer (&daemon.stores, g_hash_table_unref);
+  g_clear_pointer (&daemon.loop, g_main_loop_unref);
+  g_clear_object (&daemon.backend);
+
+  return daemon.status;
+}

@@ -1,0 +1,1049 @@
+/* pi-keyring-scheduler.c: keeps a store's OAuth tokens fresh in the
+ * background (the store's `auto-refresh`)
+ *
+ * The scheduler lists the store's OAuth credentials (its backend for its
+ * profile, and the entries of pi's auth.json that the backend does not
+ * shadow), and arms ONE timer (pi-keyring-timer-source.c) for the earliest
+ * `expires − 5 min` among those with a numeric `expires`. Nothing else
+ * wakes the process while nothing is due. When the timer fires, every
+ * credential that is due is refreshed through the store's single-flight
+ * refresh (which takes the cross-process lock, reads the entry again and
+ * refreshes only if it is still due), and the timer is armed again.
+ *
+ * It looks again when:
+ * - the wall clock is set or the machine resumes (the timer reports it);
+ * - the store says `credential-changed`, or its profile or auth-file change;
+ * - another process changes a credential: the default collection's
+ *   ItemCreated / ItemChanged / ItemDeleted signals for the Secret Service
+ *   (only when the backend is the Secret Service and a session bus is
+ *   reachable without autolaunch), a file monitor on auth.json (and on the
+ *   vault of the encrypted-file backend).
+ * Bursts of changes are coalesced: one scan once they settle.
+ *
+ * Failures: a transient one (network, 5xx, 429, a locked keyring) is
+ * retried after 30 s, 60 s, 120 s … up to 15 min between attempts. Retries
+ * go on at 15 min after the old token has expired too (a laptop offline
+ * for a day still gets its token back when it comes online, without the
+ * user logging in again), and `refresh-failed` is emitted once when the
+ * token expires with the failures going on. A permanent failure (the
+ * provider refused the refresh token, or no provider can refresh it) emits
+ * `refresh-failed` once and stops the retries for that credential until it
+ * changes (a login writes a new one). A credential is never deleted here.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pi-keyring-private.h"
+
+#define BACKOFF_FIRST_MS (30 * 1000)
+#define BACKOFF_MAX_MS   (15 * 60 * 1000)
+
+/* Changes are taken in once they have come for this long. */
+#define SETTLE_MS        150
+
+#define SECRETS_BUS_NAME        "org.freedesktop.secrets"
+#define SECRETS_PATH            "/org/freedesktop/secrets"
+#define SECRET_SERVICE_IFACE    "org.freedesktop.Secret.Service"
+#define SECRET_COLLECTION_IFACE "org.freedesktop.Secret.Collection"
+
+/* --- backoff --- */
+
+gint64
+_pi_keyring_refresh_backoff_ms (guint  failures,
+                                gint64 retry_after_ms)
+{
+  gint64 wait = BACKOFF_FIRST_MS;
+
+  for (guint i = 1; i < failures && wait < BACKOFF_MAX_MS; i++)
+    wait *= 2;
+
+  return MAX (MIN (wait, BACKOFF_MAX_MS), retry_after_ms);
+}
+
+gboolean
+_pi_keyring_refresh_error_is_transient (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (error->domain == PI_KEYRING_ERROR)
+    return error->code == PI_KEYRING_ERROR_TEMPORARY ||
+           error->code == PI_KEYRING_ERROR_RATE_LIMITED ||
+           error->code == PI_KEYRING_ERROR_LOCKED ||
+           error->code == PI_KEYRING_ERROR_UNAVAILABLE;
+
+  if (error->domain == G_IO_ERROR)
+    return error->code == G_IO_ERROR_TIMED_OUT ||
+           error->code == G_IO_ERROR_BUSY ||
+           error->code == G_IO_ERROR_WOULD_BLOCK ||
+           error->code == G_IO_ERROR_HOST_NOT_FOUND ||
+           error->code == G_IO_ERROR_HOST_UNREACHABLE ||
+           error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
+           error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+           error->code == G_IO_ERROR_CONNECTION_CLOSED ||
+           error->code == G_IO_ERROR_NOT_CONNECTED ||
+           error->code == G_IO_ERROR_BROKEN_PIPE ||
+           error->code == G_IO_ERROR_PROXY_FAILED ||
+           error->code == G_IO_ERROR_NO_SPACE;
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return TRUE;
+
+  if (error->domain == G_DBUS_ERROR)
+    return error->code == G_DBUS_ERROR_NO_REPLY ||
+           error->code == G_DBUS_ERROR_TIMEOUT ||
+           error->code == G_DBUS_ERROR_TIMED_OUT ||
+           error->code == G_DBUS_ERROR_SERVICE_UNKNOWN ||
+           error->code == G_DBUS_ERROR_NAME_HAS_NO_OWNER ||
+           error->code == G_DBUS_ERROR_DISCONNECTED;
+
+  return FALSE;
+}
+
+/* --- the credentials watched --- */
+
+typedef struct
+{
+  PiKeyringBackend *origin;
+  char             *provider;
+  char             *profile;      /* the profile at the origin */
+  gint64            expires_ms;
+  char             *fingerprint;  /* a digest of the entry: a change resets the state */
+
+  guint             failures;     /* in a row: transient failures, or refreshes that
+                                   * gave a token due already */
+  gint64            retry_at_ms;  /* -1: not waiting to retry */
+  gboolean          stopped;      /* failed for good, until the credential changes */
+  gboolean          expired_reported;
+  gboolean          refreshing;
+  gboolean          reported;     /* refresh-failed was emitted during our refresh */
+} Entry;
+
+static void
+entry_free (Entry *entry)
+{
+  g_object_unref (entry->origin);
+  g_free (entry->provider);
+  g_free (entry->profile);
+  g_free (entry->fingerprint);
+  g_free (entry);
+}
+
+static char *
+entry_key (PiKeyringBackend *origin,
+           const char       *profile,
+           const char       *provider)
+{
+  return g_strdup_printf ("%p\n%s\n%s", (gpointer) origin, profile, provider);
+}
+
+/* A digest of the whole entry (it holds secrets: only the digest stays). */
+static char *
+fingerprint (PiKeyringCredential *credential)
+{
+  g_autoptr(PiKeyringSecretString) json = pi_keyring_credential_to_json (credential);
+
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1);
+}
+
+/* When the entry wants the timer: -1 for never. */
+static gint64
+entry_next_ms (Entry *entry)
+{
+  if (entry->stopped || entry->refreshing)
+    return -1;
+  if (entry->retry_at_ms >= 0)
+    return entry->retry_at_ms;
+  if (entry->expires_ms < G_MININT64 + PI_KEYRING_REFRESH_MARGIN_MS)
+    return 0;
+  return MAX (entry->expires_ms - PI_KEYRING_REFRESH_MARGIN_MS, 0);
+}
+
+static gboolean
+entry_is_due (Entry  *entry,
+              gint64  now_ms)
+{
+  return entry->expires_ms < G_MININT64 + PI_KEYRING_REFRESH_MARGIN_MS ||
+         now_ms >= entry->expires_ms - PI_KEYRING_REFRESH_MARGIN_MS;
+}
+
+/* --- the object --- */
+
+struct _PiKeyringScheduler
+{
+  GObject          parent_instance;
+
+  PiKeyringStore  *store;          /* not owned (the store owns us); NULL once stopped */
+  GMainContext    *context;
+  GCancellable    *cancellable;
+  GSource         *timer;
+  GHashTable      *entries;        /* entry_key () → Entry */
+
+  gboolean         scanning;
+  gboolean         rescan;         /* another scan once this one is done */
+  GPtrArray       *scan_backend;   /* the backend's list during a scan; NULL: failed */
+  guint            scans;
+  GSource         *settle_source;
+  gboolean         rewatch_files;
+
+  gulong           changed_id;
+  gulong           failed_id;
+  gulong           profile_id;
+  gulong           auth_file_id;
+
+  GDBusConnection *bus;
+  char            *default_collection;
+  guint            collection_signal_id;
+  guint            service_signal_id;
+  GPtrArray       *monitors;       /* GFileMonitor */
+};
+
+G_DEFINE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, G_TYPE_OBJECT)
+
+static void scan_start (PiKeyringScheduler *self);
+static void watch_files (PiKeyringScheduler *self);
+
+static void
+arm (PiKeyringScheduler *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 earliest = -1;
+
+  if (self->timer == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      gint64 next = entry_next_ms (value);
+
+      if (next >= 0 && (earliest < 0 || next < earliest))
+        earliest = next;
+    }
+
+  if (earliest != _pi_keyring_timer_source_get_deadline (self->timer))
+    g_debug ("Next OAuth refresh in %" G_GINT64_FORMAT " s (%u credentials watched)",
+             earliest < 0 ? -1 : (earliest - _pi_keyring_wall_clock_now_ms ()) / 1000,
+             g_hash_table_size (self->entries));
+
+  /* Also when unchanged: this re-arms a timer that fired or was told of a
+   * clock change. */
+  _pi_keyring_timer_source_set_deadline (self->timer, earliest);
+}
+
+/* --- coalescing changes --- */
+
+static gboolean
+on_settled (gpointer user_data)
+{
+  PiKeyringScheduler *self = user_data;
+
+  g_clear_pointer (&self->settle_source, g_source_unref);
+  if (self->rewatch_files)
+    {
+      self->rewatch_files = FALSE;
+      watch_files (self);
+    }
+  scan_start (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_scan (PiKeyringScheduler *self)
+{
+  if (self->store == NULL || self->settle_source != NULL)
+    return;
+
+  self->settle_source = g_timeout_source_new (SETTLE_MS);
+  g_source_set_static_name (self->settle_source, "[pi-keyring] credential changes");
+  g_source_set_callback (self->settle_source, on_settled, self, NULL);
+  g_source_attach (self->settle_source, self->context);
+}
+
+/* --- scanning the credentials --- */
+
+static gboolean
+can_refresh (PiKeyringCredential *credential)
+{
+  g_autoptr(PiKeyringProvider) provider = NULL;
+
+  if (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OAUTH ||
+      !pi_keyring_credential_has_expires (credential))
+    return FALSE;
+
+  provider = pi_keyring_lookup_provider (pi_keyring_credential_get_provider (credential));
+  return provider != NULL;
+}
+
+/* Moves the entry of @credential into @table: the old one with its state
+ * when the credential is the same, else a new one. */
+static void
+take_credential (PiKeyringScheduler  *self,
+                 GHashTable          *table,
+                 PiKeyringBackend    *origin,
+                 const char          *profile,
+                 PiKeyringCredential *credential)
+{
+  const char *provider = pi_keyring_credential_get_provider (credential);
+  g_autofree char *key = entry_key (origin, profile, provider);
+  g_autofree char *digest = NULL;
+  gpointer old_key = NULL, old_value = NULL;
+  Entry *entry;
+
+  if (!can_refresh (credential) || g_hash_table_contains (table, key))
+    return;
+
+  digest = fingerprint (credential);
+  if (g_hash_table_steal_extended (self->entries, key, &old_key, &old_value))
+    {
+      Entry *old = old_value;
+
+      g_free (old_key);
+      if (g_str_equal (old->fingerprint, digest))
+        {
+          g_hash_table_insert (table, g_steal_pointer (&key), old);
+          return;
+        }
+
+      /* Changed (by a login, a refresh, another program): a fresh start. */
+      entry = g_new0 (Entry, 1);
+      entry->refreshing = old->refreshing;
+      entry_free (old);
+    }
+  else
+    entry = g_new0 (Entry, 1);
+
+  entry->origin = g_object_ref (origin);
+  entry->provider = g_strdup (provider);
+  entry->profile = g_strdup (profile);
+  entry->expires_ms = pi_keyring_credential_get_expires (credential);
+  entry->fingerprint = g_steal_pointer (&digest);
+  entry->retry_at_ms = -1;
+  g_hash_table_insert (table, g_steal_pointer (&key), entry);
+}
+
+/* A list failed: the entries of @origin stay as they were. */
+static void
+keep_entries_of (PiKeyringScheduler *self,
+                 GHashTable         *table,
+                 PiKeyringBackend   *origin)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (((Entry *) value)->origin == origin)
+      {
+        g_hash_table_iter_steal (&iter);
+        g_hash_table_insert (table, key, value);
+      }
+}
+
+static void
+scan_finish (PiKeyringScheduler *self,
+             PiKeyringBackend   *auth_backend,
+             GPtrArray          *auth_list)
+{
+  PiKeyringBackend *backend = pi_keyring_store_get_backend (self->store);
+  const char *profile = pi_keyring_store_get_profile (self->store);
+  g_autoptr(GHashTable) shadowed = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *table;
+  GHashTableIter iter;
+  gpointer value;
+
+  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+
+  if (self->scan_backend != NULL)
+    for (guint i = 0; i < self->scan_backend->len; i++)
+      {
+        PiKeyringCredential *credential = self->scan_backend->pdata[i];
+
+        /* As the lookup: what the backend has for a provider shadows auth.json. */
+        if (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OTHER)
+          g_hash_table_add (shadowed, (gpointer) pi_keyring_credential_get_provider (credential));
+        take_credential (self, table, backend, profile, credential);
+      }
+  else
+    keep_entries_of (self, table, backend);
+
+  if (auth_backend != NULL && auth_list != NULL)
+    {
+      g_hash_table_iter_init (&iter, table);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_hash_table_add (shadowed, ((Entry *) value)->provider);
+
+      for (guint i = 0; i < auth_list->len; i++)
+        {
+          PiKeyringCredential *credential = auth_list->pdata[i];
+
+          if (!g_hash_table_contains (shadowed, pi_keyring_credential_get_provider (credential)))
+            take_credential (self, table, auth_backend, PI_KEYRING_DEFAULT_PROFILE, credential);
+        }
+    }
+  else if (auth_backend != NULL)
+    keep_entries_of (self, table, auth_backend);
+
+  /* Entries kept while a scan is running keep their refresh going. */
+  g_hash_table_unref (self->entries);
+  self->entries = table;
+  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
+  self->scanning = FALSE;
+  self->scans++;
+
+  arm (self);
+
+  if (self->rescan)
+    {
+      self->rescan = FALSE;
+      scan_start (self);
+    }
+}
+
+static void
+on_auth_file_listed (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PiKeyringScheduler) self = user_data;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (self->store == NULL)
+    return;
+  if (list == NULL)
+    g_debug ("The refresh scheduler could not list %s: %s",
+             pi_keyring_store_get_auth_file (self->store), error->message);
+
+  scan_finish (self, PI_KEYRING_BACKEND (source), list);
+}
+
+static void
+on_backend_listed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PiKeyringScheduler) self = user_data;
+  g_autoptr(GError) error = NULL;
+  PiKeyringBackend *auth_backend;
+
+  self->scan_backend = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result,
+                                                       &error);
+  if (self->store == NULL)
+    {
+      g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
+      return;
+    }
+  if (self->scan_backend == NULL)
+    g_debug ("The refresh scheduler could not list the credentials: %s", error->message);
+
+  auth_backend = _pi_keyring_store_get_auth_file_backend (self->store);
+  if (auth_backend == NULL)
+    {
+      scan_finish (self, NULL, NULL);
+      return;
+    }
+
+  pi_keyring_backend_list_async (auth_backend, PI_KEYRING_DEFAULT_PROFILE, self->cancellable,
+                                 on_auth_file_listed, g_object_ref (self));
+}
+
+static void
+scan_start (PiKeyringScheduler *self)
+{
+  if (self->store == NULL)
+    return;
+
+  if (self->scanning)
+    {
+      self->rescan = TRUE;
+      return;
+    }
+
+  self->scanning = TRUE;
+  pi_keyring_backend_list_async (pi_keyring_store_get_backend (self->store),
+                                 pi_keyring_store_get_profile (self->store),
+                                 self->cancellable, on_backend_listed, g_object_ref (self));
+}
+
+/* --- refreshing --- */
+
+typedef struct
+{
+  PiKeyringScheduler *self;
+  char               *key;
+} RefreshData;
+
+static void
+refresh_data_free (RefreshData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->key);
+  g_free (data);
+}
+
+/* Takes what the refresh of @entry gave. Emits `refresh-failed` last: a
+ * handler may stop the scheduler. */
+static void
+refresh_done (PiKeyringScheduler  *self,
+              Entry               *entry,
+              PiKeyringCredential *credential,
+              const GError        *error)
+{
+  gint64 now = _pi_keyring_wall_clock_now_ms ();
+  g_autofree char *digest = NULL;
+
+  if (error == NULL && credential == NULL)
+    {
+      /* Removed, or no longer OAuth: the next scan drops it. */
+      entry->stopped = TRUE;
+      schedule_scan (self);
+      return;
+    }
+
+  if (error == NULL)
+    {
+      entry->expires_ms = pi_keyring_credential_get_expires (credential);
+      g_free (entry->fingerprint);
+      entry->fingerprint = fingerprint (credential);
+      entry->stopped = FALSE;
+      entry->expired_reported = FALSE;
+      if (entry_is_due (entry, now))
+        {
+          /* A token that is due at once (a provider with short-lived
+           * tokens): not again right away. */
+          entry->failures++;
+          entry->retry_at_ms = now + _pi_keyring_refresh_backoff_ms (entry->failures, -1);
+        }
+      else
+        {
+          entry->failures = 0;
+          entry->retry_at_ms = -1;
+        }
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (_pi_keyring_refresh_error_is_transient (error))
+    {
+      /* GError carries no Retry-After: the backoff alone spaces a 429. */
+      entry->failures++;
+      entry->retry_at_ms = now + _pi_keyring_refresh_backoff_ms (entry->failures, -1);
+      g_debug ("Refreshing %s failed (%s); trying again in %" G_GINT64_FORMAT " s",
+               entry->provider, error->message, (entry->retry_at_ms - now) / 1000);
+
+      if (now >= entry->expires_ms && !entry->expired_reported)
+        {
+          entry->expired_reported = TRUE;
+          if (!entry->reported)
+            _pi_keyring_store_emit_refresh_failed (self->store, entry->provider, error);
+        }
+      return;
+    }
+
+  g_debug ("Refreshing %s failed for good (%s): not trying again until it changes",
+           entry->provider, error->message);
+  entry->stopped = TRUE;
+  if (!entry->reported)
+    _pi_keyring_store_emit_refresh_failed (self->store, entry->provider, error);
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RefreshData *data = user_data;
+  PiKeyringScheduler *self = g_object_ref (data->self);
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  Entry *entry = NULL;
+
+  credential = _pi_keyring_store_refresh_from_finish (PI_KEYRING_STORE (source), result, &error);
+  if (self->store != NULL)
+    entry = g_hash_table_lookup (self->entries, data->key);
+
+  if (entry != NULL)
+    {
+      entry->refreshing = FALSE;
+      refresh_done (self, entry, credential, error);
+    }
+
+  if (self->store != NULL)
+    arm (self);
+
+  refresh_data_free (data);
+  g_object_unref (self);
+}
+
+static void
+refresh_entry (PiKeyringScheduler *self,
+               const char         *key,
+               Entry              *entry)
+{
+  RefreshData *data = g_new0 (RefreshData, 1);
+
+  data->self = g_object_ref (self);
+  data->key = g_strdup (key);
+  entry->refreshing = TRUE;
+  entry->reported = FALSE;
+
+  g_debug ("Refreshing the OAuth token of %s in the background", entry->provider);
+  _pi_keyring_store_refresh_due_async (self->store, entry->origin, entry->provider,
+                                       entry->profile, PI_KEYRING_REFRESH_MARGIN_MS, TRUE,
+                                       self->cancellable, on_refreshed, data);
+}
+
+static gboolean
+on_timer (PiKeyringTimerEvent event,
+          gpointer            user_data)
+{
+  PiKeyringScheduler *self = user_data;
+  g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = _pi_keyring_wall_clock_now_ms ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (event == PI_KEYRING_TIMER_CLOCK_SET)
+    g_debug ("The clock was set or the system resumed: looking again at what is due");
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 next = entry_next_ms (value);
+
+      if (next >= 0 && next <= now)
+        g_ptr_array_add (due, g_strdup (key));
+    }
+
+  for (guint i = 0; i < due->len && self->store != NULL; i++)
+    {
+      Entry *entry = g_hash_table_lookup (self->entries, due->pdata[i]);
+
+      if (entry != NULL && !entry->refreshing)
+        refresh_entry (self, due->pdata[i], entry);
+    }
+
+  if (self->store != NULL)
+    arm (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- changes --- */
+
+static void
+on_store_changed (PiKeyringStore *store,
+                  const char     *provider,
+                  gpointer        user_data)
+{
+  schedule_scan (user_data);
+}
+
+static void
+on_store_refresh_failed (PiKeyringStore *store,
+                         const char     *provider,
+                         const GError   *error,
+                         gpointer        user_data)
+{
+  PiKeyringScheduler *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  /* Emitted by a refresh of ours shared with another caller: said once. */
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Entry *entry = value;
+
+      if (entry->refreshing && g_str_equal (entry->provider, provider))
+        entry->reported = TRUE;
+    }
+}
+
+static void
+on_store_notify (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  PiKeyringScheduler *self = user_data;
+
+  if (g_str_equal (g_param_spec_get_name (pspec), "auth-file"))
+    self->rewatch_files = TRUE;
+  schedule_scan (self);
+}
+
+static void
+on_file_changed (GFileMonitor      *monitor,
+                 GFile             *file,
+                 GFile             *other_file,
+                 GFileMonitorEvent  event_type,
+                 gpointer           user_data)
+{
+  PiKeyringScheduler *self = user_data;
+
+  if (event_type == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED ||
+      event_type == G_FILE_MONITOR_EVENT_PRE_UNMOUNT)
+    return;
+
+  /* A directory on the way to the file appeared: watch closer. */
+  if (g_object_get_data (G_OBJECT (monitor), "pi-keyring-ancestor") != NULL)
+    self->rewatch_files = TRUE;
+  schedule_scan (self);
+}
+
+static void
+clear_monitors (PiKeyringScheduler *self)
+{
+  for (guint i = 0; i < self->monitors->len; i++)
+    {
+      GFileMonitor *monitor = self->monitors->pdata[i];
+
+      g_signal_handlers_disconnect_by_data (monitor, self);
+      g_file_monitor_cancel (monitor);
+    }
+  g_ptr_array_set_size (self->monitors, 0);
+}
+
+/* A monitor on the file when its directory exists; else on the nearest
+ * directory that does (GLib would poll for a missing one). */
+static void
+watch_path (PiKeyringScheduler *self,
+            const char         *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) dir = g_file_get_parent (file);
+  g_autoptr(GFileMonitor) monitor = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ancestor = FALSE;
+
+  while (dir != NULL &&
+         g_file_query_file_type (dir, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+    {
+      GFile *parent = g_file_get_parent (dir);
+
+      g_object_unref (dir);
+      dir = parent;
+      ancestor = TRUE;
+    }
+  if (dir == NULL)
+    return;
+
+  if (ancestor)
+    monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_NONE, NULL, &error);
+  else
+    monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+
+  if (monitor == NULL)
+    {
+      g_debug ("The refresh scheduler cannot watch %s: %s", path, error->message);
+      return;
+    }
+
+  if (ancestor)
+    g_object_set_data (G_OBJECT (monitor), "pi-keyring-ancestor", GINT_TO_POINTER (1));
+  g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
+  g_ptr_array_add (self->monitors, g_steal_pointer (&monitor));
+}
+
+static void
+watch_files (PiKeyringScheduler *self)
+{
+  PiKeyringBackend *backend;
+  PiKeyringBackend *auth_backend;
+
+  clear_monitors (self);
+  if (self->store == NULL)
+    return;
+
+  backend = pi_keyring_store_get_backend (self->store);
+  if (PI_KEYRING_IS_FILE_BACKEND (backend))
+    watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (backend)));
+  else if (PI_KEYRING_IS_ENCRYPTED_FILE_BACKEND (backend))
+    watch_path (self, pi_keyring_encrypted_file_backend_get_path (
+                        PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend)));
+
+  auth_backend = _pi_keyring_store_get_auth_file_backend (self->store);
+  if (auth_backend != NULL)
+    watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (auth_backend)));
+}
+
+/* As the Secret Service backend decides it: never a bus that would be
+ * autolaunched. */
+static gboolean
+session_bus_reachable (void)
+{
+  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_autofree char *socket_path = NULL;
+  struct stat st;
+
+  if (address != NULL && *address != '\0')
+    return strstr (address, "autolaunch:") == NULL;
+
+  socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+  return stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+static void
+on_secret_signal (GDBusConnection *connection,
+                  const char      *sender_name,
+                  const char      *object_path,
+                  const char      *interface_name,
+                  const char      *signal_name,
+                  GVariant        *parameters,
+                  gpointer         user_data)
+{
+  PiKeyringScheduler *self = user_data;
+
+  if (g_str_equal (interface_name, SECRET_COLLECTION_IFACE) &&
+      self->default_collection != NULL &&
+      !g_str_equal (object_path, self->default_collection))
+    return;
+
+  g_debug ("The keyring changed (%s): looking again at the credentials", signal_name);
+  schedule_scan (self);
+}
+
+static void
+on_alias_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(PiKeyringScheduler) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *path = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      /* Then every collection's changes count. */
+      g_debug ("The refresh scheduler could not find the default collection: %s",
+               error->message);
+      return;
+    }
+
+  g_variant_get (reply, "(&o)", &path);
+  if (self->store != NULL && !g_str_equal (path, "/"))
+    self->default_collection = g_strdup (path);
+}
+
+static void
+on_bus (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(PiKeyringScheduler) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      g_debug ("The refresh scheduler cannot watch the keyring: %s", error->message);
+      return;
+    }
+  if (self->store == NULL)
+    {
+      g_object_unref (bus);
+      return;
+    }
+
+  self->bus = bus;
+  self->collection_signal_id =
+    g_dbus_connection_signal_subscribe (bus, SECRETS_BUS_NAME, SECRET_COLLECTION_IFACE,
+                                        NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_secret_signal, g_object_ref (self), g_object_unref);
+  /* A collection unlocked, created, or the default one changed. */
+  self->service_signal_id =
+    g_dbus_connection_signal_subscribe (bus, SECRETS_BUS_NAME, SECRET_SERVICE_IFACE,
+                                        NULL, SECRETS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_secret_signal, g_object_ref (self), g_object_unref);
+
+  g_dbus_connection_call (bus, SECRETS_BUS_NAME, SECRETS_PATH, SECRET_SERVICE_IFACE,
+                          "ReadAlias", g_variant_new ("(s)", "default"), G_VARIANT_TYPE ("(o)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, (gint) _pi_keyring_get_timeout_ms (),
+                          self->cancellable, on_alias_read, g_object_ref (self));
+}
+
+static void
+watch_secret_service (PiKeyringScheduler *self)
+{
+  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (pi_keyring_store_get_backend (self->store)) ||
+      !session_bus_reachable ())
+    return;
+
+  g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus, g_object_ref (self));
+}
+
+/* --- life --- */
+
+void
+_pi_keyring_scheduler_stop (PiKeyringScheduler *self)
+{
+  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
+
+  if (self->store != NULL)
+    {
+      g_clear_signal_handler (&self->changed_id, self->store);
+      g_clear_signal_handler (&self->failed_id, self->store);
+      g_clear_signal_handler (&self->profile_id, self->store);
+      g_clear_signal_handler (&self->auth_file_id, self->store);
+      self->store = NULL;
+    }
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (self->settle_source != NULL)
+    {
+      g_source_destroy (self->settle_source);
+      g_clear_pointer (&self->settle_source, g_source_unref);
+    }
+
+  if (self->bus != NULL)
+    {
+      if (self->collection_signal_id != 0)
+        g_dbus_connection_signal_unsubscribe (self->bus, self->collection_signal_id);
+      if (self->service_signal_id != 0)
+        g_dbus_connection_signal_unsubscribe (self->bus, self->service_signal_id);
+      self->collection_signal_id = self->service_signal_id = 0;
+      g_clear_object (&self->bus);
+    }
+
+  clear_monitors (self);
+  g_hash_table_remove_all (self->entries);
+  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
+}
+
+static void
+_pi_keyring_scheduler_dispose (GObject *object)
+{
+  _pi_keyring_scheduler_stop (PI_KEYRING_SCHEDULER (object));
+
+  G_OBJECT_CLASS (_pi_keyring_scheduler_parent_class)->dispose (object);
+}
+
+static void
+_pi_keyring_scheduler_finalize (GObject *object)
+{
+  PiKeyringScheduler *self = PI_KEYRING_SCHEDULER (object);
+
+  g_hash_table_unref (self->entries);
+  g_ptr_array_unref (self->monitors);
+  g_free (self->default_collection);
+  g_object_unref (self->cancellable);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (_pi_keyring_scheduler_parent_class)->finalize (object);
+}
+
+static void
+_pi_keyring_scheduler_class_init (PiKeyringSchedulerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = _pi_keyring_scheduler_dispose;
+  object_class->finalize = _pi_keyring_scheduler_finalize;
+}
+
+static void
+_pi_keyring_scheduler_init (PiKeyringScheduler *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->cancellable = g_cancellable_new ();
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) entry_free);
+  self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+PiKeyringScheduler *
+_pi_keyring_scheduler_new (PiKeyringStore *store)
+{
+  PiKeyringScheduler *self;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (store), NULL);
+
+  self = g_object_new (PI_KEYRING_TYPE_SCHEDULER, NULL);
+  self->store = store;
+
+  self->timer = _pi_keyring_timer_source_new (&error);
+  if (self->timer == NULL)
+    g_warning ("Tokens will not be refreshed in the background: %s", error->message);
+  else
+    {
+      g_source_set_callback (self->timer, (GSourceFunc) (void (*) (void)) on_timer, self, NULL);
+      g_source_attach (self->timer, self->context);
+    }
+
+  self->changed_id = g_signal_connect (store, "credential-changed",
+                                       G_CALLBACK (on_store_changed), self);
+  self->failed_id = g_signal_connect (store, "refresh-failed",
+                                      G_CALLBACK (on_store_refresh_failed), self);
+  self->profile_id = g_signal_connect (store, "notify::profile",
+                                       G_CALLBACK (on_store_notify), self);
+  self->auth_file_id = g_signal_connect (store, "notify::auth-file",
+                                         G_CALLBACK (on_store_notify), self);
+
+  watch_secret_service (self);
+  watch_files (self);
+  scan_start (self);
+
+  return self;
+}
+
+gint64
+_pi_keyring_scheduler_get_deadline (PiKeyringScheduler *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), -1);
+
+  return self->timer != NULL ? _pi_keyring_timer_source_get_deadline (self->timer) : -1;
+}
+
+GSource *
+_pi_keyring_scheduler_get_timer_source (PiKeyringScheduler *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), NULL);
+
+  return self->timer;
+}
+
+guint
+_pi_keyring_scheduler_get_scan_count (PiKeyringScheduler *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), 0);
+
+  return self->scans;
+}
+
+gboolean
+_pi_keyring_scheduler_is_idle (PiKeyringScheduler *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), TRUE);
+
+  if (self->scanning || self->settle_source != NULL)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Entry *) value)->refreshing)
+      return FALSE;
+
+  return TRUE;
+}
