@@ -109,100 +109,6 @@ read_auth_entry (const char  *path,
   return _pi_keyring_credential_new_take_object (provider, PI_KEYRING_DEFAULT_PROFILE, object);
 }
 
-/* The file a write replaces: auth.json, or what it links to. */
-static char *
-resolve_symlinks (const char *path)
-{
-  char *current = g_strdup (path);
-
-  for (int i = 0; i < 40; i++)
-    {
-      struct stat st;
-      char *target;
-      char *next;
-
-      if (g_lstat (current, &st) != 0 || !S_ISLNK (st.st_mode))
-        break;
-
-      target = g_file_read_link (current, NULL);
-      if (target == NULL)
-        break;
-
-      if (g_path_is_absolute (target))
-        next = target;
-      else
-        {
-          g_autofree char *dir = g_path_get_dirname (current);
-
-          next = g_build_filename (dir, target, NULL);
-          g_free (target);
-        }
-      g_free (current);
-      current = next;
-    }
-
-  return current;
-}
-
-/* Writes @text next to the target, syncs it and renames it over the
- * target (mode 0600), as the file backend does. */
-static gboolean
-write_file_atomically (const char  *path,
-                       const char  *text,
-                       GError     **error)
-{
-  g_autofree char *target = resolve_symlinks (path);
-  g_autofree char *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  g_autofree char *dir = NULL;
-  gsize length = strlen (text), written = 0;
-  int saved_errno = 0;
-  int fd, dir_fd;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  while (written < length && saved_errno == 0)
-    {
-      gssize n = write (fd, text + written, length - written);
-
-      if (n >= 0)
-        written += (gsize) n;
-      else if (errno != EINTR)
-        saved_errno = errno;
-    }
-
-  if (saved_errno == 0 && (fchmod (fd, 0600) != 0 || fsync (fd) != 0))
-    saved_errno = errno;
-  if (close (fd) != 0 && saved_errno == 0)
-    saved_errno = errno;
-  if (saved_errno == 0 && g_rename (tmp_path, target) != 0)
-    saved_errno = errno;
-
-  if (saved_errno != 0)
-    {
-      g_unlink (tmp_path);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  dir = g_path_get_dirname (target);
-  dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir_fd >= 0)
-    {
-      fsync (dir_fd);
-      close (dir_fd);
-    }
-
-  return TRUE;
-}
-
 /* Read-merge-write of @credential's provider only: everything else in the
  * file, key order included, stays as it is. */
 static gboolean
@@ -224,7 +130,7 @@ write_auth_entry (const char           *path,
   _pi_keyring_json_object_put (doc, provider, _pi_keyring_credential_dup_node (credential));
 
   text = _pi_keyring_json_object_stringify (doc, 2);
-  return write_file_atomically (path, text, error);
+  return _pi_keyring_file_write_atomic (path, text, strlen (text), error);
 }
 
 /* --- single-flight refresh --- *
