@@ -533,6 +533,10 @@ class Routes:
             problems.append("code_challenge missing or not 43 characters")
         if not p.get("state"):
             problems.append("state missing")
+        elif p.get("code_challenge") and hmac.compare_digest(pkce_challenge(p["state"]),
+                                                            p["code_challenge"]):
+            # RFC 9700 §2.1.1: the verifier must not leave the client
+            problems.append("state is the PKCE verifier")
         if sorted(p.get("scope", "").split(" ")) != sorted(spec["scopes"]):
             problems.append("scope is not the expected set")
         for key, value in spec["extra"].items():

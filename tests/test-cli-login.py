@@ -10,7 +10,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import base64
 import collections
+import hashlib
 import importlib.util
 import json
 import os
@@ -60,6 +62,11 @@ NAMES = {
 PORTS = {"anthropic": 53692, "google-gemini-cli": 8085, "google-antigravity": 51121,
          "openai-codex": 1455}
 ANTHROPIC_TOKEN_PATH = "/platform.claude.com/v1/oauth/token"
+TOKEN_PATHS = {"anthropic": ANTHROPIC_TOKEN_PATH,
+               "openai-codex": "/auth.openai.com/oauth/token",
+               "google-gemini-cli": "/oauth2.googleapis.com/token",
+               "google-antigravity": "/oauth2.googleapis.com/token"}
+AUTHORIZE_URL = re.compile(r"http://127\.0\.0\.1:\d+/[^\s?]+/(?:authorize|auth)\?\S+")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -85,6 +92,11 @@ def fetch(method, url, body=None, timeout=10):
         return status, headers, json.loads(text)
     except ValueError:
         return status, headers, text
+
+
+def cli_pkce_challenge(verifier):
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def port_is_free(port):
@@ -259,6 +271,32 @@ class LoginTestCase(cli.CliTestCase):
         self.assertEqual(status, 302, url)
         return headers["Location"]
 
+    def assertVerifierKept(self, provider, result):
+        """The PKCE verifier of the login's token request is on neither
+        stream; the URL's state is fresh and random, the verifier's S256 is
+        its code_challenge (DESIGN §5, RFC 9700 §2.1.1)."""
+        body = self.mock.requests(TOKEN_PATHS[provider])[-1]["body"]
+        if provider == "anthropic":
+            sent = json.loads(body)
+        else:
+            sent = dict(urllib.parse.parse_qsl(body))
+        verifier = sent["code_verifier"]
+        self.assertEqual(len(verifier), 43)
+        text = result.err + result.out.decode("utf-8", "replace")
+        self.assertNotIn(verifier, text)
+        urls = AUTHORIZE_URL.findall(result.err)
+        self.assertTrue(urls, result.err)
+        for url in urls:
+            shown = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+            if provider == "openai-codex":
+                self.assertRegex(shown["state"], r"^[0-9a-f]{32}$")
+            else:
+                self.assertRegex(shown["state"], r"^[A-Za-z0-9_-]{43}$")
+            self.assertNotEqual(shown["state"], verifier)
+            self.assertEqual(shown["code_challenge"], cli_pkce_challenge(verifier))
+            if provider == "anthropic":
+                self.assertEqual(sent["state"], shown["state"])
+
     def expected_key(self, provider, entry):
         if provider.startswith("google-"):
             return json.dumps({"token": entry["access"], "projectId": entry["projectId"]},
@@ -284,6 +322,8 @@ class LoginTest(LoginTestCase):
                 self.assertGreater(entry["expires"], time.time() * 1000)
                 self.assertNoTokens(result.err, entry)
                 self.assertNoTokens(result.text, entry)
+                if provider in TOKEN_PATHS:
+                    self.assertVerifierKept(provider, result)
                 if provider.startswith("google-"):
                     self.assertEqual(entry["email"], "me@example.com")
 
@@ -310,6 +350,7 @@ class LoginTest(LoginTestCase):
         entry = self.stored("anthropic")
         self.assertEqual(list(entry), FIELDS["anthropic"])
         self.assertNoTokens(result.err, entry)
+        self.assertVerifierKept("anthropic", result)
 
     def test_no_browser(self):
         proc = LoginProcess(self, ["login", "--no-browser", "openai-codex"], self.env)
@@ -319,6 +360,23 @@ class LoginTest(LoginTestCase):
         self.assertExit(result, 0)
         self.assertFalse(os.path.exists(self.browser_log), "the browser was started")
         self.assertEqual(list(self.stored("openai-codex")), FIELDS["openai-codex"])
+        self.assertVerifierKept("openai-codex", result)
+
+    def test_no_browser_keeps_the_verifier(self):
+        # The URL shown for a browser elsewhere does not carry the verifier.
+        for provider, host in [("anthropic", r"claude\.ai/oauth/authorize"),
+                               ("google-gemini-cli", r"accounts\.google\.com/o/oauth2/v2/auth"),
+                               ("google-antigravity", r"accounts\.google\.com/o/oauth2/v2/auth")]:
+            with self.subTest(provider=provider):
+                wait_for_free_ports()
+                proc = LoginProcess(self, ["login", "--no-browser", provider], self.env)
+                url = proc.wait_for(r"(http://127\.0\.0\.1:\d+/%s\?\S+)" % host).group(1)
+                proc.wait_for(r"[Pp]aste")
+                self.assertFalse(os.path.exists(self.browser_log), "the browser was started")
+                proc.paste(self.authorize_redirect(url))
+                result = proc.finish()
+                self.assertExit(result, 0)
+                self.assertVerifierKept(provider, result)
 
     def test_ctrl_c_cancels_and_frees_the_port(self):
         proc = LoginProcess(self, ["login", "anthropic"],
@@ -364,6 +422,7 @@ class LoginTest(LoginTestCase):
             result = proc.finish()
         self.assertExit(result, 0)
         self.assertEqual(list(self.stored("anthropic")), FIELDS["anthropic"])
+        self.assertVerifierKept("anthropic", result)
 
     def test_locked_keyring_is_said_before_the_login(self):
         cli.keyring_lock()

@@ -282,6 +282,15 @@ class LoginTestCase(unittest.TestCase):
         cred, before, after = self.login_ok(provider_id, interaction)
         return cred, before, after, interaction
 
+    def assert_state_not_verifier(self, url, verifier):
+        """DESIGN §5: the URL's state is 43 fresh base64url characters, not
+        the verifier, whose S256 is the URL's code_challenge."""
+        shown = query_of(url)
+        self.assertRegex(shown["state"], r"^[A-Za-z0-9_-]{43}$")
+        self.assertNotEqual(shown["state"], verifier)
+        self.assertNotIn(verifier, url)
+        self.assertEqual(mp.pkce_challenge(verifier), shown["code_challenge"])
+
 
 class LoopbackLoginTest(LoginTestCase):
     """Each login completes through the browser and stores pi's fields in pi's order."""
@@ -309,7 +318,9 @@ class LoopbackLoginTest(LoginTestCase):
         body = json.loads(posts[0]["body"])
         self.assertEqual(list(body), ["grant_type", "client_id", "code", "state", "redirect_uri",
                                       "code_verifier"])
-        self.assertEqual(body["state"], body["code_verifier"])
+        # the state sent is the one of the authorize URL, never the verifier
+        self.assertEqual(body["state"], query_of(interaction.urls[0])["state"])
+        self.assert_state_not_verifier(interaction.urls[0], body["code_verifier"])
         self.assertTrue(port_is_free(PORTS["anthropic"]))
 
     def test_case_54_codex_login_via_browser(self):
@@ -353,6 +364,7 @@ class LoopbackLoginTest(LoginTestCase):
         form = query_of("?" + self.requests(TOKEN_PATHS["google-gemini-cli"])[0]["body"])
         self.assertEqual(list(form), ["client_id", "client_secret", "code", "grant_type",
                                       "redirect_uri", "code_verifier"])
+        self.assert_state_not_verifier(interaction.urls[0], form["code_verifier"])
         load = self.requests("/cloudcode-pa.googleapis.com/v1internal:loadCodeAssist")[0]
         self.assertEqual(load["body"], '{"metadata":{"ideType":"IDE_UNSPECIFIED",'
                                        '"platform":"PLATFORM_UNSPECIFIED","pluginType":"GEMINI"}}')
@@ -449,6 +461,8 @@ class LoopbackLoginTest(LoginTestCase):
                          '{"ideType":"IDE_UNSPECIFIED","platform":"PLATFORM_UNSPECIFIED","pluginType":"GEMINI"}')
         self.assertEqual(load["headers"]["User-Agent"], "google-api-nodejs-client/9.15.1")
         self.assertEqual(query_of(interaction.urls[0])["client_id"], mp.PROVIDERS["google-antigravity"]["client_id"])
+        form = query_of("?" + self.requests(TOKEN_PATHS["google-antigravity"])[0]["body"])
+        self.assert_state_not_verifier(interaction.urls[0], form["code_verifier"])
 
     def test_antigravity_project_object(self):
         self.configure(antigravity_project_object=True)
@@ -502,7 +516,8 @@ class PasteTest(LoginTestCase):
         self.assertEqual(body["client_id"], "9d1c250a-e61b-44d9-88ed-5944d1962f5e")
         self.assertEqual(body["redirect_uri"], "http://localhost:53692/callback")
         self.assertEqual(body["state"], shown["state"])
-        self.assertEqual(body["code_verifier"], shown["state"])
+        self.assertNotEqual(body["code_verifier"], shown["state"])
+        self.assertEqual(mp.pkce_challenge(body["code_verifier"]), shown["code_challenge"])
         access = self.mock.state.tokens_report()["anthropic"]["access"]["valid"]
         self.assertEqual([cred.get_access()], access)
         self.assertTrue(port_is_free(PORTS["anthropic"]))
@@ -524,9 +539,10 @@ class PasteTest(LoginTestCase):
         interaction = PasteInteraction(lambda url: "  %s  " % query_of(self.authorize_redirect(url))["code"])
         cred, _, _ = self.login_ok("anthropic", interaction)
         body = json.loads(self.requests(TOKEN_PATHS["anthropic"])[0]["body"])
+        # a bare code: the token request carries the state of the URL
         verifier = body["code_verifier"]
-        self.assertEqual(body["state"], verifier)
-        self.assertEqual(query_of(interaction.urls[0])["state"], verifier)
+        self.assertEqual(body["state"], query_of(interaction.urls[0])["state"])
+        self.assertNotEqual(body["state"], verifier)
 
     def test_case_57_gemini_paste_bare_code(self):
         self.need_port("google-gemini-cli")
@@ -638,8 +654,11 @@ class CallbackServerTest(LoginTestCase):
         self.assertEqual(q["code"], "true")
         self.assertEqual(q["client_id"], "9d1c250a-e61b-44d9-88ed-5944d1962f5e")
         self.assertEqual(q["code_challenge_method"], "S256")
-        self.assertEqual(mp.pkce_challenge(q["state"]), q["code_challenge"])
-        self.assertEqual(len(q["state"]), 43)
+        # DESIGN §5: the state is 43 random base64url characters, not the
+        # verifier (whose S256 is the challenge)
+        self.assertRegex(q["state"], r"^[A-Za-z0-9_-]{43}$")
+        self.assertNotEqual(mp.pkce_challenge(q["state"]), q["code_challenge"])
+        self.assertEqual(len(q["code_challenge"]), 43)
         # pi's form encoding: ':' and '/' escaped, spaces as '+'
         self.assertIn("redirect_uri=http%3A%2F%2Flocalhost%3A53692%2Fcallback", url)
         self.assertIn("scope=org%3Acreate_api_key+user%3Aprofile+", url)

@@ -85,6 +85,11 @@ def pkce():
     return verifier, b64url(hashlib.sha256(verifier.encode()).digest())
 
 
+def new_state():
+    """A state as pi-keyring makes it: random, independent of the verifier."""
+    return b64url(secrets.token_bytes(32))
+
+
 def jwt_claims(token):
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -196,7 +201,7 @@ class MockTestCase(unittest.TestCase):
 
     def google_login(self, provider):
         verifier, challenge = pkce()
-        query = self.authorize(provider, challenge, verifier)
+        query = self.authorize(provider, challenge, new_state())
         r = self.google_exchange(mp.PROVIDERS[provider], query["code"], verifier)
         self.assertEqual(r.status, 200, r.text)
         return r.json()
@@ -242,8 +247,9 @@ class RewriteTest(MockTestCase):
 class AnthropicTest(MockTestCase):
     def login(self):
         verifier, challenge = pkce()
-        query = self.authorize("anthropic", challenge, verifier)
-        self.assertEqual(query["state"], verifier)
+        state = new_state()
+        query = self.authorize("anthropic", challenge, state)
+        self.assertEqual(query["state"], state)
         r = self.anthropic_exchange(query["code"], query["state"], verifier)
         self.assertEqual(r.status, 200, r.text)
         return r.json()
@@ -287,7 +293,7 @@ class AnthropicTest(MockTestCase):
 
     def test_wrong_verifier_is_refused_and_code_consumed(self):
         verifier, challenge = pkce()
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, new_state())
         r = self.anthropic_exchange(query["code"], query["state"], pkce()[0])
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"], "invalid_grant")
@@ -296,60 +302,71 @@ class AnthropicTest(MockTestCase):
 
     def test_code_is_used_once(self):
         verifier, challenge = pkce()
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, new_state())
         self.assertEqual(self.anthropic_exchange(query["code"], query["state"], verifier).status, 200)
         r = self.anthropic_exchange(query["code"], query["state"], verifier)
         self.assertEqual((r.status, r.json()["error"]), (400, "invalid_grant"))
 
     def test_wrong_state_in_token_request_is_refused(self):
         verifier, challenge = pkce()
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, new_state())
         self.assertEqual(self.anthropic_exchange(query["code"], "other", verifier).status, 400)
         self.config(anthropic_check_state=False)
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, new_state())
         self.assertEqual(self.anthropic_exchange(query["code"], "other", verifier).status, 200)
 
     def test_wrong_client_id_is_refused(self):
         verifier, challenge = pkce()
-        url = self.authorize_url("anthropic", challenge, verifier).replace(
+        url = self.authorize_url("anthropic", challenge, new_state()).replace(
             ANTHROPIC["client_id"], "00000000-0000-0000-0000-000000000000")
         r = fetch("GET", self.rw(url))
         self.assertEqual(r.status, 400)
         self.assertIn("client_id", r.text)
-        query = self.authorize("anthropic", challenge, verifier)
-        r = self.anthropic_exchange(query["code"], verifier, verifier, client_id="nope")
+        query = self.authorize("anthropic", challenge, new_state())
+        r = self.anthropic_exchange(query["code"], query["state"], verifier, client_id="nope")
         self.assertEqual((r.status, r.json()["error"]), (401, "invalid_client"))
 
     def test_invalid_authorize_requests_get_a_400_page(self):
         verifier, challenge = pkce()
-        good = self.authorize_url("anthropic", challenge, verifier)
+        state = new_state()
+        good = self.authorize_url("anthropic", challenge, state)
         for old, new in [("code=true", "code=false"), ("response_type=code", "response_type=token"),
                          ("S256", "plain"), ("53692", "53693"), ("user%3Aprofile+", ""),
-                         ("&state=" + verifier, ""), (challenge, "short")]:
+                         ("&state=" + state, ""), (challenge, "short")]:
             r = fetch("GET", self.rw(good.replace(old, new)))
             self.assertEqual(r.status, 400, old)
             self.assertTrue(r.headers["Content-Type"].startswith("text/html"))
 
     def test_form_body_is_refused(self):
         verifier, challenge = pkce()
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, new_state())
         r = fetch("POST", self.rw("https://platform.claude.com/v1/oauth/token"),
                  form={"grant_type": "authorization_code", "client_id": ANTHROPIC["client_id"],
-                       "code": query["code"], "state": verifier, "redirect_uri": ANTHROPIC["redirect_uri"],
-                       "code_verifier": verifier})
+                       "code": query["code"], "state": query["state"],
+                       "redirect_uri": ANTHROPIC["redirect_uri"], "code_verifier": verifier})
         self.assertEqual((r.status, r.json()["error"]), (400, "invalid_request"))
 
     def test_authorize_access_denied_and_wrong_state(self):
         verifier, challenge = pkce()
+        state = new_state()
         self.config(authorize_error="access_denied")
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, state)
         self.assertEqual(query["error"], "access_denied")
-        self.assertEqual(query["state"], verifier)
+        self.assertEqual(query["state"], state)
         self.assertNotIn("code", query)
         self.config(authorize_error=None, authorize_wrong_state=True)
-        query = self.authorize("anthropic", challenge, verifier)
+        query = self.authorize("anthropic", challenge, state)
         self.assertIn("code", query)
-        self.assertNotEqual(query["state"], verifier)
+        self.assertNotEqual(query["state"], state)
+
+    def test_verifier_as_state_is_refused(self):
+        # RFC 9700 §2.1.1: the state is not the PKCE verifier, which must
+        # not leave the client; the mock recognises it by its challenge.
+        for provider in ("anthropic", "google-gemini-cli", "google-antigravity", "openai-codex"):
+            verifier, challenge = pkce()
+            r = fetch("GET", self.rw(self.authorize_url(provider, challenge, verifier)))
+            self.assertEqual(r.status, 400, provider)
+            self.assertIn("state is the PKCE verifier", r.text)
 
     def test_concurrent_refreshes_of_one_token_rotate_once(self):
         seeded = self.admin("POST", "seed-refresh", {"provider": "anthropic"}).json()["refresh_token"]
@@ -441,8 +458,9 @@ class CodexTest(MockTestCase):
 class GoogleTest(MockTestCase):
     def test_gemini_happy_path_refresh_keeps_token(self):
         verifier, challenge = pkce()
-        query = self.authorize("google-gemini-cli", challenge, verifier)
-        self.assertEqual(query["state"], verifier)
+        state = new_state()
+        query = self.authorize("google-gemini-cli", challenge, state)
+        self.assertEqual(query["state"], state)
         self.assertEqual(query["scope"], " ".join(GEMINI["scopes"]))
         self.assertTrue(query["code"].startswith("4/0A"))
         r = self.google_exchange(GEMINI, query["code"], verifier)
@@ -470,29 +488,29 @@ class GoogleTest(MockTestCase):
 
     def test_client_secret_and_client_id_are_checked(self):
         verifier, challenge = pkce()
-        query = self.authorize("google-gemini-cli", challenge, verifier)
+        query = self.authorize("google-gemini-cli", challenge, new_state())
         r = self.google_exchange(GEMINI, query["code"], verifier, secret=ANTIGRAVITY["client_secret"])
         self.assertEqual((r.status, r.json()["error"]), (401, "invalid_client"))
         r = self.google_exchange(dict(GEMINI, client_id="1-x.apps.googleusercontent.com"), "c", verifier)
         self.assertEqual((r.status, r.json()["error"]), (401, "invalid_client"))
-        url = self.authorize_url("google-gemini-cli", challenge, verifier).replace("681255809395", "1")
+        url = self.authorize_url("google-gemini-cli", challenge, new_state()).replace("681255809395", "1")
         self.assertEqual(fetch("GET", self.rw(url)).status, 400)
 
     def test_code_of_one_client_is_refused_to_the_other(self):
         verifier, challenge = pkce()
-        query = self.authorize("google-antigravity", challenge, verifier)
+        query = self.authorize("google-antigravity", challenge, new_state())
         r = self.google_exchange(GEMINI, query["code"], verifier)
         self.assertEqual((r.status, r.json()["error"]), (400, "invalid_grant"))
 
     def test_wrong_verifier_is_refused(self):
         verifier, challenge = pkce()
-        query = self.authorize("google-gemini-cli", challenge, verifier)
+        query = self.authorize("google-gemini-cli", challenge, new_state())
         r = self.google_exchange(GEMINI, query["code"], pkce()[0])
         self.assertEqual((r.status, r.json()["error"]), (400, "invalid_grant"))
 
     def test_access_type_and_prompt_are_required(self):
         verifier, challenge = pkce()
-        url = self.authorize_url("google-gemini-cli", challenge, verifier)
+        url = self.authorize_url("google-gemini-cli", challenge, new_state())
         self.assertEqual(fetch("GET", self.rw(url.replace("&access_type=offline", ""))).status, 400)
         self.assertEqual(fetch("GET", self.rw(url.replace("prompt=consent", "prompt=none"))).status, 400)
 
@@ -823,7 +841,8 @@ class FakeBrowserTest(MockTestCase):
 
     def authorize_in_browser(self, mode=None):
         verifier, challenge = pkce()
-        url = self.rw(self.authorize_url("anthropic", challenge, verifier)).replace(
+        self.state = new_state()
+        url = self.rw(self.authorize_url("anthropic", challenge, self.state)).replace(
             urllib.parse.quote(ANTHROPIC["redirect_uri"], safe=""), urllib.parse.quote(self.redirect_uri, safe=""))
         return verifier, self.browse(url, mode)
 
@@ -834,10 +853,10 @@ class FakeBrowserTest(MockTestCase):
         hit = self.callback.hits[0]
         self.assertEqual(hit["host"], "localhost:%d" % self.callback.port)
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(hit["path"]).query))
-        self.assertEqual(query["state"], verifier)
+        self.assertEqual(query["state"], self.state)
         r = fetch("POST", self.rw("https://platform.claude.com/v1/oauth/token"),
                  json_body={"grant_type": "authorization_code", "client_id": ANTHROPIC["client_id"],
-                            "code": query["code"], "state": verifier, "redirect_uri": self.redirect_uri,
+                            "code": query["code"], "state": self.state, "redirect_uri": self.redirect_uri,
                             "code_verifier": verifier})
         self.assertEqual(r.status, 200, r.text)
         with open(self.log) as f:
@@ -893,7 +912,7 @@ class FakeBrowserTest(MockTestCase):
 
     def test_detach_returns_at_once(self):
         verifier, challenge = pkce()
-        url = self.rw(self.authorize_url("anthropic", challenge, verifier)).replace(
+        url = self.rw(self.authorize_url("anthropic", challenge, new_state())).replace(
             urllib.parse.quote(ANTHROPIC["redirect_uri"], safe=""), urllib.parse.quote(self.redirect_uri, safe=""))
         started = time.time()
         self.assertEqual(self.browse(url, FAKE_BROWSER_DETACH="1", FAKE_BROWSER_DELAY="2"), 0)

@@ -111,35 +111,35 @@ test_strict (void)
 static void
 test_case_56 (void)
 {
-  const char *verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  const char *expected = "Qm9_kQ2w7x3A1s-ZcVbN8tYuIoPlKjHgFdSaQwErTyU";
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
   g_autofree char *url = NULL;
 
   code = _pi_keyring_paste_accept ("http://localhost:53692/callback?code=c&state=other",
-                                   PI_KEYRING_PASTE_LENIENT, verifier, "OAuth state mismatch",
+                                   PI_KEYRING_PASTE_LENIENT, expected, "OAuth state mismatch",
                                    &error);
   g_assert_null (code);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "OAuth state mismatch");
   g_clear_error (&error);
 
-  code = _pi_keyring_paste_accept ("c#other", PI_KEYRING_PASTE_LENIENT, verifier,
+  code = _pi_keyring_paste_accept ("c#other", PI_KEYRING_PASTE_LENIENT, expected,
                                    "State mismatch", &error);
   g_assert_null (code);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "State mismatch");
   g_clear_error (&error);
 
-  /* a bare code: accepted (the caller then uses the verifier as state) */
-  code = _pi_keyring_paste_accept ("bare-code", PI_KEYRING_PASTE_LENIENT, verifier,
+  /* a bare code: accepted (the caller then sends its own state) */
+  code = _pi_keyring_paste_accept ("bare-code", PI_KEYRING_PASTE_LENIENT, expected,
                                    "OAuth state mismatch", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (code, ==, "bare-code");
   g_clear_pointer (&code, g_free);
 
-  url = g_strdup_printf ("http://localhost:53692/callback?code=manual-code&state=%s", verifier);
-  code = _pi_keyring_paste_accept (url, PI_KEYRING_PASTE_LENIENT, verifier,
+  url = g_strdup_printf ("http://localhost:53692/callback?code=manual-code&state=%s", expected);
+  code = _pi_keyring_paste_accept (url, PI_KEYRING_PASTE_LENIENT, expected,
                                    "OAuth state mismatch", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (code, ==, "manual-code");
@@ -167,7 +167,7 @@ test_case_57 (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
 
-  code = _pi_keyring_paste_accept ("4/0AbCdEf", PI_KEYRING_PASTE_STRICT, "verifier",
+  code = _pi_keyring_paste_accept ("4/0AbCdEf", PI_KEYRING_PASTE_STRICT, "expected-state",
                                    "OAuth state mismatch - possible CSRF attack", &error);
   g_assert_null (code);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
@@ -175,15 +175,15 @@ test_case_57 (void)
   g_clear_error (&error);
 
   code = _pi_keyring_paste_accept ("http://localhost:8085/oauth2callback?code=c&state=bad",
-                                   PI_KEYRING_PASTE_STRICT, "verifier",
+                                   PI_KEYRING_PASTE_STRICT, "expected-state",
                                    "OAuth state mismatch - possible CSRF attack", &error);
   g_assert_null (code);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "OAuth state mismatch - possible CSRF attack");
   g_clear_error (&error);
 
-  code = _pi_keyring_paste_accept ("http://localhost:8085/oauth2callback?code=c&state=verifier",
-                                   PI_KEYRING_PASTE_STRICT, "verifier", "mismatch", &error);
+  code = _pi_keyring_paste_accept ("http://localhost:8085/oauth2callback?code=c&state=expected-state",
+                                   PI_KEYRING_PASTE_STRICT, "expected-state", "mismatch", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (code, ==, "c");
 }

@@ -8,10 +8,13 @@
 
 #include "pi-keyring-oauth-private.h"
 
+#define BASE64URL_ALPHABET \
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 static gboolean
 is_base64url (const char *text)
 {
-  return strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+  return strspn (text, BASE64URL_ALPHABET) ==
          strlen (text);
 }
 
@@ -103,11 +106,11 @@ static void
 test_hex_state (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = _pi_keyring_oauth_new_hex_state (&error);
+  g_autofree char *first = _pi_keyring_oauth_new_state (PI_KEYRING_STATE_HEX, &error);
   g_autofree char *second = NULL;
 
   g_assert_no_error (error);
-  second = _pi_keyring_oauth_new_hex_state (&error);
+  second = _pi_keyring_oauth_new_state (PI_KEYRING_STATE_HEX, &error);
   g_assert_no_error (error);
 
   g_assert_cmpuint (strlen (first), ==, 32);
@@ -115,20 +118,28 @@ test_hex_state (void)
   g_assert_cmpstr (first, !=, second);
 }
 
-/* The state part of conformance 58: anthropic's state is the verifier. */
+/* anthropic and the Google providers: 32 fresh random bytes as 43
+ * base64url characters, never the verifier, so that the verifier stays in
+ * the process (RFC 7636 §7.1, RFC 9700 §2.1.1). */
 static void
-test_state_for_verifier (void)
+test_base64url_state (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PiKeyringPkce) pkce = _pi_keyring_pkce_new (&error);
-  g_autofree char *state = NULL;
-  g_autofree char *challenge = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   g_assert_no_error (error);
-  state = _pi_keyring_oauth_state_for_verifier (pkce->verifier);
-  g_assert_cmpstr (state, ==, pkce->verifier);
-  challenge = _pi_keyring_pkce_challenge_for_verifier (state);
-  g_assert_cmpstr (challenge, ==, pkce->challenge);
+  for (guint i = 0; i < 64; i++)
+    {
+      char *state = _pi_keyring_oauth_new_state (PI_KEYRING_STATE_BASE64URL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (strlen (state), ==, 43);
+      g_assert_cmpuint (strspn (state, BASE64URL_ALPHABET), ==, 43);
+      g_assert_cmpstr (state, !=, pkce->verifier);
+      g_assert_false (_pi_keyring_oauth_state_equal (state, pkce->verifier));
+      g_assert_true (g_hash_table_add (seen, state));
+    }
 }
 
 static void
@@ -152,7 +163,7 @@ main (int   argc,
   g_test_add_func ("/oauth/pkce/verifier-shape", test_verifier_shape);
   g_test_add_func ("/oauth/pkce/verifier-randomness", test_verifier_randomness);
   g_test_add_func ("/oauth/pkce/hex-state", test_hex_state);
-  g_test_add_func ("/oauth/pkce/state-for-verifier", test_state_for_verifier);
+  g_test_add_func ("/oauth/pkce/base64url-state", test_base64url_state);
   g_test_add_func ("/oauth/pkce/state-equal", test_state_equal);
 
   return g_test_run ();

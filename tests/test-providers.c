@@ -17,6 +17,8 @@
 #include "mock-http.h"
 
 #define JSON "application/json"
+#define BASE64URL_ALPHABET \
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 /* --- a recording interaction --- */
 
@@ -25,6 +27,7 @@ typedef enum
   ASK_NOT_SUPPORTED,  /* nothing can be pasted */
   ASK_PENDING,        /* a question nobody answers, until it is cancelled */
   ASK_PASTE,          /* answers with paste */
+  ASK_LATER,          /* held in pending until the test answers */
 } AskMode;
 
 typedef struct
@@ -34,6 +37,7 @@ typedef struct
   char                *url;
   AskMode              ask_mode;
   char                *paste;
+  GTask               *pending;
   guint                asked;
   gboolean             ask_cancelled;
 } TestInteraction;
@@ -102,6 +106,11 @@ test_interaction_ask_code_async (PiKeyringInteraction *interaction,
       g_task_return_pointer (task, g_strdup (self->paste), g_free);
       break;
 
+    case ASK_LATER:
+      g_assert_null (self->pending);
+      self->pending = g_steal_pointer (&task);
+      break;
+
     case ASK_PENDING:
       g_assert_nonnull (cancellable);
       source = g_cancellable_source_new (cancellable);
@@ -126,6 +135,7 @@ test_interaction_finalize (GObject *object)
   g_ptr_array_unref (self->messages);
   g_free (self->url);
   g_free (self->paste);
+  g_assert_null (self->pending);
   G_OBJECT_CLASS (test_interaction_parent_class)->finalize (object);
 }
 
@@ -139,6 +149,18 @@ test_interaction_class_init (TestInteractionClass *klass)
   interaction_class->show_auth = test_interaction_show_auth;
   interaction_class->ask_code_async = test_interaction_ask_code_async;
   interaction_class->ask_code_finish = test_interaction_ask_code_finish;
+}
+
+/* Answers the question held by ASK_LATER. */
+static void
+test_interaction_answer (TestInteraction *self,
+                         const char      *text)
+{
+  GTask *task = g_steal_pointer (&self->pending);
+
+  g_assert_nonnull (task);
+  g_task_return_pointer (task, g_strdup (text), g_free);
+  g_object_unref (task);
 }
 
 static void
@@ -609,6 +631,7 @@ typedef struct
   PiKeyringLoopbackConfig  config;
   PiKeyringProvider       *provider;   /* any provider: the tasks' source */
   TestInteraction         *interaction;
+  PiKeyringLoopbackLogin  *login;      /* the last one started */
   GAsyncResult            *result;
   char                    *code;       /* what the exchange saw */
   char                    *state;
@@ -684,7 +707,7 @@ driver_setup (Driver        *driver,
     .redirect_uri = "http://localhost/cb",
     .authorize_url = "https://example.com/authorize",
     .authorize_params = driver_params,
-    .hex_state = GPOINTER_TO_INT (data),
+    .state_format = GPOINTER_TO_INT (data),
     .paste_mode = PI_KEYRING_PASTE_LENIENT,
     .instructions = "Do it.",
     .paste_message = "Paste:",
@@ -705,6 +728,7 @@ driver_teardown (Driver        *driver,
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
   g_clear_object (&driver->result);
+  g_clear_pointer (&driver->login, _pi_keyring_loopback_login_unref);
   g_clear_object (&driver->interaction);
   g_clear_object (&driver->provider);
   g_free (driver->code);
@@ -729,9 +753,10 @@ driver_start (Driver       *driver,
               GVariant     *options,
               GCancellable *cancellable)
 {
-  _pi_keyring_loopback_login_async (driver->provider, &driver->config,
-                                    PI_KEYRING_INTERACTION (driver->interaction), options,
-                                    cancellable, on_login, driver);
+  g_clear_pointer (&driver->login, _pi_keyring_loopback_login_unref);
+  driver->login = _pi_keyring_loopback_login_start (driver->provider, &driver->config,
+                                                    PI_KEYRING_INTERACTION (driver->interaction),
+                                                    options, cancellable, on_login, driver);
 }
 
 static PiKeyringCredential *
@@ -790,13 +815,19 @@ test_driver_callback_wins (Driver        *driver,
   g_assert_cmpstr (pi_keyring_credential_get_access (credential), ==, "from-browser");
   g_assert_cmpstr (driver->state, ==, state);
   g_assert_cmpuint (driver->exchanges, ==, 1);
-  if (GPOINTER_TO_INT (data))
+  /* the state is fresh and random, never the verifier (RFC 9700 §2.1.1) */
+  if (GPOINTER_TO_INT (data) == PI_KEYRING_STATE_HEX)
     {
       g_assert_cmpuint (strlen (state), ==, 32);
-      g_assert_cmpstr (state, !=, driver->verifier);
+      g_assert_cmpuint (strspn (state, "0123456789abcdef"), ==, 32);
     }
   else
-    g_assert_cmpstr (state, ==, driver->verifier);
+    {
+      g_assert_cmpuint (strlen (state), ==, 43);
+      g_assert_cmpuint (strspn (state, BASE64URL_ALPHABET), ==, 43);
+    }
+  g_assert_cmpstr (state, !=, driver->verifier);
+  g_assert_null (strstr (driver->interaction->url, driver->verifier));
   {
     g_autofree char *expected = _pi_keyring_pkce_challenge_for_verifier (driver->verifier);
 
@@ -842,6 +873,53 @@ test_driver_paste_state_mismatch (Driver        *driver,
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
   g_assert_cmpstr (error->message, ==, "State mismatch.");
   g_assert_cmpuint (driver->exchanges, ==, 0);
+  assert_port_free (driver->config.port);
+}
+
+/* A callback whose state is the verifier is refused, and so is a paste:
+ * only the state of the authorize URL completes the login. */
+static void
+test_driver_verifier_as_state (Driver        *driver,
+                               gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *host = g_strdup_printf ("localhost:%u", driver->config.port);
+  const char *verifier;
+
+  /* the callback: 400, and the login goes on waiting */
+  driver->interaction->ask_mode = ASK_PENDING;
+  driver_start (driver, NULL, NULL);
+  verifier = _pi_keyring_loopback_login_get_verifier (driver->login);
+  path = g_strdup_printf ("/cb?code=forged&state=%s", verifier);
+  g_assert_cmpuint (raw_http_get (driver->config.port, host, path, NULL), ==, 400);
+  g_assert_null (driver->result);
+  g_assert_cmpuint (driver->exchanges, ==, 0);
+  state = url_param (driver->interaction->url, "state");
+  g_free (path);
+  path = g_strdup_printf ("/cb?code=from-browser&state=%s", state);
+  g_assert_cmpuint (raw_http_get (driver->config.port, host, path, NULL), ==, 200);
+  credential = driver_finish (driver, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (driver->code, ==, "from-browser");
+  g_assert_cmpuint (driver->exchanges, ==, 1);
+  while (!driver->interaction->ask_cancelled)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&credential);
+  g_clear_object (&driver->result);
+
+  /* the paste `code#<verifier>`: the provider's mismatch error */
+  driver->interaction->ask_mode = ASK_LATER;
+  driver_start (driver, NULL, NULL);
+  g_free (path);
+  path = g_strdup_printf ("forged#%s", _pi_keyring_loopback_login_get_verifier (driver->login));
+  test_interaction_answer (driver->interaction, path);
+  credential = driver_finish (driver, &error);
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "State mismatch.");
+  g_assert_cmpuint (driver->exchanges, ==, 1);
   assert_port_free (driver->config.port);
 }
 
@@ -940,10 +1018,15 @@ main (int    argc,
   g_test_add_func ("/providers/browser/spawn", test_browser_spawn);
   g_test_add_func ("/providers/loopback/authorize-url", test_authorize_url);
   g_test_add_func ("/providers/loopback/token-expires", test_token_expires);
-  g_test_add ("/providers/loopback/callback-wins", Driver, GINT_TO_POINTER (FALSE), driver_setup,
+  g_test_add ("/providers/loopback/callback-wins", Driver,
+              GINT_TO_POINTER (PI_KEYRING_STATE_BASE64URL), driver_setup,
               test_driver_callback_wins, driver_teardown);
-  g_test_add ("/providers/loopback/callback-wins-hex-state", Driver, GINT_TO_POINTER (TRUE),
-              driver_setup, test_driver_callback_wins, driver_teardown);
+  g_test_add ("/providers/loopback/callback-wins-hex-state", Driver,
+              GINT_TO_POINTER (PI_KEYRING_STATE_HEX), driver_setup,
+              test_driver_callback_wins, driver_teardown);
+  g_test_add ("/providers/loopback/verifier-as-state", Driver,
+              GINT_TO_POINTER (PI_KEYRING_STATE_BASE64URL), driver_setup,
+              test_driver_verifier_as_state, driver_teardown);
   g_test_add ("/providers/loopback/paste-wins", Driver, NULL, driver_setup,
               test_driver_paste_wins, driver_teardown);
   g_test_add ("/providers/loopback/paste-state-mismatch", Driver, NULL, driver_setup,

@@ -1,9 +1,10 @@
 /* pi-keyring-anthropic-provider.c: Anthropic (Claude Pro/Max), reference §7.1
  *
- * Authorization code with PKCE, the state being the PKCE verifier as in
- * pi, through the loopback server on port 53692 or a pasted code or
- * redirect URL (also when the port is busy, DESIGN §7.1). The token
- * endpoint takes JSON bodies. Entries: type, refresh, access, expires
+ * Authorization code with PKCE and a separate random state (43 base64url
+ * characters; pi uses the verifier, which must stay secret), through the
+ * loopback server on port 53692 or a pasted code or redirect URL (also
+ * when the port is busy, DESIGN §7.1). The token endpoint takes JSON
+ * bodies. Entries: type, refresh, access, expires
  * (now + expires_in − 5 minutes).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -94,8 +95,8 @@ on_code_exchanged (GObject      *source,
     g_task_return_pointer (task, credential, g_object_unref);
 }
 
-/* POST the JSON body pi sends; the state is the verifier, also for a
- * pasted bare code (conformance 56). */
+/* POST the JSON body pi sends, with the state of the authorize URL (not
+ * the verifier, which pi sends), also for a pasted bare code. */
 static void
 exchange_code (PiKeyringLoopbackLogin *login,
                GTask                  *task)
@@ -140,7 +141,7 @@ static const PiKeyringLoopbackConfig login_config = {
   .redirect_uri = ANTHROPIC_REDIRECT_URI,
   .authorize_url = ANTHROPIC_AUTHORIZE,
   .authorize_params = authorize_params,
-  .hex_state = FALSE,
+  .state_format = PI_KEYRING_STATE_BASE64URL,
   .paste_mode = PI_KEYRING_PASTE_LENIENT,
   .instructions = N_("Complete login in your browser. If the browser is on another machine, "
                      "paste the final redirect URL here."),

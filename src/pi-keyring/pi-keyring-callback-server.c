@@ -44,7 +44,7 @@ struct _PiKeyringCallbackServer
   SoupServer   *server;
   guint         port;
   char         *path;
-  char         *expected_state;  /* a secret: for most providers the PKCE verifier */
+  char         *expected_state;  /* random; kept as a secret all the same */
   guint         timeout_ms;
 
   gboolean      done;

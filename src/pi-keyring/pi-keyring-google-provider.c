@@ -1,10 +1,10 @@
 /* pi-keyring-google-provider.c: Google Cloud Code Assist (Gemini CLI) and
  * Antigravity, reference §7.3 and §7.4
  *
- * One type, two configurations. Authorization code with PKCE and the
- * installed-app client secret, the state being the PKCE verifier as in pi,
- * through the loopback server (8085 and 51121) or a pasted redirect URL
- * (a full URL only). After the token exchange: the user's e-mail address
+ * One type, two configurations. Authorization code with PKCE, the
+ * installed-app client secret and a separate random state (pi uses the
+ * verifier, which must stay secret), through the loopback server (8085
+ * and 51121) or a pasted redirect URL (a full URL only). After the token exchange: the user's e-mail address
  * (errors ignored) and the Code Assist project (pi-keyring-google-project.c).
  *
  * Entries: type, refresh, access, expires (now + expires_in − 5 minutes,
@@ -553,7 +553,7 @@ static const char * const antigravity_authorize_params[] = {
     .redirect_uri = REDIRECT, \
     .authorize_url = GOOGLE_AUTHORIZE, \
     .authorize_params = PARAMS, \
-    .hex_state = FALSE, \
+    .state_format = PI_KEYRING_STATE_BASE64URL, \
     .paste_mode = PI_KEYRING_PASTE_STRICT, \
     .instructions = N_("Complete the sign-in in your browser."), \
     .paste_message = N_("Paste redirect URL below, or complete login in browser:"), \

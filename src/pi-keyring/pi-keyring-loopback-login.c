@@ -4,8 +4,9 @@
  *
  * One driver for the four (reference §6, DESIGN §5):
  *
- *   1. PKCE, and the state (codex: 32 random hex characters; the others:
- *      the PKCE verifier, as pi does);
+ *   1. PKCE, and a fresh random state independent of the verifier
+ *      (codex: 32 hex characters, as pi; the others: 43 base64url
+ *      characters, so that the verifier never leaves the process);
  *   2. the authorize URL with the provider's parameters in pi's order,
  *      form-encoded, then PI_KEYRING_URL_REWRITE;
  *   3. the loopback server on the provider's fixed port. A port that
@@ -44,7 +45,7 @@ struct _PiKeyringLoopbackLogin
   PiKeyringHttpClient           *http;
 
   PiKeyringPkce                 *pkce;
-  char                          *state;         /* a secret when it is the verifier */
+  char                          *state;         /* random, never the verifier */
   char                          *code;          /* a secret, once known */
 
   GTask                         *task;          /* the login; NULL once it has returned */
@@ -424,8 +425,8 @@ tell_paste_instead (PiKeyringLoopbackLogin *login)
   pi_keyring_interaction_progress (login->interaction, message);
 }
 
-void
-_pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
+PiKeyringLoopbackLogin *
+_pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
                                   const PiKeyringLoopbackConfig *config,
                                   PiKeyringInteraction          *interaction,
                                   GVariant                      *options,
@@ -441,16 +442,16 @@ _pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
   PiKeyringLoopbackLogin *login;
   GMainContext *context;
 
-  g_return_if_fail (PI_KEYRING_IS_PROVIDER (provider));
-  g_return_if_fail (config != NULL && config->exchange != NULL);
-  g_return_if_fail (PI_KEYRING_IS_INTERACTION (interaction));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_val_if_fail (PI_KEYRING_IS_PROVIDER (provider), NULL);
+  g_return_val_if_fail (config != NULL && config->exchange != NULL, NULL);
+  g_return_val_if_fail (PI_KEYRING_IS_INTERACTION (interaction), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
   task = g_task_new (provider, cancellable, callback, user_data);
   g_task_set_source_tag (task, _pi_keyring_loopback_login_async);
 
   if (g_task_return_error_if_cancelled (task))
-    return;
+    return NULL;
 
   login = g_new0 (PiKeyringLoopbackLogin, 1);
   g_ref_count_init (&login->ref_count);
@@ -472,19 +473,14 @@ _pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
   if (login->pkce == NULL)
     {
       finish_login (login, NULL, g_steal_pointer (&error));
-      return;
+      return g_steal_pointer (&hold);
     }
-  if (config->hex_state)
+  login->state = _pi_keyring_oauth_new_state (config->state_format, &error);
+  if (login->state == NULL)
     {
-      login->state = _pi_keyring_oauth_new_hex_state (&error);
-      if (login->state == NULL)
-        {
-          finish_login (login, NULL, g_steal_pointer (&error));
-          return;
-        }
+      finish_login (login, NULL, g_steal_pointer (&error));
+      return g_steal_pointer (&hold);
     }
-  else
-    login->state = _pi_keyring_oauth_state_for_verifier (login->pkce->verifier);
 
   context = g_task_get_context (login->task);
   login->timer = g_timeout_source_new (login->timeout_ms);
@@ -519,7 +515,7 @@ _pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
 
   /* show_auth or progress may have ended the login (a host that cancels). */
   if (login->task == NULL)
-    return;
+    return g_steal_pointer (&hold);
 
   if (login->server != NULL)
     _pi_keyring_callback_server_wait_async (login->server, login->cancellable, on_callback_waited,
@@ -528,6 +524,23 @@ _pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
   pi_keyring_interaction_ask_code_async (interaction, _(config->paste_message),
                                          config->paste_placeholder, login->ask_cancellable,
                                          on_code_asked, _pi_keyring_loopback_login_ref (login));
+
+  return g_steal_pointer (&hold);
+}
+
+void
+_pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
+                                  const PiKeyringLoopbackConfig *config,
+                                  PiKeyringInteraction          *interaction,
+                                  GVariant                      *options,
+                                  GCancellable                  *cancellable,
+                                  GAsyncReadyCallback            callback,
+                                  gpointer                       user_data)
+{
+  g_autoptr(PiKeyringLoopbackLogin) login = NULL;
+
+  login = _pi_keyring_loopback_login_start (provider, config, interaction, options,
+                                            cancellable, callback, user_data);
 }
 
 PiKeyringCredential *

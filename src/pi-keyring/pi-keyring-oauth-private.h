@@ -37,10 +37,19 @@ void           _pi_keyring_pkce_free                  (PiKeyringPkce *pkce);
 char          *_pi_keyring_pkce_new_verifier          (GError      **error);
 /* The S256 challenge of @verifier: a pure function. */
 char          *_pi_keyring_pkce_challenge_for_verifier (const char  *verifier);
-/* Codex: 16 random bytes as 32 lowercase hexadecimal characters. */
-char          *_pi_keyring_oauth_new_hex_state        (GError      **error);
-/* anthropic and the Google providers: the state is the PKCE verifier. */
-char          *_pi_keyring_oauth_state_for_verifier   (const char  *verifier);
+typedef enum
+{
+  /* anthropic and the Google providers: 32 random bytes as 43 base64url
+   * characters, independent of the verifier (RFC 9700 §2.1.1) */
+  PI_KEYRING_STATE_BASE64URL,
+  /* openai-codex, as pi: 16 random bytes as 32 lowercase hexadecimal
+   * characters, independent of the verifier */
+  PI_KEYRING_STATE_HEX,
+} PiKeyringStateFormat;
+
+/* A fresh state from gnutls_rnd (GNUTLS_RND_KEY); never the verifier. */
+char          *_pi_keyring_oauth_new_state            (PiKeyringStateFormat   format,
+                                                       GError               **error);
 /* Constant-time comparison (the time depends on the lengths only). */
 gboolean       _pi_keyring_oauth_state_equal          (const char  *expected,
                                                        const char  *actual);
@@ -376,7 +385,7 @@ typedef struct
   /* name, value, …, NULL in pi's order; the values "@challenge" and
    * "@state" stand for the PKCE challenge and the state. */
   const char * const            *authorize_params;
-  gboolean                       hex_state;          /* codex: 32 hex; else state = verifier */
+  PiKeyringStateFormat           state_format;       /* codex: hex; else base64url */
   PiKeyringPasteMode             paste_mode;
   const char                    *instructions;       /* N_(): for show_auth */
   const char                    *paste_message;      /* N_(): for ask_code */
@@ -396,6 +405,15 @@ void           _pi_keyring_loopback_login_async       (PiKeyringProvider        
                                                        GCancellable                  *cancellable,
                                                        GAsyncReadyCallback            callback,
                                                        gpointer                       user_data);
+/* The same, returning the login in progress (transfer full; NULL when
+ * @cancellable was already cancelled) for the tests to look into. */
+PiKeyringLoopbackLogin *_pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
+                                                          const PiKeyringLoopbackConfig *config,
+                                                          PiKeyringInteraction          *interaction,
+                                                          GVariant                      *options,
+                                                          GCancellable                  *cancellable,
+                                                          GAsyncReadyCallback            callback,
+                                                          gpointer                       user_data);
 PiKeyringCredential *_pi_keyring_loopback_login_finish (PiKeyringProvider            *provider,
                                                         GAsyncResult                 *result,
                                                         GError                      **error);

@@ -268,7 +268,7 @@ _pi_keyring_paste_accept (const char          *input,
                           GError             **error)
 {
   g_autoptr(PiKeyringSecretString) code = NULL;
-  /* For anthropic and Google the state is the PKCE verifier: a secret. */
+  /* Whatever was pasted is wiped: it may hold anything. */
   g_autoptr(PiKeyringSecretString) state = NULL;
 
   g_return_val_if_fail (expected_state != NULL, NULL);

@@ -11,8 +11,9 @@
 
 #include "pi-keyring-oauth-private.h"
 
-#define VERIFIER_BYTES 32
-#define STATE_BYTES    16
+#define VERIFIER_BYTES        32
+#define HEX_STATE_BYTES       16  /* codex, as pi: 32 hex characters */
+#define BASE64URL_STATE_BYTES 32  /* the others: 43 base64url characters */
 
 gboolean
 _pi_keyring_random_bytes (guint8  *buffer,
@@ -115,34 +116,42 @@ _pi_keyring_pkce_free (PiKeyringPkce *pkce)
   g_free (pkce);
 }
 
-char *
-_pi_keyring_oauth_new_hex_state (GError **error)
+static char *
+hex_encode (const guint8 *data,
+            gsize         length)
 {
   static const char hex[] = "0123456789abcdef";
-  guint8 bytes[STATE_BYTES];
-  char *state;
+  char *text = g_malloc (2 * length + 1);
 
-  if (!_pi_keyring_random_bytes (bytes, sizeof bytes, error))
-    return NULL;
-
-  state = g_malloc (2 * STATE_BYTES + 1);
-  for (gsize i = 0; i < STATE_BYTES; i++)
+  for (gsize i = 0; i < length; i++)
     {
-      state[2 * i] = hex[bytes[i] >> 4];
-      state[2 * i + 1] = hex[bytes[i] & 0xf];
+      text[2 * i] = hex[data[i] >> 4];
+      text[2 * i + 1] = hex[data[i] & 0xf];
     }
-  state[2 * STATE_BYTES] = '\0';
-  explicit_bzero (bytes, sizeof bytes);
+  text[2 * length] = '\0';
 
-  return state;
+  return text;
 }
 
 char *
-_pi_keyring_oauth_state_for_verifier (const char *verifier)
+_pi_keyring_oauth_new_state (PiKeyringStateFormat   format,
+                             GError               **error)
 {
-  g_return_val_if_fail (verifier != NULL, NULL);
+  guint8 bytes[MAX (HEX_STATE_BYTES, BASE64URL_STATE_BYTES)];
+  gsize length;
+  char *state;
 
-  return g_strdup (verifier);
+  length = format == PI_KEYRING_STATE_HEX ? HEX_STATE_BYTES : BASE64URL_STATE_BYTES;
+  if (!_pi_keyring_random_bytes (bytes, length, error))
+    return NULL;
+
+  if (format == PI_KEYRING_STATE_HEX)
+    state = hex_encode (bytes, length);
+  else
+    state = _pi_keyring_base64url_encode (bytes, length);
+  explicit_bzero (bytes, sizeof bytes);
+
+  return state;
 }
 
 gboolean
