@@ -320,6 +320,32 @@ class UsageTest(CliTestCase):
                 self.assertEqual(result.out, b"")
                 self.assertNotEqual(result.err.strip(), "")
 
+    def test_usage_errors_never_echo_an_option_value(self):
+        # `pi-keyring set openai --key=sk-…` names --key, not the key.
+        secret = "sk-usage-error-SECRET-4d3c2b1a"
+        commands = ["providers", "list", "status", "get openai", "set openai", "remove openai",
+                    "logout openai", "login anthropic", "refresh", "import", "export -",
+                    "exec", "unlock", "daemon", "help"]
+        forms = [["--key=" + secret], ["--token", secret], ["-k", secret], ["-k" + secret],
+                 ["--backend=memory", "--bogus=" + secret]]
+        for command in commands:
+            for form in forms:
+                for where in ("after", "before"):
+                    args = command.split() + form if where == "after" else form + command.split()
+                    if command == "exec":
+                        args = args + ["--", "true"]
+                    with self.subTest(args=args):
+                        result = self.run_cli(*args, extra_env={"PI_KEYRING_BACKEND": "memory"})
+                        self.assertExit(result, 2)
+                        self.assertNotIn(secret[3:], result.err)
+                        self.assertNotIn(secret[3:], result.text)
+                        self.assertIn(form[-1 if len(form) == 1 else 0].split("=")[0][:2],
+                                      result.err)
+        result = self.run_cli("set", "openai", "--key=sk-x")
+        self.assertExit(result, 2)
+        self.assertIn("“--key”", result.err)
+        self.assertNotIn("sk-x", result.err)
+
     def test_bad_backend_from_environment(self):
         result = self.run_cli("get", "openai", extra_env={"PI_KEYRING_BACKEND": "bogus"})
         self.assertExit(result, 2)
@@ -369,12 +395,18 @@ class ProvidersTest(CliTestCase):
         self.assertEqual(by_id["openai-codex"]["env"], [])
         self.assertEqual(by_id["opencode-go"]["env"], ["OPENCODE_API_KEY"])
 
-    def test_text_goes_to_stderr(self):
+    def test_text_goes_to_stdout(self):
+        # `pi-keyring providers | grep -c .`: the header and one line each
         result = self.run_cli("providers")
         self.assertExit(result, 0)
-        self.assertEqual(result.out, b"")
-        self.assertIn("Anthropic (Claude Pro/Max)", result.err)
-        self.assertIn("OPENAI_API_KEY", result.err)
+        self.assertEqual(result.err, "")
+        out = result.out.decode()
+        self.assertIn("Anthropic (Claude Pro/Max)", out)
+        self.assertIn("OPENAI_API_KEY", out)
+        ids = [p["id"] for p in self.run_cli("--json", "providers").json()]
+        lines = out.splitlines()
+        self.assertEqual(len(lines), len(ids) + 1)
+        self.assertEqual([line.split()[0] for line in lines[1:]], ids)
 
 
 # --- set, get, remove ----------------------------------------------------------
@@ -587,11 +619,12 @@ class ListStatusTest(CliTestCase):
         self.assertEqual(by_provider["anthropic"]["backend"], "file")
         self.assertEqual(by_provider["acme-llm"]["kind"], "other")
 
+        # the table is the output (`pi-keyring list | grep openai`)
         result = self.run_cli("list")
         self.assertExit(result, 0)
-        self.assertEqual(result.out, b"")
-        self.assertIn("openai", result.err)
-        self.assertIn("expired", result.err)
+        self.assertEqual(result.err, "")
+        self.assertIn("openai", result.out.decode())
+        self.assertIn("expired", result.out.decode())
 
     def test_status_json_shape_and_shadowing(self):
         self.set_key("openai", "sk-cli-test-openai-0f9e8d7c")
@@ -613,11 +646,14 @@ class ListStatusTest(CliTestCase):
         self.assertNotIn("anthropic", by_provider)
         self.assertNotIn("sk-env-shadowed", result.text)
 
+        # the report is the output (`pi-keyring status > report.txt`)
         result = self.run_cli("status", extra_env={"OPENAI_API_KEY": "sk-env-shadowed"})
         self.assertExit(result, 0)
-        self.assertIn("shadowed", result.err)
-        self.assertIn("OPENAI_API_KEY", result.err)
-        self.assertNotIn("sk-env-shadowed", result.err)
+        self.assertEqual(result.err, "")
+        self.assertIn("Backend: ", result.out.decode())
+        self.assertIn("shadowed", result.out.decode())
+        self.assertIn("OPENAI_API_KEY", result.out.decode())
+        self.assertNotIn("sk-env-shadowed", result.text)
 
     def test_status_warns_about_plaintext_auth_file(self):
         self.write_auth_file(pi_format({"openai": {"type": "api_key",
@@ -645,7 +681,7 @@ class ListStatusTest(CliTestCase):
 
         result = self.run_cli("status", "openai")
         self.assertExit(result, 0)
-        self.assertIn("plaintext", result.err)
+        self.assertIn("plaintext", result.out.decode())
 
     def test_status_with_a_malformed_auth_file(self):
         self.set_key("openai", "sk-cli-test-openai-0f9e8d7c")
@@ -658,7 +694,7 @@ class ListStatusTest(CliTestCase):
         result = self.run_cli("status")
         self.assertExit(result, 1)
         self.assertIn(":2:", result.err)
-        self.assertIn("openai", result.err)
+        self.assertIn("openai", result.out.decode())
         self.assertEqual(self.read(self.auth_file), data)
 
     def test_status_of_one_provider(self):
@@ -958,7 +994,8 @@ class KeyringFailureTest(CliTestCase):
                     result = self.run_cli(*args, stdin=stdin)
                     self.assertExit(result, 5)
                     self.assertLess(result.elapsed, 2.0)
-                    self.assertIn("locked", result.err.lower())
+                    # status says it in its report, on stdout
+                    self.assertIn("locked", (result.err + result.text).lower())
         finally:
             keyring_unlock()
 

@@ -97,16 +97,102 @@ cli_option_context_new (const CliCommand   *command,
   return context;
 }
 
+char *
+cli_option_name (const char *arg)
+{
+  const char *equal;
+
+  if (g_str_has_prefix (arg, "--"))
+    {
+      equal = strchr (arg, '=');
+      return equal != NULL ? g_strndup (arg, equal - arg) : g_strdup (arg);
+    }
+  if (arg[0] == '-' && arg[1] != '\0')
+    return g_strndup (arg, 2);
+
+  return g_strdup (arg);
+}
+
+/* The value an option argument carries in itself, or NULL. */
+static const char *
+inline_value (const char *arg)
+{
+  if (g_str_has_prefix (arg, "--"))
+    {
+      const char *equal = strchr (arg, '=');
+
+      return equal != NULL ? equal + 1 : NULL;
+    }
+  if (arg[0] == '-' && arg[1] != '\0' && arg[2] != '\0')
+    return arg + 2;
+
+  return NULL;
+}
+
+char *
+cli_option_error_message (const GError       *error,
+                          int                 argc,
+                          const char * const *argv)
+{
+  /* GLib's messages quote the argument as typed ("Unknown option
+   * --key=sk-…", "Cannot parse integer value “…” for --x"): a value, which
+   * may be a secret, must not be echoed. Only the option's name is. */
+  if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION))
+    {
+      const char *found = NULL;
+
+      for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1] != '\0' && strstr (error->message, argv[i]) != NULL &&
+            (found == NULL || strlen (argv[i]) > strlen (found)))
+          found = argv[i];
+      if (found != NULL)
+        {
+          g_autofree char *name = cli_option_name (found);
+
+          return g_strdup_printf (_("Unknown option “%s”."), name);
+        }
+      return g_strdup (_("Unknown option."));
+    }
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *value = NULL;
+
+      if (argv[i][0] != '-' || argv[i][1] == '\0' || g_str_equal (argv[i], "--"))
+        continue;
+      value = inline_value (argv[i]);
+      if (value == NULL && i + 1 < argc)
+        value = argv[i + 1];
+      if (value != NULL && *value != '\0' && strstr (error->message, value) != NULL)
+        {
+          g_autofree char *name = cli_option_name (argv[i]);
+
+          return g_strdup_printf (_("Invalid value for option “%s”."), name);
+        }
+    }
+
+  return g_strdup (error->message);
+}
+
 gboolean
 cli_option_context_parse (GOptionContext   *context,
                           int              *argc,
                           char           ***argv)
 {
   g_autoptr(GError) error = NULL;
+  /* parsing takes the options out of @argv: keep what was typed */
+  g_auto(GStrv) typed = g_new0 (char *, *argc + 1);
+
+  for (int i = 0; i < *argc; i++)
+    typed[i] = g_strdup ((*argv)[i]);
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      cli_usage_error ("%s", error->message);
+      g_autofree char *message = NULL;
+
+      message = cli_option_error_message (error, g_strv_length (typed),
+                                          (const char * const *) typed);
+      cli_usage_error ("%s", message);
       return FALSE;
     }
 
@@ -205,6 +291,20 @@ cli_info (const char *format,
   va_end (args);
 
   g_printerr ("%s\n", message);
+}
+
+void
+cli_output (const char *format,
+            ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_print ("%s\n", message);
 }
 
 static CliExit
@@ -828,6 +928,6 @@ cli_print_table (GPtrArray *rows)
                 g_string_append_c (line, ' ');
             }
         }
-      g_printerr ("%s\n", line->str);
+      g_print ("%s\n", line->str);
     }
 }

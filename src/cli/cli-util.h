@@ -90,6 +90,14 @@ void                cli_options_clear       (void);
 GOptionContext *cli_option_context_new      (const CliCommand   *command,
                                              const char         *parameter_string,
                                              const GOptionEntry *entries);
+/* "--name=value" → "--name", "-kvalue" → "-k"; anything else as it is. */
+char           *cli_option_name             (const char         *arg);
+/* The message for a GOptionContext error that names only the option
+ * ("--key" for "--key=VALUE", "-k" for "-kVALUE") and never a value;
+ * @argv is what was typed, before parsing. */
+char           *cli_option_error_message    (const GError       *error,
+                                             int                 argc,
+                                             const char * const *argv);
 /* Parses; on a bad option prints the error and a hint and returns FALSE. */
 gboolean        cli_option_context_parse    (GOptionContext     *context,
                                              int                *argc,
@@ -114,6 +122,10 @@ void            cli_warning                 (const char         *format,
                                              ...) G_GNUC_PRINTF (1, 2);
 /* A plain line on stderr, for a person. */
 void            cli_info                    (const char         *format,
+                                             ...) G_GNUC_PRINTF (1, 2);
+/* A plain line on stdout: the text form of a listing (providers, list,
+ * status), the command's output. */
+void            cli_output                  (const char         *format,
                                              ...) G_GNUC_PRINTF (1, 2);
 
 /* The one table from GError to exit code. */
@@ -176,7 +188,7 @@ void              cli_print_json            (JsonNode           *root);
 /* Local time for a person, such as "2026-03-15 20:15:00". */
 char             *cli_format_time           (gint64              ms);
 const char       *cli_kind_to_string        (PiKeyringCredentialKind kind);
-/* A width-aligned table on stderr: @rows is a GPtrArray of GStrv, the
+/* A width-aligned table on stdout: @rows is a GPtrArray of GStrv, the
  * first row being the header. */
 void              cli_print_table           (GPtrArray          *rows);
 

@@ -534,11 +534,11 @@ print_row_text (Status *status,
   const char *name = pi_keyring_catalog_get_display_name (row->provider);
   g_autoptr(GPtrArray) shadowed = g_ptr_array_new_with_free_func (g_free);
 
-  g_printerr ("\n");
+  g_print ("\n");
   if (name != NULL)
-    g_printerr ("%s (%s)\n", row->provider, name);
+    cli_output ("%s (%s)", row->provider, name);
   else
-    g_printerr ("%s\n", row->provider);
+    cli_output ("%s", row->provider);
 
   if (row->winner != PI_KEYRING_SOURCE_NONE)
     {
@@ -547,12 +547,12 @@ print_row_text (Status *status,
 
       if (details != NULL)
         /* Translators: "key from: SOURCE (DETAILS)" in “pi-keyring status” */
-        cli_info (_("  key from: %s (%s)"), source, details);
+        cli_output (_("  key from: %s (%s)"), source, details);
       else
-        cli_info (_("  key from: %s"), source);
+        cli_output (_("  key from: %s"), source);
     }
   else
-    cli_info (_("  no key"));
+    cli_output (_("  no key"));
 
   for (gsize i = 0; i < G_N_ELEMENTS (source_order); i++)
     if (source_order[i] != row->winner && (row->sources & source_order[i]) != 0)
@@ -565,7 +565,7 @@ print_row_text (Status *status,
       list = g_strjoinv (", ", (char **) shadowed->pdata);
       /* Translators: sources that have a key for the provider but lose to
        * the one that wins; keep the word "shadowed" recognizable */
-      cli_info (_("  shadowed: %s"), list);
+      cli_output (_("  shadowed: %s"), list);
     }
 
   for (guint i = 0; i < row->warnings->len; i++)
@@ -575,7 +575,7 @@ print_row_text (Status *status,
       /* The backend's health is said once, above the providers. */
       if (status->health != NULL && g_str_has_suffix (warning, status->health->message))
         continue;
-      cli_info (_("  warning: %s"), warning);
+      cli_output (_("  warning: %s"), warning);
     }
 }
 
@@ -586,20 +586,21 @@ print_text (Status    *status,
 {
   if (status->health == NULL)
     /* Translators: the first line of “pi-keyring status” */
-    cli_info (_("Backend: %s: ready"), status->where);
+    cli_output (_("Backend: %s: ready"), status->where);
   else
     {
-      cli_info (_("Backend: %s: %s"), status->where, status->health->message);
-      cli_info (_("The credentials in the backend are not part of this status."));
+      cli_output (_("Backend: %s: %s"), status->where, status->health->message);
+      cli_output (_("The credentials in the backend are not part of this status."));
     }
   if (cli_options.profile != NULL)
-    cli_info (_("Profile: %s"), cli_get_profile ());
+    cli_output (_("Profile: %s"), cli_get_profile ());
 
+  /* warnings about the whole status: stderr, as every warning */
   for (guint i = 0; i < status->notes->len; i++)
     cli_info (_("warning: %s"), (const char *) g_ptr_array_index (status->notes, i));
 
   if (all && rows->len == 0)
-    cli_info (_("No provider has a key."));
+    cli_output (_("No provider has a key."));
 
   for (guint i = 0; i < rows->len; i++)
     print_row_text (status, g_ptr_array_index (rows, i));

@@ -138,6 +138,13 @@ run_help (GOptionContext *main_context,
   if (argc > 2)
     return cli_usage_error (_("There are too many arguments."));
 
+  if (argv[1][0] == '-')
+    {
+      /* an option's value is not echoed */
+      g_autofree char *name = cli_option_name (argv[1]);
+
+      return cli_usage_error (_("Unknown option “%s”."), name);
+    }
   command = find_command (argv[1]);
   if (command == NULL)
     return cli_usage_error (_("Unknown command “%s”."), argv[1]);
@@ -154,13 +161,12 @@ run (int    argc,
      char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
   const CliCommand *command;
   gboolean show_version = FALSE;
 
   context = main_option_context_new (&show_version);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return cli_usage_error ("%s", error->message);
+  if (!cli_option_context_parse (context, &argc, &argv))
+    return CLI_EXIT_USAGE;
 
   if (show_version)
     {
