@@ -376,13 +376,14 @@ class FileModeTest(HardeningTestCase):
     def test_a_readable_auth_json_is_made_private_on_write_and_status_warns(self):
         self.write_auth_file(cli.pi_format({"openai": {"type": "api_key", "key": OPENAI_KEY}}),
                              mode=0o644)
+        # the warning is part of status's report, on stdout
         result = self.run_cli("status")
-        self.assertIn("chmod 600", result.err)
-        self.assertIn("0644", result.err)
+        self.assertIn("chmod 600", result.text)
+        self.assertIn("0644", result.text)
         self.set_key("groq", GROQ_KEY, "--backend=file")
         self.assertEqual(self.mode(self.auth_file), 0o600)
         result = self.run_cli("status")
-        self.assertNotIn("chmod 600", result.err)
+        self.assertNotIn("chmod 600", result.text + result.err)
 
 
 # --- hostile input ----------------------------------------------------------------------
