@@ -4,7 +4,7 @@
 set -eu
 cd "$1"
 status=0
-for f in $(grep -l -E '(^|[^A-Za-z0-9_])(_|N_|C_|ngettext) ?\(' src/pi-keyring/*.c src/cli/*.c | sort); do
+for f in $(grep -l -E '(^|[^A-Za-z0-9_])(_|N_|C_|ngettext) ?\(' $(find src -name "*.c" | LC_ALL=C sort) | sort); do
   if ! grep -qx "$f" po/POTFILES.in; then
     echo "not in po/POTFILES.in: $f"
     status=1

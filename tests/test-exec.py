@@ -620,11 +620,13 @@ class PromptCodePathsTest(unittest.TestCase):
 
     def sources(self):
         for directory in ["src/pi-keyring", "src/cli"]:
-            for name in sorted(os.listdir(os.path.join(SRCDIR, directory))):
-                if name.endswith((".c", ".h")):
-                    path = os.path.join(SRCDIR, directory, name)
-                    with open(path, encoding="utf-8") as f:
-                        yield directory + "/" + name, f.read()
+            for root, dirs, names in os.walk(os.path.join(SRCDIR, directory)):
+                dirs.sort()
+                for name in sorted(names):
+                    if name.endswith((".c", ".h")):
+                        path = os.path.join(root, name)
+                        with open(path, encoding="utf-8") as f:
+                            yield os.path.relpath(path, SRCDIR), f.read()
 
     def users(self, pattern):
         regex = re.compile(pattern)
@@ -635,13 +637,13 @@ class PromptCodePathsTest(unittest.TestCase):
         self.assertEqual(self.users(r"\bsecret_\w*unlock|secret_service_prompt|"
                                     r"SECRET_SEARCH_UNLOCK|secret_collection_create|"
                                     r"secret_service_create_collection"),
-                         ["src/pi-keyring/pi-keyring-secret-service-unlock.c"])
+                         ["src/pi-keyring/backends/pi-keyring-secret-service-unlock.c"])
         # Our unlock, and the terminal passphrase prompt: `unlock` and
         # --interactive only.
         self.assertEqual(self.users(r"pi_keyring_secret_service_backend_unlock_(async|sync)\s*\("),
                          ["src/cli/cmd-unlock.c",
-                          "src/pi-keyring/pi-keyring-secret-service-backend.h",
-                          "src/pi-keyring/pi-keyring-secret-service-unlock.c"])
+                          "src/pi-keyring/backends/pi-keyring-secret-service-unlock.c",
+                          "src/pi-keyring/pi-keyring-secret-service-backend.h"])
         self.assertEqual(self.users(r"cli_read_secret_from_terminal\s*\("),
                          ["src/cli/cli-util.c", "src/cli/cli-util.h", "src/cli/cmd-unlock.c"])
         with open(os.path.join(SRCDIR, "src/cli/cmd-unlock.c"), encoding="utf-8") as f:
