@@ -86,6 +86,7 @@ _pi_keyring_codex_account_id_from_token (const char *access_token)
   JsonNode *root;
   JsonObject *auth;
   JsonNode *member;
+  const char *account_id;
 
   if (access_token == NULL)
     return NULL;
@@ -130,13 +131,11 @@ _pi_keyring_codex_account_id_from_token (const char *access_token)
     return NULL;
   auth = json_node_get_object (member);
 
-  member = json_object_get_member (auth, "chatgpt_account_id");
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
-      json_node_get_value_type (member) != G_TYPE_STRING ||
-      *json_node_get_string (member) == '\0')
+  account_id = _pi_keyring_json_get_string (auth, "chatgpt_account_id");
+  if (account_id == NULL || *account_id == '\0')
     return NULL;
 
-  return g_strdup (json_node_get_string (member));
+  return g_strdup (account_id);
 }
 
 /* The entry pi stores: type, access, refresh, expires, accountId. pi

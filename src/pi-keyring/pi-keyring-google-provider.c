@@ -71,19 +71,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringGoogleProvider, _pi_keyring_google_provi
 
 /* --- helpers --- */
 
-static const char *
-json_get_string (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static gboolean
 is_nonempty (const char *text)
 {
@@ -184,7 +171,7 @@ on_userinfo (GObject      *source,
       return;
     }
   if (response != NULL && response->status >= 200 && response->status < 300)
-    exchange->email = g_strdup (json_get_string (response->object, "email"));
+    exchange->email = g_strdup (_pi_keyring_json_get_string (response->object, "email"));
 
   if (self->config->antigravity)
     _pi_keyring_antigravity_discover_project_async (PI_KEYRING_HTTP_CLIENT (source),
