@@ -147,7 +147,6 @@ credential_from_token (const char                   *profile,
 {
   g_autofree char *account_id = NULL;
   JsonObject *entry;
-  gint64 expires;
 
   if (token->refresh_token == NULL || *token->refresh_token == '\0' ||
       token->expires_in_ms < 0)
@@ -166,14 +165,9 @@ credential_from_token (const char                   *profile,
       return NULL;
     }
 
-  if (!_pi_keyring_token_expires (token, _pi_keyring_now_ms (), 0, &expires, error))
+  entry = _pi_keyring_token_entry_new (token, token->refresh_token, 0, TRUE, error);
+  if (entry == NULL)
     return NULL;
-
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "access", token->access_token);
-  json_object_set_string_member (entry, "refresh", token->refresh_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "accountId", account_id);
 
   return _pi_keyring_credential_new_take_object (CODEX_ID, profile, entry);

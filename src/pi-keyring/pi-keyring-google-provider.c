@@ -117,7 +117,6 @@ on_project_discovered (GObject      *source,
   g_autofree char *project = NULL;
   GError *error = NULL;
   JsonObject *entry;
-  gint64 expires;
 
   project = _pi_keyring_google_discover_project_finish (result, &error);
   if (project == NULL)
@@ -127,18 +126,13 @@ on_project_discovered (GObject      *source,
     }
 
   /* pi computes the expiry after the discovery. */
-  if (!_pi_keyring_token_expires (exchange->token, _pi_keyring_now_ms (), EXPIRY_BUFFER_MS,
-                                  &expires, &error))
+  entry = _pi_keyring_token_entry_new (exchange->token, exchange->token->refresh_token,
+                                       EXPIRY_BUFFER_MS, FALSE, &error);
+  if (entry == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "refresh", exchange->token->refresh_token);
-  json_object_set_string_member (entry, "access", exchange->token->access_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "projectId", project);
   if (exchange->email != NULL)
     json_object_set_string_member (entry, "email", exchange->email);
@@ -278,28 +272,23 @@ on_refreshed (GObject      *source,
   g_autoptr(PiKeyringTokenResponse) token = NULL;
   GError *error = NULL;
   const char *refresh;
-  JsonObject *entry;
-  gint64 expires;
+  JsonObject *entry = NULL;
 
   token = _pi_keyring_http_client_request_token_finish (PI_KEYRING_HTTP_CLIENT (source), result,
                                                         NULL, &error);
-  if (token == NULL ||
-      !_pi_keyring_token_expires (token, _pi_keyring_now_ms (), EXPIRY_BUFFER_MS, &expires,
-                                  &error))
+  if (token != NULL)
+    {
+      /* The old refresh token unless a new one came; projectId carried
+       * over; email dropped (conformance 50). */
+      refresh = is_nonempty (token->refresh_token) ? token->refresh_token
+                                                   : pi_keyring_credential_get_refresh (old);
+      entry = _pi_keyring_token_entry_new (token, refresh, EXPIRY_BUFFER_MS, FALSE, &error);
+    }
+  if (entry == NULL)
     {
       g_task_return_error (task, prefix_error (_(self->config->refresh_failed), error));
       return;
     }
-
-  /* The old refresh token unless a new one came; projectId carried over;
-   * email dropped (conformance 50). */
-  refresh = is_nonempty (token->refresh_token) ? token->refresh_token
-                                               : pi_keyring_credential_get_refresh (old);
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "refresh", refresh);
-  json_object_set_string_member (entry, "access", token->access_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "projectId",
                                  pi_keyring_credential_get_string_field (old, "projectId"));
 
