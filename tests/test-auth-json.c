@@ -297,6 +297,87 @@ test_parse_duplicate_keys (void)
                     "{\n  \"p\": {\n    \"type\": \"oauth\"\n  },\n  \"q\": 1\n}");
 }
 
+/* Inputs on which json-glib 1.6's JsonParser and JavaScript's JSON.parse
+ * (what pi reads auth.json with: readFileSync (path, "utf-8") then
+ * JSON.parse) disagree in a way a user would notice. This table is why
+ * pi-keyring-auth-json.c keeps its own parser: each row checks json-glib's
+ * answer live (so the test says when a json-glib release changes it) and
+ * ours. The "node" column was taken with node -e on each input. */
+typedef struct
+{
+  const char *input;
+  gsize       length;            /* 0: strlen (input) */
+  const char *node;              /* what JSON.parse does */
+  gboolean    json_glib_accepts;
+  gboolean    we_accept;         /* always node's answer, or a refusal */
+} Disagreement;
+
+static const Disagreement disagreements[] = {
+  /* json-glib accepts, JSON.parse throws: we throw, as pi would. */
+  { "{'a':1}", 0, "SyntaxError: Expected property name", TRUE, FALSE },
+  { "{\"a\":01}", 0, "SyntaxError: Unexpected number", TRUE, FALSE },
+  { "{\"a\":.5}", 0, "SyntaxError: Unexpected token '.'", TRUE, FALSE },
+  { "{\"a\":0x10}", 0, "SyntaxError: Expected ',' or '}'", TRUE, FALSE },
+  { "{\"a\":\"\t\"}", 0, "SyntaxError: Bad control character in string literal", TRUE, FALSE },
+  { "/*c*/{\"a\":1}", 0, "SyntaxError: Unexpected token '/'", TRUE, FALSE },
+  { "\xef\xbb\xbf{\"a\":1}", 0, "SyntaxError: Unexpected token (the BOM is kept)", TRUE, FALSE },
+  /* JSON.parse keeps a value UTF-8 cannot hold (a lone surrogate), one the
+   * C strings of json-glib cannot (NUL; json-glib cuts the string there,
+   * silently), or reads invalid UTF-8 as U+FFFD: we refuse with a clear
+   * message instead of storing something else than pi would. */
+  { "{\"a\":\"\\ud800\"}", 0, "accepted: a lone surrogate", FALSE, FALSE },
+  { "{\"a\":\"x\\u0000y\"}", 0, "accepted: \"x\\u0000y\"", TRUE, FALSE },
+  { "{\"a\":\"\xff\"}", 0, "accepted: \"\\ufffd\"", FALSE, FALSE },
+};
+
+static void
+test_parse_json_glib_disagrees (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (disagreements); i++)
+    {
+      const Disagreement *d = &disagreements[i];
+      gsize length = d->length > 0 ? d->length : strlen (d->input);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) object = NULL;
+      gboolean jg;
+
+      g_test_message ("input %" G_GSIZE_FORMAT ": JSON.parse: %s", i, d->node);
+      jg = json_parser_load_from_data (parser, d->input, length, NULL);
+      g_assert_cmpint (jg, ==, d->json_glib_accepts);
+
+      object = parse_len (d->input, length, &error);
+      if (d->we_accept)
+        g_assert_no_error (error);
+      else
+        {
+          g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE);
+          g_assert_null (object);
+        }
+    }
+}
+
+/* Values json-glib reads differently from JSON.parse. */
+static void
+test_parse_json_glib_values (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *jg;
+  const char *text = "{\"big\":12345678901234567890,\"inf\":1e400,\"nul\":\"x\\u0000y\"}";
+
+  /* json-glib: the integer wraps around to a negative int64 (a timestamp
+   * or a quota would change sign); 1e400 is +inf; "x\u0000y" becomes "x". */
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  jg = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (jg, "big"), <, 0);
+  g_assert_cmpstr (json_object_get_string_member (jg, "nul"), ==, "x");
+
+  /* JSON.parse: 12345678901234567000 and Infinity, which JSON.stringify
+   * writes as 12345678901234567000 and null. We give the same bytes. */
+  assert_stringify ("{\"big\":12345678901234567890,\"inf\":1e400}", 0,
+                    "{\"big\":12345678901234567000,\"inf\":null}");
+}
+
 typedef struct
 {
   const char *input;
@@ -556,6 +637,8 @@ main (int    argc,
   g_test_add_func ("/auth-json/parse/empty-is-object", test_parse_empty);
   g_test_add_func ("/auth-json/parse/duplicate-keys", test_parse_duplicate_keys);
   g_test_add_func ("/auth-json/parse/errors", test_parse_errors);
+  g_test_add_func ("/auth-json/parse/json-glib-disagrees", test_parse_json_glib_disagrees);
+  g_test_add_func ("/auth-json/parse/json-glib-values", test_parse_json_glib_values);
   g_test_add_func ("/auth-json/parse/error-hides-content", test_parse_error_hides_content);
   g_test_add_func ("/auth-json/parse/depth-limit", test_parse_depth);
   g_test_add_func ("/auth-json/object-put", test_object_put);

@@ -443,6 +443,15 @@ gboolean       _pi_keyring_token_expires              (const PiKeyringTokenRespo
                                                        gint64                        buffer_ms,
                                                        gint64                       *out_expires,
                                                        GError                      **error);
+/* The entry pi builds from a token answer: {type: "oauth", refresh, access,
+ * expires} (@access_first: access before refresh, as codex orders them),
+ * expires as _pi_keyring_token_expires () gives it. NULL with @error when
+ * expires_in is not usable. */
+JsonObject    *_pi_keyring_token_entry_new            (const PiKeyringTokenResponse *token,
+                                                       const char                   *refresh,
+                                                       gint64                        buffer_ms,
+                                                       gboolean                      access_first,
+                                                       GError                      **error);
 
 /* --- the loopback providers' private parts (for tests) --- */
 

@@ -71,6 +71,9 @@ void          _pi_keyring_json_object_put       (JsonObject  *object,
                                                  JsonNode    *value);
 /* Zeroes every string in @node (only when nobody else holds it). */
 void          _pi_keyring_json_node_wipe        (JsonNode    *node);
+/* The member @name of @object (which may be NULL) when it is a JSON string, else NULL. */
+const char   *_pi_keyring_json_get_string       (JsonObject  *object,
+                                                 const char  *name);
 
 /* --- pi-keyring-pi-lock.c: pi's auth.json.lock directory protocol --- */
 

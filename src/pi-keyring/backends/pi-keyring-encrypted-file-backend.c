@@ -332,7 +332,7 @@ static const char *
 item_string (JsonObject *item,
              const char *name)
 {
-  return json_object_get_string_member (item, name);
+  return _pi_keyring_json_get_string (item, name);
 }
 
 /* The index of the item of @provider and @profile in @credentials, or -1. */

@@ -248,20 +248,6 @@ decode_fixed (const char *text,
   return TRUE;
 }
 
-/* The member @name when it is a string, else NULL. */
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 /* The member @name when it is an integer (the parser makes integers up to
  * 2^53 int64 nodes; anything else is not a whole number here). */
 static gboolean
@@ -371,7 +357,7 @@ _pi_keyring_vault_envelope_parse (const char              *data,
     return envelope_fail (error, display_name,
                           without_display_name (local_error->message, display_name));
 
-  text = member_string (object, "format");
+  text = _pi_keyring_json_get_string (object, "format");
   if (text == NULL || !g_str_equal (text, VAULT_FORMAT))
     return envelope_fail (error, display_name, _("its format is not “pi-keyring-vault”"));
 
@@ -389,7 +375,7 @@ _pi_keyring_vault_envelope_parse (const char              *data,
     return envelope_fail (error, display_name, _("its kdf is not an object"));
   kdf = json_node_get_object (kdf_node);
 
-  text = member_string (kdf, "name");
+  text = _pi_keyring_json_get_string (kdf, "name");
   if (!has_only_members (kdf, kdf_members) || text == NULL || !g_str_equal (text, VAULT_KDF))
     return envelope_fail (error, display_name,
                           _("its key derivation is not pbkdf2-sha256 with an iteration "
@@ -406,18 +392,18 @@ _pi_keyring_vault_envelope_parse (const char              *data,
     }
   out_envelope->iterations = (guint) number;
 
-  if (!decode_fixed (member_string (kdf, "salt"), out_envelope->salt, PI_KEYRING_VAULT_SALT_SIZE))
+  if (!decode_fixed (_pi_keyring_json_get_string (kdf, "salt"), out_envelope->salt, PI_KEYRING_VAULT_SALT_SIZE))
     return envelope_fail (error, display_name, _("its salt is not 16 bytes in base64"));
 
-  text = member_string (object, "cipher");
+  text = _pi_keyring_json_get_string (object, "cipher");
   if (text == NULL || !g_str_equal (text, VAULT_CIPHER))
     return envelope_fail (error, display_name, _("its cipher is not aes-256-gcm"));
 
-  if (!decode_fixed (member_string (object, "nonce"), out_envelope->nonce,
+  if (!decode_fixed (_pi_keyring_json_get_string (object, "nonce"), out_envelope->nonce,
                      PI_KEYRING_VAULT_NONCE_SIZE))
     return envelope_fail (error, display_name, _("its nonce is not 12 bytes in base64"));
 
-  text = member_string (object, "ciphertext");
+  text = _pi_keyring_json_get_string (object, "ciphertext");
   if (text != NULL)
     ciphertext = decode_base64_strict (text, &ciphertext_length);
   if (ciphertext == NULL || ciphertext_length < PI_KEYRING_VAULT_TAG_SIZE)
@@ -664,8 +650,8 @@ check_item (JsonNode    *node,
     return plaintext_fail (error, display_name, _("a credential is not an object"));
   item = json_node_get_object (node);
 
-  provider = member_string (item, "provider");
-  profile = member_string (item, "profile");
+  provider = _pi_keyring_json_get_string (item, "provider");
+  profile = _pi_keyring_json_get_string (item, "profile");
   entry = json_object_get_member (item, "entry");
   if (provider == NULL || *provider == '\0' || profile == NULL || *profile == '\0')
     return plaintext_fail (error, display_name,

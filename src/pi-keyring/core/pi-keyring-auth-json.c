@@ -1288,3 +1288,31 @@ _pi_keyring_json_object_put (JsonObject *object,
   /* json_object_set_member () replaces in place. */
   json_object_set_member (object, name, value);
 }
+
+/**
+ * _pi_keyring_json_get_string:
+ * @object: (nullable): an object, or %NULL
+ * @name: the member
+ *
+ * The one shared "member as a string" reader: what every caller of
+ * json-glib here wants instead of json_object_get_string_member (), which
+ * warns on a missing member and turns a number into %NULL only by chance.
+ *
+ * Returns: (nullable) (transfer none): the member @name when it is a JSON
+ *   string, else %NULL (no @object, no such member, or another type)
+ */
+const char *
+_pi_keyring_json_get_string (JsonObject *object,
+                             const char *name)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  node = object != NULL ? json_object_get_member (object, name) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}

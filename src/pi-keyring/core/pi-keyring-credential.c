@@ -493,17 +493,10 @@ const char *
 pi_keyring_credential_get_string_field (PiKeyringCredential *self,
                                         const char          *name)
 {
-  JsonNode *node;
-
   g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  node = json_object_get_member (self->entry, name);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
+  return _pi_keyring_json_get_string (self->entry, name);
 }
 
 /**

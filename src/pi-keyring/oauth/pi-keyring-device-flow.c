@@ -130,19 +130,6 @@ _pi_keyring_device_code_free (PiKeyringDeviceCode *code)
   g_free (code);
 }
 
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 /* A JSON number as a double, or NAN. */
 static double
 get_number_member (JsonObject *object,
@@ -182,9 +169,9 @@ on_device_code_answer (GObject      *source,
       return;
     }
 
-  device_code = get_string_member (response->object, "device_code");
-  user_code = get_string_member (response->object, "user_code");
-  uri = get_string_member (response->object, "verification_uri");
+  device_code = _pi_keyring_json_get_string (response->object, "device_code");
+  user_code = _pi_keyring_json_get_string (response->object, "user_code");
+  uri = _pi_keyring_json_get_string (response->object, "verification_uri");
   interval = get_number_member (response->object, "interval");
   expires_in = get_number_member (response->object, "expires_in");
 

@@ -354,13 +354,7 @@ static char *
 dup_string_member (JsonObject *object,
                    const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return g_strdup (json_node_get_string (node));
+  return g_strdup (_pi_keyring_json_get_string (object, name));
 }
 
 PiKeyringTokenResponse *

@@ -554,3 +554,49 @@ _pi_keyring_loopback_login_finish (PiKeyringProvider  *provider,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/**
+ * _pi_keyring_token_entry_new:
+ * @token: the token answer
+ * @refresh: the refresh token to store (the answer's, or the old one)
+ * @buffer_ms: subtracted from the expiry (pi: 5 minutes; none for codex)
+ * @access_first: put `access` before `refresh`, as pi's codex entry has it
+ * @error: return location for an error
+ *
+ * The shared part of the providers' token-answer-to-entry code: the
+ * members pi writes, in pi's order, so that auth.json stays byte-identical.
+ * A provider appends its own members (accountId, projectId, email) after.
+ *
+ * Returns: (transfer full) (nullable): the entry, or %NULL with @error set
+ */
+JsonObject *
+_pi_keyring_token_entry_new (const PiKeyringTokenResponse *token,
+                             const char                   *refresh,
+                             gint64                        buffer_ms,
+                             gboolean                      access_first,
+                             GError                      **error)
+{
+  JsonObject *entry;
+  gint64 expires;
+
+  g_return_val_if_fail (token != NULL, NULL);
+  g_return_val_if_fail (refresh != NULL, NULL);
+
+  if (!_pi_keyring_token_expires (token, _pi_keyring_now_ms (), buffer_ms, &expires, error))
+    return NULL;
+
+  entry = json_object_new ();
+  json_object_set_string_member (entry, "type", "oauth");
+  if (access_first)
+    {
+      json_object_set_string_member (entry, "access", token->access_token);
+      json_object_set_string_member (entry, "refresh", refresh);
+    }
+  else
+    {
+      json_object_set_string_member (entry, "refresh", refresh);
+      json_object_set_string_member (entry, "access", token->access_token);
+    }
+  json_object_set_int_member (entry, "expires", expires);
+  return entry;
+}

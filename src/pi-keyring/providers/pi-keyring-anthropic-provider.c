@@ -48,7 +48,6 @@ credential_from_token (const char                   *profile,
 {
   const char *refresh = token->refresh_token != NULL ? token->refresh_token : old_refresh;
   JsonObject *entry;
-  gint64 expires;
 
   if (refresh == NULL || *refresh == '\0')
     {
@@ -56,14 +55,9 @@ credential_from_token (const char                   *profile,
                            _("No refresh token received. Please try again."));
       return NULL;
     }
-  if (!_pi_keyring_token_expires (token, _pi_keyring_now_ms (), EXPIRY_BUFFER_MS, &expires, error))
+  entry = _pi_keyring_token_entry_new (token, refresh, EXPIRY_BUFFER_MS, FALSE, error);
+  if (entry == NULL)
     return NULL;
-
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "refresh", refresh);
-  json_object_set_string_member (entry, "access", token->access_token);
-  json_object_set_int_member (entry, "expires", expires);
 
   return _pi_keyring_credential_new_take_object (ANTHROPIC_ID, profile, entry);
 }

@@ -86,6 +86,7 @@ _pi_keyring_codex_account_id_from_token (const char *access_token)
   JsonNode *root;
   JsonObject *auth;
   JsonNode *member;
+  const char *account_id;
 
   if (access_token == NULL)
     return NULL;
@@ -130,13 +131,11 @@ _pi_keyring_codex_account_id_from_token (const char *access_token)
     return NULL;
   auth = json_node_get_object (member);
 
-  member = json_object_get_member (auth, "chatgpt_account_id");
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
-      json_node_get_value_type (member) != G_TYPE_STRING ||
-      *json_node_get_string (member) == '\0')
+  account_id = _pi_keyring_json_get_string (auth, "chatgpt_account_id");
+  if (account_id == NULL || *account_id == '\0')
     return NULL;
 
-  return g_strdup (json_node_get_string (member));
+  return g_strdup (account_id);
 }
 
 /* The entry pi stores: type, access, refresh, expires, accountId. pi
@@ -148,7 +147,6 @@ credential_from_token (const char                   *profile,
 {
   g_autofree char *account_id = NULL;
   JsonObject *entry;
-  gint64 expires;
 
   if (token->refresh_token == NULL || *token->refresh_token == '\0' ||
       token->expires_in_ms < 0)
@@ -167,14 +165,9 @@ credential_from_token (const char                   *profile,
       return NULL;
     }
 
-  if (!_pi_keyring_token_expires (token, _pi_keyring_now_ms (), 0, &expires, error))
+  entry = _pi_keyring_token_entry_new (token, token->refresh_token, 0, TRUE, error);
+  if (entry == NULL)
     return NULL;
-
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "access", token->access_token);
-  json_object_set_string_member (entry, "refresh", token->refresh_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "accountId", account_id);
 
   return _pi_keyring_credential_new_take_object (CODEX_ID, profile, entry);

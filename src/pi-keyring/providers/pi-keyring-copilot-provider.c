@@ -284,19 +284,6 @@ exchange_data_free (gpointer data)
   g_free (exchange);
 }
 
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 /* expires_at (seconds) as pi stores it: × 1000 − 5 minutes. FALSE when it
  * is not a number (or an absurd one). */
 static gboolean
@@ -364,7 +351,7 @@ on_exchange_answer (GObject      *source,
       return;
     }
 
-  token = get_string_member (response->object, "token");
+  token = _pi_keyring_json_get_string (response->object, "token");
   if (token == NULL || *token == '\0' || !get_expires_ms (response->object, &expires))
     {
       g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,

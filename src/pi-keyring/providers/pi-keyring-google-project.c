@@ -34,19 +34,6 @@
 
 /* --- Code Assist requests --- */
 
-static const char *
-json_get_string (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static JsonObject *
 json_get_object (JsonObject *object,
                  const char *name)
@@ -118,7 +105,7 @@ client_metadata (const char *duet_project)
 static const char *
 google_error_message (const PiKeyringHttpResponse *response)
 {
-  const char *message = json_get_string (json_get_object (response->object, "error"), "message");
+  const char *message = _pi_keyring_json_get_string (json_get_object (response->object, "error"), "message");
 
   if (message == NULL || strlen (message) > 300 || !g_utf8_validate (message, -1, NULL))
     return NULL;
@@ -243,7 +230,7 @@ return_onboarded_project (GTask      *task,
   Discovery *discovery = g_task_get_task_data (task);
   JsonObject *project = json_get_object (json_get_object (operation, "response"),
                                          "cloudaicompanionProject");
-  const char *id = json_get_string (project, "id");
+  const char *id = _pi_keyring_json_get_string (project, "id");
 
   if (is_nonempty (id))
     g_task_return_pointer (task, g_strdup (id), g_free);
@@ -400,7 +387,7 @@ on_onboarded (GObject      *source,
       return;
     }
 
-  name = json_get_string (response->object, "name");
+  name = _pi_keyring_json_get_string (response->object, "name");
   if (operation_done (response->object) || name == NULL)
     {
       return_onboarded_project (task, response->object);
@@ -454,7 +441,7 @@ default_tier_id (JsonObject *load)
               !json_node_get_boolean (is_default))
             continue;
 
-          id = json_get_string (tier, "id");
+          id = _pi_keyring_json_get_string (tier, "id");
           return is_nonempty (id) ? id : TIER_FREE;
         }
     }
@@ -511,7 +498,7 @@ is_security_policy_violation (const PiKeyringHttpResponse *response)
       JsonNode *element = json_array_get_element (array, i);
 
       if (JSON_NODE_HOLDS_OBJECT (element) &&
-          g_strcmp0 (json_get_string (json_node_get_object (element), "reason"),
+          g_strcmp0 (_pi_keyring_json_get_string (json_node_get_object (element), "reason"),
                      "SECURITY_POLICY_VIOLATED") == 0)
         return TRUE;
     }
@@ -523,12 +510,12 @@ is_security_policy_violation (const PiKeyringHttpResponse *response)
 static const char *
 companion_project (JsonObject *object)
 {
-  const char *project = json_get_string (object, "cloudaicompanionProject");
+  const char *project = _pi_keyring_json_get_string (object, "cloudaicompanionProject");
 
   if (is_nonempty (project))
     return project;
 
-  project = json_get_string (json_get_object (object, "cloudaicompanionProject"), "id");
+  project = _pi_keyring_json_get_string (json_get_object (object, "cloudaicompanionProject"), "id");
   return is_nonempty (project) ? project : NULL;
 }
 

@@ -71,19 +71,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringGoogleProvider, _pi_keyring_google_provi
 
 /* --- helpers --- */
 
-static const char *
-json_get_string (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static gboolean
 is_nonempty (const char *text)
 {
@@ -130,7 +117,6 @@ on_project_discovered (GObject      *source,
   g_autofree char *project = NULL;
   GError *error = NULL;
   JsonObject *entry;
-  gint64 expires;
 
   project = _pi_keyring_google_discover_project_finish (result, &error);
   if (project == NULL)
@@ -140,18 +126,13 @@ on_project_discovered (GObject      *source,
     }
 
   /* pi computes the expiry after the discovery. */
-  if (!_pi_keyring_token_expires (exchange->token, _pi_keyring_now_ms (), EXPIRY_BUFFER_MS,
-                                  &expires, &error))
+  entry = _pi_keyring_token_entry_new (exchange->token, exchange->token->refresh_token,
+                                       EXPIRY_BUFFER_MS, FALSE, &error);
+  if (entry == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "refresh", exchange->token->refresh_token);
-  json_object_set_string_member (entry, "access", exchange->token->access_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "projectId", project);
   if (exchange->email != NULL)
     json_object_set_string_member (entry, "email", exchange->email);
@@ -184,7 +165,7 @@ on_userinfo (GObject      *source,
       return;
     }
   if (response != NULL && response->status >= 200 && response->status < 300)
-    exchange->email = g_strdup (json_get_string (response->object, "email"));
+    exchange->email = g_strdup (_pi_keyring_json_get_string (response->object, "email"));
 
   if (self->config->antigravity)
     _pi_keyring_antigravity_discover_project_async (PI_KEYRING_HTTP_CLIENT (source),
@@ -291,28 +272,23 @@ on_refreshed (GObject      *source,
   g_autoptr(PiKeyringTokenResponse) token = NULL;
   GError *error = NULL;
   const char *refresh;
-  JsonObject *entry;
-  gint64 expires;
+  JsonObject *entry = NULL;
 
   token = _pi_keyring_http_client_request_token_finish (PI_KEYRING_HTTP_CLIENT (source), result,
                                                         NULL, &error);
-  if (token == NULL ||
-      !_pi_keyring_token_expires (token, _pi_keyring_now_ms (), EXPIRY_BUFFER_MS, &expires,
-                                  &error))
+  if (token != NULL)
+    {
+      /* The old refresh token unless a new one came; projectId carried
+       * over; email dropped (conformance 50). */
+      refresh = is_nonempty (token->refresh_token) ? token->refresh_token
+                                                   : pi_keyring_credential_get_refresh (old);
+      entry = _pi_keyring_token_entry_new (token, refresh, EXPIRY_BUFFER_MS, FALSE, &error);
+    }
+  if (entry == NULL)
     {
       g_task_return_error (task, prefix_error (_(self->config->refresh_failed), error));
       return;
     }
-
-  /* The old refresh token unless a new one came; projectId carried over;
-   * email dropped (conformance 50). */
-  refresh = is_nonempty (token->refresh_token) ? token->refresh_token
-                                               : pi_keyring_credential_get_refresh (old);
-  entry = json_object_new ();
-  json_object_set_string_member (entry, "type", "oauth");
-  json_object_set_string_member (entry, "refresh", refresh);
-  json_object_set_string_member (entry, "access", token->access_token);
-  json_object_set_int_member (entry, "expires", expires);
   json_object_set_string_member (entry, "projectId",
                                  pi_keyring_credential_get_string_field (old, "projectId"));
 
