@@ -641,12 +641,12 @@ class PromptCodePathsTest(unittest.TestCase):
         # Our unlock, and the terminal passphrase prompt: `unlock` and
         # --interactive only.
         self.assertEqual(self.users(r"pi_keyring_secret_service_backend_unlock_(async|sync)\s*\("),
-                         ["src/cli/cmd-unlock.c",
+                         ["src/cli/cli-unlock.c",
                           "src/pi-keyring/backends/pi-keyring-secret-service-unlock.c",
                           "src/pi-keyring/pi-keyring-secret-service-backend.h"])
         self.assertEqual(self.users(r"cli_read_secret_from_terminal\s*\("),
-                         ["src/cli/cli-util.c", "src/cli/cli-util.h", "src/cli/cmd-unlock.c"])
-        with open(os.path.join(SRCDIR, "src/cli/cmd-unlock.c"), encoding="utf-8") as f:
+                         ["src/cli/cli-unlock.c", "src/cli/cli-util.c", "src/cli/cli-util.h"])
+        with open(os.path.join(SRCDIR, "src/cli/cli-unlock.c"), encoding="utf-8") as f:
             text = f.read()
         body = text[text.index("cli_prepare_backend (PiKeyringBackend"):]
         body = body[:body.index("\n}\n")]

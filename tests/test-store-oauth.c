@@ -1071,7 +1071,7 @@ test_single_flight (Fixture       *fixture,
   g_assert_cmpuint (fixture->provider->refresh_calls, ==, 1);
   g_assert_cmpuint (fixture->changed, ==, 1);
   g_assert_cmpuint (fixture->refreshed, ==, 1);
-  g_assert_cmpuint (g_hash_table_size (_pi_keyring_store_get_flights (fixture->store)), ==, 0);
+  g_assert_cmpuint (_pi_keyring_refresher_get_flight_count (_pi_keyring_store_get_refresher (fixture->store)), ==, 0);
 }
 
 /* One caller giving up does not stop the refresh the others wait for. */

@@ -72,12 +72,22 @@ void              cli_harden_process        (void);
 /* Gives a command about to be exec'd the core-file limit the user had. */
 void              cli_restore_core_limit    (void);
 
-/* --- interaction with the keyring (cmd-unlock.c) --- */
+/* --- interaction with the keyring (cli-unlock.c) --- */
 
 /* With --interactive: unlocks a locked Secret Service collection (which may
  * prompt), or asks on the terminal for the passphrase of an encrypted vault
  * that has none. Without --interactive it does nothing: nothing prompts. */
 gboolean          cli_prepare_backend       (PiKeyringBackend   *backend,
+                                             GError            **error);
+/* The keyring's own prompt for the default collection (cancelled by
+ * SIGINT/SIGTERM): FALSE with the error when it stays locked. */
+gboolean          cli_unlock_secret_service (PiKeyringBackend   *backend,
+                                             GError            **error);
+/* Whether the encrypted-file backend's vault exists yet. */
+gboolean          cli_vault_exists          (PiKeyringBackend   *backend);
+/* The vault's passphrase typed on the terminal (twice for a new vault),
+ * checked against the vault, a few attempts. */
+gboolean          cli_ask_vault_passphrase  (PiKeyringBackend   *backend,
                                              GError            **error);
 
 /* --- options and usage --- */

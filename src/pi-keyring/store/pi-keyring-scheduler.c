@@ -6,13 +6,14 @@
  * shadow), and arms ONE timer (pi-keyring-timer-source.c) for the earliest
  * `expires − 5 min` among those with a numeric `expires`. Nothing else
  * wakes the process while nothing is due. When the timer fires, every
- * credential that is due is refreshed through the store's single-flight
- * refresh (which takes the cross-process lock, reads the entry again and
+ * credential that is due is refreshed through the store's refresher
+ * (pi-keyring-refresher.c: single-flight; it takes the cross-process lock, reads the entry again and
  * refreshes only if it is still due), and the timer is armed again.
  *
  * It looks again when:
  * - the wall clock is set or the machine resumes (the timer reports it);
- * - the store says `credential-changed`, or its profile or auth-file change;
+ * - the store says a credential changed (_pi_keyring_scheduler_queue_scan),
+ *   or gives it another profile or auth.json;
  * - another process changes a credential: the default collection's
  *   ItemCreated / ItemChanged / ItemDeleted signals for the Secret Service
  *   (only when the backend is the Secret Service and a session bus is
@@ -176,7 +177,12 @@ struct _PiKeyringScheduler
 {
   GObject          parent_instance;
 
-  PiKeyringStore  *store;          /* not owned (the store owns us); NULL once stopped */
+  /* What the store gave (the scheduler knows nothing else of it); the
+   * refresher is NULL once stopped. */
+  PiKeyringRefresher *refresher;
+  PiKeyringBackend *backend;
+  char            *profile;
+  PiKeyringBackend *auth_backend;  /* nullable: no auth.json fallback */
   GMainContext    *context;
   GCancellable    *cancellable;
   GSource         *timer;
@@ -189,10 +195,7 @@ struct _PiKeyringScheduler
   GSource         *settle_source;
   gboolean         rewatch_files;
 
-  gulong           changed_id;
   gulong           failed_id;
-  gulong           profile_id;
-  gulong           auth_file_id;
 
   GDBusConnection *bus;
   char            *default_collection;
@@ -256,7 +259,7 @@ on_settled (gpointer user_data)
 static void
 schedule_scan (PiKeyringScheduler *self)
 {
-  if (self->store == NULL || self->settle_source != NULL)
+  if (self->refresher == NULL || self->settle_source != NULL)
     return;
 
   self->settle_source = g_timeout_source_new (SETTLE_MS);
@@ -350,8 +353,8 @@ scan_finish (PiKeyringScheduler *self,
              PiKeyringBackend   *auth_backend,
              GPtrArray          *auth_list)
 {
-  PiKeyringBackend *backend = pi_keyring_store_get_backend (self->store);
-  const char *profile = pi_keyring_store_get_profile (self->store);
+  PiKeyringBackend *backend = self->backend;
+  const char *profile = self->profile;
   g_autoptr(GHashTable) shadowed = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTable *table;
   GHashTableIter iter;
@@ -415,11 +418,11 @@ on_auth_file_listed (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   list = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (self->store == NULL)
+  if (self->refresher == NULL)
     return;
   if (list == NULL)
     g_debug ("The refresh scheduler could not list %s: %s",
-             pi_keyring_store_get_auth_file (self->store), error->message);
+             pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (source)), error->message);
 
   scan_finish (self, PI_KEYRING_BACKEND (source), list);
 }
@@ -435,7 +438,7 @@ on_backend_listed (GObject      *source,
 
   self->scan_backend = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result,
                                                        &error);
-  if (self->store == NULL)
+  if (self->refresher == NULL)
     {
       g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
       return;
@@ -443,7 +446,7 @@ on_backend_listed (GObject      *source,
   if (self->scan_backend == NULL)
     g_debug ("The refresh scheduler could not list the credentials: %s", error->message);
 
-  auth_backend = _pi_keyring_store_get_auth_file_backend (self->store);
+  auth_backend = self->auth_backend;
   if (auth_backend == NULL)
     {
       scan_finish (self, NULL, NULL);
@@ -457,7 +460,7 @@ on_backend_listed (GObject      *source,
 static void
 scan_start (PiKeyringScheduler *self)
 {
-  if (self->store == NULL)
+  if (self->refresher == NULL)
     return;
 
   if (self->scanning)
@@ -467,8 +470,7 @@ scan_start (PiKeyringScheduler *self)
     }
 
   self->scanning = TRUE;
-  pi_keyring_backend_list_async (pi_keyring_store_get_backend (self->store),
-                                 pi_keyring_store_get_profile (self->store),
+  pi_keyring_backend_list_async (self->backend, self->profile,
                                  self->cancellable, on_backend_listed, g_object_ref (self));
 }
 
@@ -544,7 +546,7 @@ refresh_done (PiKeyringScheduler  *self,
         {
           entry->expired_reported = TRUE;
           if (!entry->reported)
-            _pi_keyring_store_emit_refresh_failed (self->store, entry->provider, error);
+            _pi_keyring_refresher_report_failure (self->refresher, entry->provider, error);
         }
       return;
     }
@@ -553,7 +555,7 @@ refresh_done (PiKeyringScheduler  *self,
            entry->provider, error->message);
   entry->stopped = TRUE;
   if (!entry->reported)
-    _pi_keyring_store_emit_refresh_failed (self->store, entry->provider, error);
+    _pi_keyring_refresher_report_failure (self->refresher, entry->provider, error);
 }
 
 static void
@@ -567,8 +569,8 @@ on_refreshed (GObject      *source,
   g_autoptr(GError) error = NULL;
   Entry *entry = NULL;
 
-  credential = _pi_keyring_store_refresh_from_finish (PI_KEYRING_STORE (source), result, &error);
-  if (self->store != NULL)
+  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result, &error);
+  if (self->refresher != NULL)
     entry = g_hash_table_lookup (self->entries, data->key);
 
   if (entry != NULL)
@@ -577,7 +579,7 @@ on_refreshed (GObject      *source,
       refresh_done (self, entry, credential, error);
     }
 
-  if (self->store != NULL)
+  if (self->refresher != NULL)
     arm (self);
 
   refresh_data_free (data);
@@ -597,9 +599,9 @@ refresh_entry (PiKeyringScheduler *self,
   entry->reported = FALSE;
 
   g_debug ("Refreshing the OAuth token of %s in the background", entry->provider);
-  _pi_keyring_store_refresh_due_async (self->store, entry->origin, entry->provider,
-                                       entry->profile, PI_KEYRING_REFRESH_MARGIN_MS, TRUE,
-                                       self->cancellable, on_refreshed, data);
+  _pi_keyring_refresher_refresh_due_async (self->refresher, entry->origin, entry->provider,
+                                           entry->profile, PI_KEYRING_REFRESH_MARGIN_MS, TRUE,
+                                           self->cancellable, on_refreshed, data);
 }
 
 static gboolean
@@ -624,7 +626,7 @@ on_timer (PiKeyringTimerEvent event,
         g_ptr_array_add (due, g_strdup (key));
     }
 
-  for (guint i = 0; i < due->len && self->store != NULL; i++)
+  for (guint i = 0; i < due->len && self->refresher != NULL; i++)
     {
       Entry *entry = g_hash_table_lookup (self->entries, due->pdata[i]);
 
@@ -632,7 +634,7 @@ on_timer (PiKeyringTimerEvent event,
         refresh_entry (self, due->pdata[i], entry);
     }
 
-  if (self->store != NULL)
+  if (self->refresher != NULL)
     arm (self);
 
   return G_SOURCE_CONTINUE;
@@ -641,18 +643,10 @@ on_timer (PiKeyringTimerEvent event,
 /* --- changes --- */
 
 static void
-on_store_changed (PiKeyringStore *store,
-                  const char     *provider,
-                  gpointer        user_data)
-{
-  schedule_scan (user_data);
-}
-
-static void
-on_store_refresh_failed (PiKeyringStore *store,
-                         const char     *provider,
-                         const GError   *error,
-                         gpointer        user_data)
+on_refresh_failed (PiKeyringRefresher *refresher,
+                   const char         *provider,
+                   const GError       *error,
+                   gpointer            user_data)
 {
   PiKeyringScheduler *self = user_data;
   GHashTableIter iter;
@@ -667,18 +661,6 @@ on_store_refresh_failed (PiKeyringStore *store,
       if (entry->refreshing && g_str_equal (entry->provider, provider))
         entry->reported = TRUE;
     }
-}
-
-static void
-on_store_notify (GObject    *object,
-                 GParamSpec *pspec,
-                 gpointer    user_data)
-{
-  PiKeyringScheduler *self = user_data;
-
-  if (g_str_equal (g_param_spec_get_name (pspec), "auth-file"))
-    self->rewatch_files = TRUE;
-  schedule_scan (self);
 }
 
 static void
@@ -761,17 +743,17 @@ watch_files (PiKeyringScheduler *self)
   PiKeyringBackend *auth_backend;
 
   clear_monitors (self);
-  if (self->store == NULL)
+  if (self->refresher == NULL)
     return;
 
-  backend = pi_keyring_store_get_backend (self->store);
+  backend = self->backend;
   if (PI_KEYRING_IS_FILE_BACKEND (backend))
     watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (backend)));
   else if (PI_KEYRING_IS_ENCRYPTED_FILE_BACKEND (backend))
     watch_path (self, pi_keyring_encrypted_file_backend_get_path (
                         PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend)));
 
-  auth_backend = _pi_keyring_store_get_auth_file_backend (self->store);
+  auth_backend = self->auth_backend;
   if (auth_backend != NULL)
     watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (auth_backend)));
 }
@@ -832,7 +814,7 @@ on_alias_read (GObject      *source,
     }
 
   g_variant_get (reply, "(&o)", &path);
-  if (self->store != NULL && !g_str_equal (path, "/"))
+  if (self->refresher != NULL && !g_str_equal (path, "/"))
     self->default_collection = g_strdup (path);
 }
 
@@ -851,7 +833,7 @@ on_bus (GObject      *source,
       g_debug ("The refresh scheduler cannot watch the keyring: %s", error->message);
       return;
     }
-  if (self->store == NULL)
+  if (self->refresher == NULL)
     {
       g_object_unref (bus);
       return;
@@ -877,7 +859,7 @@ on_bus (GObject      *source,
 static void
 watch_secret_service (PiKeyringScheduler *self)
 {
-  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (pi_keyring_store_get_backend (self->store)) ||
+  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (self->backend) ||
       !session_bus_reachable ())
     return;
 
@@ -891,13 +873,10 @@ _pi_keyring_scheduler_stop (PiKeyringScheduler *self)
 {
   g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
 
-  if (self->store != NULL)
+  if (self->refresher != NULL)
     {
-      g_clear_signal_handler (&self->changed_id, self->store);
-      g_clear_signal_handler (&self->failed_id, self->store);
-      g_clear_signal_handler (&self->profile_id, self->store);
-      g_clear_signal_handler (&self->auth_file_id, self->store);
-      self->store = NULL;
+      g_clear_signal_handler (&self->failed_id, self->refresher);
+      g_clear_object (&self->refresher);
     }
 
   g_cancellable_cancel (self->cancellable);
@@ -943,6 +922,9 @@ _pi_keyring_scheduler_finalize (GObject *object)
 
   g_hash_table_unref (self->entries);
   g_ptr_array_unref (self->monitors);
+  g_clear_object (&self->backend);
+  g_clear_object (&self->auth_backend);
+  g_free (self->profile);
   g_free (self->default_collection);
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
@@ -970,15 +952,24 @@ _pi_keyring_scheduler_init (PiKeyringScheduler *self)
 }
 
 PiKeyringScheduler *
-_pi_keyring_scheduler_new (PiKeyringStore *store)
+_pi_keyring_scheduler_new (PiKeyringRefresher *refresher,
+                           PiKeyringBackend   *backend,
+                           const char         *profile,
+                           PiKeyringBackend   *auth_backend)
 {
   PiKeyringScheduler *self;
   g_autoptr(GError) error = NULL;
 
-  g_return_val_if_fail (PI_KEYRING_IS_STORE (store), NULL);
+  g_return_val_if_fail (PI_KEYRING_IS_REFRESHER (refresher), NULL);
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), NULL);
+  g_return_val_if_fail (profile != NULL, NULL);
+  g_return_val_if_fail (auth_backend == NULL || PI_KEYRING_IS_FILE_BACKEND (auth_backend), NULL);
 
   self = g_object_new (PI_KEYRING_TYPE_SCHEDULER, NULL);
-  self->store = store;
+  self->refresher = g_object_ref (refresher);
+  self->backend = g_object_ref (backend);
+  self->profile = g_strdup (profile);
+  self->auth_backend = auth_backend != NULL ? g_object_ref (auth_backend) : NULL;
 
   self->timer = _pi_keyring_timer_source_new (&error);
   if (self->timer == NULL)
@@ -989,20 +980,50 @@ _pi_keyring_scheduler_new (PiKeyringStore *store)
       g_source_attach (self->timer, self->context);
     }
 
-  self->changed_id = g_signal_connect (store, "credential-changed",
-                                       G_CALLBACK (on_store_changed), self);
-  self->failed_id = g_signal_connect (store, "refresh-failed",
-                                      G_CALLBACK (on_store_refresh_failed), self);
-  self->profile_id = g_signal_connect (store, "notify::profile",
-                                       G_CALLBACK (on_store_notify), self);
-  self->auth_file_id = g_signal_connect (store, "notify::auth-file",
-                                         G_CALLBACK (on_store_notify), self);
+  self->failed_id = g_signal_connect (refresher, "refresh-failed",
+                                      G_CALLBACK (on_refresh_failed), self);
 
   watch_secret_service (self);
   watch_files (self);
   scan_start (self);
 
   return self;
+}
+
+/* The store's profile changed: look again once changes settle. */
+void
+_pi_keyring_scheduler_set_profile (PiKeyringScheduler *self,
+                                   const char         *profile)
+{
+  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
+  g_return_if_fail (profile != NULL);
+
+  g_free (self->profile);
+  self->profile = g_strdup (profile);
+  schedule_scan (self);
+}
+
+/* The store reads another auth.json (or none): it is watched, and looked
+ * at, once changes settle. */
+void
+_pi_keyring_scheduler_set_auth_backend (PiKeyringScheduler *self,
+                                        PiKeyringBackend   *auth_backend)
+{
+  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
+  g_return_if_fail (auth_backend == NULL || PI_KEYRING_IS_FILE_BACKEND (auth_backend));
+
+  g_set_object (&self->auth_backend, auth_backend);
+  self->rewatch_files = TRUE;
+  schedule_scan (self);
+}
+
+/* A credential of the store changed: look again once changes settle. */
+void
+_pi_keyring_scheduler_queue_scan (PiKeyringScheduler *self)
+{
+  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
+
+  schedule_scan (self);
 }
 
 gint64

@@ -131,7 +131,7 @@ on_credential_refreshed (GObject      *source,
   g_autoptr(PiKeyringCredential) credential = NULL;
   GError *error = NULL;
 
-  credential = _pi_keyring_store_refresh_from_finish (PI_KEYRING_STORE (source), result, &error);
+  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, error);
@@ -188,12 +188,13 @@ use_oauth_credential (GTask               *task,
       return;
     }
 
-  _pi_keyring_store_refresh_from_async (self, origin, data->provider,
-                                        origin == pi_keyring_store_get_backend (self)
-                                        ? pi_keyring_store_get_profile (self)
-                                        : PI_KEYRING_DEFAULT_PROFILE,
-                                        FALSE, g_task_get_cancellable (task),
-                                        on_credential_refreshed, g_object_ref (task));
+  _pi_keyring_refresher_refresh_async (_pi_keyring_store_get_refresher (self), origin,
+                                       data->provider,
+                                       origin == pi_keyring_store_get_backend (self)
+                                       ? pi_keyring_store_get_profile (self)
+                                       : PI_KEYRING_DEFAULT_PROFILE,
+                                       FALSE, g_task_get_cancellable (task),
+                                       on_credential_refreshed, g_object_ref (task));
 }
 
 /* Steps 2 and 3 for one found credential. */

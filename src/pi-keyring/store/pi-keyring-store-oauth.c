@@ -1,5 +1,5 @@
 /* pi-keyring-store-oauth.c: the store's OAuth calls: refresh now, login,
- * logout with revocation (the refresh itself is pi-keyring-store-refresh.c)
+ * logout with revocation (the refresh itself is pi-keyring-refresher.c)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -27,7 +27,7 @@ on_refresh_done (GObject      *source,
   PiKeyringCredential *credential;
   GError *error = NULL;
 
-  credential = _pi_keyring_store_refresh_from_finish (PI_KEYRING_STORE (source), result, &error);
+  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result, &error);
   if (error != NULL)
     g_task_return_error (task, error);
   else if (credential == NULL)
@@ -67,9 +67,9 @@ refresh_found (GTask               *task,
       return;
     }
 
-  _pi_keyring_store_refresh_from_async (self, origin, provider, profile, TRUE,
-                                        g_task_get_cancellable (task),
-                                        on_refresh_done, g_object_ref (task));
+  _pi_keyring_refresher_refresh_async (_pi_keyring_store_get_refresher (self), origin, provider,
+                                       profile, TRUE, g_task_get_cancellable (task),
+                                       on_refresh_done, g_object_ref (task));
 }
 
 static void

@@ -13,26 +13,16 @@
 
 G_BEGIN_DECLS
 
-/* --- pi-keyring-store.c: what the store's other files need of it --- */
+/* --- pi-keyring-refresher.c: the single-flight OAuth refresh --- */
 
-/* The runtime override of @provider, or NULL when none or empty. */
-const char   *_pi_keyring_store_get_runtime_key         (PiKeyringStore      *self,
-                                                         const char          *provider);
+#define PI_KEYRING_TYPE_REFRESHER (_pi_keyring_refresher_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringRefresher, _pi_keyring_refresher, PI_KEYRING, REFRESHER, GObject)
 
-/* The backend on pi's auth.json read as the fallback, or NULL when there is
- * none (turned off, or the store's backend is that very file). */
-PiKeyringBackend *_pi_keyring_store_get_auth_file_backend (PiKeyringStore      *self);
-/* The refreshes in flight: key → PiKeyringRefreshFlight (owned by the flight). */
-GHashTable   *_pi_keyring_store_get_flights             (PiKeyringStore      *self);
-void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
-                                                         const char          *provider);
-void          _pi_keyring_store_emit_refreshed          (PiKeyringStore      *self,
-                                                         PiKeyringCredential *credential);
-void          _pi_keyring_store_emit_refresh_failed     (PiKeyringStore      *self,
-                                                         const char          *provider,
-                                                         const GError        *error);
-
-/* --- pi-keyring-store-refresh.c: the single-flight OAuth refresh --- */
+/* One per store. Signals: `changed` (provider) and `refreshed`
+ * (credential) after a refresh was written back; `refresh-failed`
+ * (provider, error) when a caller was told of a failure, or one was
+ * reported. */
+PiKeyringRefresher *_pi_keyring_refresher_new          (void);
 
 /* Refreshes the OAuth credential of @provider kept in @origin (the store's
  * backend under @profile, or an auth.json under `default`) and writes the
@@ -48,7 +38,7 @@ void          _pi_keyring_store_emit_refresh_failed     (PiKeyringStore      *se
  * auth.json), taken before the re-read. A refresh token the provider
  * refuses (REAUTHENTICATION_REQUIRED) is checked against the entry read
  * again: when someone rotated it meanwhile, the newer one is used. */
-void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *self,
+void          _pi_keyring_refresher_refresh_async       (PiKeyringRefresher  *self,
                                                          PiKeyringBackend    *origin,
                                                          const char          *provider,
                                                          const char          *profile,
@@ -56,18 +46,13 @@ void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *se
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,
                                                          gpointer             user_data);
-PiKeyringCredential *_pi_keyring_store_refresh_from_finish (PiKeyringStore   *self,
-                                                            GAsyncResult     *result,
-                                                            GError          **error);
-
-/* Like _pi_keyring_store_refresh_from_async (), for callers with their own
+/* Like _pi_keyring_refresher_refresh_async (), for callers with their own
  * idea of "due": the entry read again under the lock is refreshed only when
  * `now >= expires − @margin_ms` (0: pi's test, expired), and a failed
  * refresh answers with the entry read once more when that one is not due.
  * A @background caller (the scheduler) does not make the flight emit
- * `refresh-failed`: it reports failures itself. Finish with
- * _pi_keyring_store_refresh_from_finish (). */
-void          _pi_keyring_store_refresh_due_async       (PiKeyringStore      *self,
+ * `refresh-failed`: it reports failures itself. */
+void          _pi_keyring_refresher_refresh_due_async   (PiKeyringRefresher  *self,
                                                          PiKeyringBackend    *origin,
                                                          const char          *provider,
                                                          const char          *profile,
@@ -76,6 +61,29 @@ void          _pi_keyring_store_refresh_due_async       (PiKeyringStore      *se
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,
                                                          gpointer             user_data);
+PiKeyringCredential *_pi_keyring_refresher_refresh_finish (PiKeyringRefresher  *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* Emits `refresh-failed` for a failure the caller saw itself. */
+void          _pi_keyring_refresher_report_failure      (PiKeyringRefresher  *self,
+                                                         const char          *provider,
+                                                         const GError        *error);
+/* For tests: the refreshes in flight. */
+guint         _pi_keyring_refresher_get_flight_count    (PiKeyringRefresher  *self);
+
+/* --- pi-keyring-store.c: what the store's other files need of it --- */
+
+/* The runtime override of @provider, or NULL when none or empty. */
+const char   *_pi_keyring_store_get_runtime_key         (PiKeyringStore      *self,
+                                                         const char          *provider);
+
+/* The backend on pi's auth.json read as the fallback, or NULL when there is
+ * none (turned off, or the store's backend is that very file). */
+PiKeyringBackend *_pi_keyring_store_get_auth_file_backend (PiKeyringStore      *self);
+PiKeyringRefresher *_pi_keyring_store_get_refresher     (PiKeyringStore      *self);
+/* `credential-changed` for @provider; the scheduler looks again. */
+void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
+                                                         const char          *provider);
 
 /* --- pi-keyring-refresh-lock.c: the cross-process lock of a credential --- */
 
@@ -117,9 +125,19 @@ gboolean      _pi_keyring_refresh_error_is_transient    (const GError        *er
 #define PI_KEYRING_TYPE_SCHEDULER (_pi_keyring_scheduler_get_type ())
 G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
 
-/* One per store with auto-refresh on; it keeps a pointer to @store (the
- * store owns it) and works in the thread-default main context of now. */
-PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringStore      *store);
+/* One per store with auto-refresh on, working in the thread-default main
+ * context of now: it watches the OAuth credentials of @backend under
+ * @profile and of @auth_backend (nullable: none) and refreshes them through
+ * @refresher. The store tells it of changes with the calls below. */
+PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringRefresher  *refresher,
+                                                         PiKeyringBackend    *backend,
+                                                         const char          *profile,
+                                                         PiKeyringBackend    *auth_backend);
+void          _pi_keyring_scheduler_set_profile         (PiKeyringScheduler  *self,
+                                                         const char          *profile);
+void          _pi_keyring_scheduler_set_auth_backend    (PiKeyringScheduler  *self,
+                                                         PiKeyringBackend    *auth_backend);
+void          _pi_keyring_scheduler_queue_scan          (PiKeyringScheduler  *self);
 /* Stops every timer, watch and refresh the scheduler started. */
 void          _pi_keyring_scheduler_stop                (PiKeyringScheduler  *self);
 /* For tests: the deadline armed (-1: none), the timer source itself, how

@@ -41,10 +41,9 @@ struct _PiKeyringStore
 
   GHashTable       *runtime_keys;   /* provider id → key (a secret) */
 
-  /* The OAuth refreshes in flight (pi-keyring-store-refresh.c): a key naming
-   * the origin, profile and provider → its flight. A flight holds a
-   * reference on the store, so the table is empty when the store goes. */
-  GHashTable       *flights;
+  /* The OAuth refreshes (pi-keyring-refresher.c): its signals are passed
+   * on as the store's. */
+  PiKeyringRefresher *refresher;
 
   /* The background refresh, while auto-refresh is on. */
   PiKeyringScheduler *scheduler;
@@ -103,6 +102,12 @@ pi_keyring_store_dispose (GObject *object)
       _pi_keyring_scheduler_stop (self->scheduler);
       g_clear_object (&self->scheduler);
     }
+  if (self->refresher != NULL)
+    {
+      /* Flights still running (they hold the refresher) tell nobody. */
+      g_signal_handlers_disconnect_by_data (self->refresher, self);
+      g_clear_object (&self->refresher);
+    }
   g_clear_object (&self->auth_backend);
   g_clear_object (&self->backend);
 
@@ -115,7 +120,6 @@ pi_keyring_store_finalize (GObject *object)
   PiKeyringStore *self = PI_KEYRING_STORE (object);
 
   g_clear_pointer (&self->runtime_keys, g_hash_table_unref);
-  g_clear_pointer (&self->flights, g_hash_table_unref);
   g_free (self->profile);
   g_free (self->auth_file);
 
@@ -343,13 +347,45 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
 }
 
 static void
+on_refresher_changed (PiKeyringRefresher *refresher,
+                      const char         *provider,
+                      gpointer            user_data)
+{
+  _pi_keyring_store_emit_changed (user_data, provider);
+}
+
+static void
+on_refresher_refreshed (PiKeyringRefresher  *refresher,
+                        PiKeyringCredential *credential,
+                        gpointer             user_data)
+{
+  const char *provider = pi_keyring_credential_get_provider (credential);
+
+  g_signal_emit (user_data, signals[CREDENTIAL_REFRESHED], g_quark_from_string (provider),
+                 provider, credential);
+}
+
+static void
+on_refresher_failed (PiKeyringRefresher *refresher,
+                     const char         *provider,
+                     const GError       *error,
+                     gpointer            user_data)
+{
+  g_signal_emit (user_data, signals[REFRESH_FAILED], g_quark_from_string (provider),
+                 provider, error);
+}
+
+static void
 pi_keyring_store_init (PiKeyringStore *self)
 {
   self->profile = g_strdup (PI_KEYRING_DEFAULT_PROFILE);
   self->auth_file = pi_keyring_get_default_auth_file_path ();
   self->runtime_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) _pi_keyring_secret_free);
-  self->flights = g_hash_table_new (g_str_hash, g_str_equal);
+  self->refresher = _pi_keyring_refresher_new ();
+  g_signal_connect (self->refresher, "changed", G_CALLBACK (on_refresher_changed), self);
+  g_signal_connect (self->refresher, "refreshed", G_CALLBACK (on_refresher_refreshed), self);
+  g_signal_connect (self->refresher, "refresh-failed", G_CALLBACK (on_refresher_failed), self);
 }
 
 /**
@@ -441,7 +477,11 @@ pi_keyring_store_set_profile (PiKeyringStore *self,
     profile = PI_KEYRING_DEFAULT_PROFILE;
 
   if (set_string (&self->profile, profile))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+    {
+      if (self->scheduler != NULL)
+        _pi_keyring_scheduler_set_profile (self->scheduler, self->profile);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+    }
 }
 
 /**
@@ -487,6 +527,9 @@ pi_keyring_store_set_auth_file (PiKeyringStore *self,
   if (set_string (&self->auth_file, path))
     {
       g_clear_object (&self->auth_backend);
+      if (self->scheduler != NULL)
+        _pi_keyring_scheduler_set_auth_backend (self->scheduler,
+                                                _pi_keyring_store_get_auth_file_backend (self));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH_FILE]);
     }
 }
@@ -531,7 +574,8 @@ pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
     return;
 
   if (auto_refresh)
-    self->scheduler = _pi_keyring_scheduler_new (self);
+    self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->backend, self->profile,
+                                                 _pi_keyring_store_get_auth_file_backend (self));
   else
     {
       _pi_keyring_scheduler_stop (self->scheduler);
@@ -646,36 +690,21 @@ _pi_keyring_store_get_auth_file_backend (PiKeyringStore *self)
   return self->auth_backend;
 }
 
-GHashTable *
-_pi_keyring_store_get_flights (PiKeyringStore *self)
+PiKeyringRefresher *
+_pi_keyring_store_get_refresher (PiKeyringStore *self)
 {
-  return self->flights;
+  return self->refresher;
 }
 
+/* `credential-changed`, and the scheduler looks again. */
 void
 _pi_keyring_store_emit_changed (PiKeyringStore *self,
                                 const char     *provider)
 {
+  /* First: a handler may drop the last reference to the store. */
+  if (self->scheduler != NULL)
+    _pi_keyring_scheduler_queue_scan (self->scheduler);
   g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
-}
-
-void
-_pi_keyring_store_emit_refreshed (PiKeyringStore      *self,
-                                  PiKeyringCredential *credential)
-{
-  const char *provider = pi_keyring_credential_get_provider (credential);
-
-  g_signal_emit (self, signals[CREDENTIAL_REFRESHED], g_quark_from_string (provider),
-                 provider, credential);
-}
-
-void
-_pi_keyring_store_emit_refresh_failed (PiKeyringStore *self,
-                                       const char     *provider,
-                                       const GError   *error)
-{
-  g_signal_emit (self, signals[REFRESH_FAILED], g_quark_from_string (provider),
-                 provider, error);
 }
 
 /* --- get_credential --- */
@@ -810,7 +839,7 @@ on_credential_stored (GObject      *source,
       return;
     }
 
-  g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
+  _pi_keyring_store_emit_changed (self, provider);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -930,7 +959,7 @@ on_credential_removed (GObject      *source,
       return;
     }
 
-  g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
+  _pi_keyring_store_emit_changed (self, provider);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -1,5 +1,10 @@
-/* pi-keyring-store-refresh.c: the store's single-flight OAuth refresh,
- * written back to where the credential came from
+/* pi-keyring-refresher.c: the single-flight OAuth refresh, written back to where the credential came from
+ *
+ * One PiKeyringRefresher per store holds the refreshes in flight; the
+ * store, its lookup and the scheduler ask it for refreshes, and it tells
+ * what happened through its signals (`changed`, `refreshed`,
+ * `refresh-failed`), which the store passes on as its own. It knows
+ * nothing of the store.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -61,29 +66,14 @@ document_free (JsonObject *doc)
 typedef JsonObject AuthDocument;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthDocument, document_free)
 
-/* A missing file is an empty document; one that does not parse is an error. */
+/* The file backend's loader: a missing file is an empty document; one
+ * that does not parse, is too large (64 MiB) or is not a regular file is
+ * an error. */
 static JsonObject *
 read_auth_document (const char  *path,
                     GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  char *data = NULL;
-  gsize length = 0;
-  JsonObject *doc;
-
-  if (!g_file_get_contents (path, &data, &length, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return json_object_new ();
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  doc = _pi_keyring_auth_json_parse (data, (gssize) length, path, error);
-  explicit_bzero (data, length);
-  g_free (data);
-
-  return doc;
+  return _pi_keyring_file_backend_load_document (path, error);
 }
 
 static PiKeyringCredential *
@@ -158,6 +148,33 @@ write_auth_entry (const char           *path,
 
 typedef struct _Flight Flight;
 
+struct _PiKeyringRefresher
+{
+  GObject     parent_instance;
+
+  GHashTable *flights;   /* flight_key () → Flight (owned by the flight) */
+};
+
+G_DEFINE_FINAL_TYPE (PiKeyringRefresher, _pi_keyring_refresher, G_TYPE_OBJECT)
+
+enum
+{
+  CHANGED,
+  REFRESHED,
+  REFRESH_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+emit_refresh_failed (PiKeyringRefresher *self,
+                     const char         *provider,
+                     const GError       *error)
+{
+  g_signal_emit (self, signals[REFRESH_FAILED], 0, provider, error);
+}
+
 typedef struct
 {
   Flight   *flight;
@@ -170,7 +187,7 @@ typedef struct
 
 struct _Flight
 {
-  PiKeyringStore      *store;
+  PiKeyringRefresher  *refresher;
   char                *key;
   PiKeyringBackend    *origin;
   char                *auth_path;   /* origin is an auth.json: its path; else NULL */
@@ -250,7 +267,7 @@ flight_free (Flight *flight)
   g_free (flight->auth_path);
   g_object_unref (flight->origin);
   g_free (flight->key);
-  g_object_unref (flight->store);
+  g_object_unref (flight->refresher);
   g_free (flight);
 }
 
@@ -291,7 +308,7 @@ flight_finish (Flight              *flight,
   GList *waiters;
   gboolean emit = FALSE;
 
-  flights = _pi_keyring_store_get_flights (flight->store);
+  flights = flight->refresher->flights;
   flight_release_lock (flight);
   if (g_hash_table_lookup (flights, flight->key) == flight)
     g_hash_table_remove (flights, flight->key);
@@ -309,7 +326,7 @@ flight_finish (Flight              *flight,
         }
     }
   if (emit)
-    _pi_keyring_store_emit_refresh_failed (flight->store, flight->provider_id, error);
+    emit_refresh_failed (flight->refresher, flight->provider_id, error);
 
   /* A waiter's callback may start a new flight for the same credential:
    * this one is out of the table already. */
@@ -358,7 +375,7 @@ on_waiter_cancelled (GCancellable *cancellable,
    * next caller start afresh rather than join a cancelled flight. */
   if (flight->waiters == NULL)
     {
-      GHashTable *flights = _pi_keyring_store_get_flights (flight->store);
+      GHashTable *flights = flight->refresher->flights;
 
       if (g_hash_table_lookup (flights, flight->key) == flight)
         g_hash_table_remove (flights, flight->key);
@@ -437,8 +454,8 @@ flight_written (Flight *flight)
 {
   g_autoptr(PiKeyringCredential) fresh = g_steal_pointer (&flight->fresh);
 
-  _pi_keyring_store_emit_changed (flight->store, flight->provider_id);
-  _pi_keyring_store_emit_refreshed (flight->store, fresh);
+  g_signal_emit (flight->refresher, signals[CHANGED], 0, flight->provider_id);
+  g_signal_emit (flight->refresher, signals[REFRESHED], 0, fresh);
   flight_finish (flight, fresh, NULL, NULL);
 }
 
@@ -811,13 +828,13 @@ refresh_start (GTask            *task,
                gint64            margin_ms,
                gboolean          background)
 {
-  PiKeyringStore *self = g_task_get_source_object (task);
+  PiKeyringRefresher *self = g_task_get_source_object (task);
   g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   g_autofree char *key = NULL;
   GHashTable *flights;
   Flight *flight;
 
-  flights = _pi_keyring_store_get_flights (self);
+  flights = self->flights;
   key = flight_key (origin, profile, provider, context);
   flight = g_hash_table_lookup (flights, key);
   if (flight != NULL)
@@ -828,7 +845,7 @@ refresh_start (GTask            *task,
     }
 
   flight = g_new0 (Flight, 1);
-  flight->store = g_object_ref (self);
+  flight->refresher = g_object_ref (self);
   flight->key = g_steal_pointer (&key);
   flight->origin = g_object_ref (origin);
   if (PI_KEYRING_IS_FILE_BACKEND (origin))
@@ -849,7 +866,7 @@ refresh_start (GTask            *task,
 }
 
 void
-_pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
+_pi_keyring_refresher_refresh_async (PiKeyringRefresher  *self,
                                       PiKeyringBackend    *origin,
                                       const char          *provider,
                                       const char          *profile,
@@ -860,20 +877,20 @@ _pi_keyring_store_refresh_from_async (PiKeyringStore      *self,
 {
   g_autoptr(GTask) task = NULL;
 
-  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (PI_KEYRING_IS_REFRESHER (self));
   g_return_if_fail (PI_KEYRING_IS_BACKEND (origin));
   g_return_if_fail (provider != NULL);
   g_return_if_fail (profile != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, _pi_keyring_store_refresh_from_async);
+  g_task_set_source_tag (task, _pi_keyring_refresher_refresh_async);
 
   refresh_start (task, origin, provider, profile, force, 0, FALSE);
 }
 
 void
-_pi_keyring_store_refresh_due_async (PiKeyringStore      *self,
+_pi_keyring_refresher_refresh_due_async (PiKeyringRefresher  *self,
                                      PiKeyringBackend    *origin,
                                      const char          *provider,
                                      const char          *profile,
@@ -885,7 +902,7 @@ _pi_keyring_store_refresh_due_async (PiKeyringStore      *self,
 {
   g_autoptr(GTask) task = NULL;
 
-  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (PI_KEYRING_IS_REFRESHER (self));
   g_return_if_fail (PI_KEYRING_IS_BACKEND (origin));
   g_return_if_fail (provider != NULL);
   g_return_if_fail (profile != NULL);
@@ -893,19 +910,86 @@ _pi_keyring_store_refresh_due_async (PiKeyringStore      *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, _pi_keyring_store_refresh_from_async);
+  g_task_set_source_tag (task, _pi_keyring_refresher_refresh_async);
 
   refresh_start (task, origin, provider, profile, FALSE, margin_ms, background);
 }
 
 PiKeyringCredential *
-_pi_keyring_store_refresh_from_finish (PiKeyringStore  *self,
-                                       GAsyncResult    *result,
-                                       GError         **error)
+_pi_keyring_refresher_refresh_finish (PiKeyringRefresher  *self,
+                                      GAsyncResult        *result,
+                                      GError             **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        _pi_keyring_store_refresh_from_async, NULL);
+                        _pi_keyring_refresher_refresh_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Said by a caller that reports its own failures (the scheduler): it goes
+ * out as `refresh-failed`, as a flight's would. */
+void
+_pi_keyring_refresher_report_failure (PiKeyringRefresher *self,
+                                      const char         *provider,
+                                      const GError       *error)
+{
+  g_return_if_fail (PI_KEYRING_IS_REFRESHER (self));
+  g_return_if_fail (provider != NULL && error != NULL);
+
+  emit_refresh_failed (self, provider, error);
+}
+
+guint
+_pi_keyring_refresher_get_flight_count (PiKeyringRefresher *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_REFRESHER (self), 0);
+
+  return g_hash_table_size (self->flights);
+}
+
+static void
+_pi_keyring_refresher_finalize (GObject *object)
+{
+  PiKeyringRefresher *self = PI_KEYRING_REFRESHER (object);
+
+  /* Every flight holds a reference: none is left. */
+  g_assert (g_hash_table_size (self->flights) == 0);
+  g_hash_table_unref (self->flights);
+
+  G_OBJECT_CLASS (_pi_keyring_refresher_parent_class)->finalize (object);
+}
+
+static void
+_pi_keyring_refresher_class_init (PiKeyringRefresherClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = _pi_keyring_refresher_finalize;
+
+  /* A refresh wrote a new credential of the provider back. */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The same, with the new credential (after `changed`). */
+  signals[REFRESHED] =
+    g_signal_new ("refreshed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, PI_KEYRING_TYPE_CREDENTIAL);
+  /* A refresh of the provider failed, and a caller was told (see
+   * flight_finish) or the scheduler reported it. */
+  signals[REFRESH_FAILED] =
+    g_signal_new ("refresh-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+}
+
+static void
+_pi_keyring_refresher_init (PiKeyringRefresher *self)
+{
+  self->flights = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+PiKeyringRefresher *
+_pi_keyring_refresher_new (void)
+{
+  return g_object_new (PI_KEYRING_TYPE_REFRESHER, NULL);
 }
