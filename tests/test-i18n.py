@@ -153,7 +153,7 @@ class GermanCliTest(unittest.TestCase):
     def test_command_help_is_german(self):
         code, out, err = self.run_cli("help", "get")
         self.assertEqual(code, 0, err)
-        self.assertIn("PROVIDER", out)
+        self.assertIn("ANBIETER", out)
         self.assertNotIn("The key is looked up as pi does", out)
         self.assertIn("Der Schlüssel wird wie von pi gesucht", out)
 
