@@ -196,14 +196,21 @@ int
 main (int    argc,
       char **argv)
 {
+  const char *localedir;
   int status;
 
   /* Before anything else, and before any secret is read: no core dumps,
    * no ptrace by other processes of the same user. */
   cli_harden_process ();
 
+  /* PI_KEYRING_LOCALEDIR, when set, replaces the installed catalogs: the
+   * tests point it at the build tree's po/ directory. */
+  localedir = g_getenv ("PI_KEYRING_LOCALEDIR");
+  if (localedir == NULL || *localedir == '\0')
+    localedir = LOCALEDIR;
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
