@@ -150,17 +150,24 @@ class CompletionTests:
         self.assertEqual(self.complete("pi-keyring exec --provider=gr"), {"--provider=groq"})
 
     def test_stored_ids(self):
-        # The keyring's groq and auth.json's openai and anthropic, of the
-        # default profile; not mistral, stored for the profile work.
-        self.assertEqual(self.complete("pi-keyring remove "), {"groq", "openai", "anthropic"})
-        self.assertEqual(self.complete("pi-keyring logout o"), {"openai"})
+        # The keyring's groq, of the default profile: not mistral, stored for
+        # the profile work, nor auth.json's openai and anthropic, which
+        # remove does not delete when the backend is the keyring.
+        self.assertEqual(self.complete("pi-keyring remove "), {"groq"})
+        self.assertEqual(self.complete("pi-keyring logout g"), {"groq"})
+        self.assertEqual(self.complete("pi-keyring --backend=secret-service remove "), {"groq"})
         self.assertEqual(self.complete("pi-keyring --profile=work remove "), {"mistral"})
-        self.assertEqual(self.complete("pi-keyring remove --profile=work "), {"mistral"})
-        # The backend typed is the one listed: auth.json only.
+        self.assertEqual(self.complete("pi-keyring remove --profile work "), {"mistral"})
+        # The backend typed is the one listed: auth.json's entries.
         self.assertEqual(self.complete("pi-keyring --backend=file remove "),
                          {"openai", "anthropic"})
-        # refresh: the stored OAuth tokens only.
+        self.assertEqual(self.complete("pi-keyring --backend file logout o"), {"openai"})
+        env = dict(self.env, PI_KEYRING_BACKEND="file")
+        self.assertEqual(self.complete("pi-keyring remove ", env=env), {"openai", "anthropic"})
+        # refresh: the stored OAuth tokens only, auth.json's too (a token is
+        # written back to where it was found).
         self.assertEqual(self.complete("pi-keyring refresh "), {"anthropic"})
+        self.assertEqual(self.complete("pi-keyring refresh anthropic "), {"anthropic"})
 
     def test_exec_command(self):
         # After "exec --", the command line of another command: pi-keyring's own.

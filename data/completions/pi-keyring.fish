@@ -33,21 +33,42 @@ function __pi_keyring_using
     and contains -- $command $argv
 end
 
-# The KEY strings of the objects in the JSON on standard input, only of those
-# whose FIELD is VALUE when given (__pi_keyring_json_ids KEY [FIELD VALUE]).
-# It reads the JSON as tokens, so that it does not depend on the layout.
-function __pi_keyring_json_ids
+# __pi_keyring_json_ids FALLBACK KEY [FIELD=VALUE…]: the KEY strings of the
+# objects in the JSON on standard input whose FIELDs have those VALUEs. Those
+# of backend "file" (pi's auth.json, read as a fallback) are kept for the
+# FALLBACK "keep", dropped for "drop", and for "auto" kept only when no other
+# backend has any. The JSON is read as tokens, whatever its layout.
+function __pi_keyring_json_ids --argument-names fallback key
+    set -e argv[1 2]
+    set -l where (string join \n -- $argv | string collect)
     command grep -oE '"([^"\\\\]|\\\\.)*"|[{}:]|true|false|null' |
-        command awk -v key="\"$argv[1]\"" -v field="\"$argv[2]\"" -v value="$argv[3]" '
-          $0 == "{" { id = ""; ok = (value == ""); colon = 0; next }
-          $0 == "}" { if (id != "" && ok) print substr(id, 2, length(id) - 2); id = ""; next }
-          $0 == ":" { colon = 1; next }
-          colon {
-            if (last == key) id = $0
-            if (last == field && ($0 == value || $0 == "\"" value "\"")) ok = 1
-            colon = 0
-          }
-          { last = $0 }'
+        PI_KEYRING_COMPLETE_WHERE="$where" command awk -v key="$key" -v fallback="$fallback" '
+      BEGIN { nc = split(ENVIRON["PI_KEYRING_COMPLETE_WHERE"], cond, "\\n") }
+      $0 == "{" { split("", f); colon = 0; next }
+      $0 == "}" {
+        ok = (f[key] != "")
+        for (i = 1; i <= nc; i++) {
+          eq = index(cond[i], "=")
+          if (f[substr(cond[i], 1, eq - 1)] != substr(cond[i], eq + 1)) ok = 0
+        }
+        if (ok) {
+          n++; id[n] = f[key]; fromfile[n] = (f["backend"] == "file")
+          if (!fromfile[n]) other = 1
+        }
+        next
+      }
+      $0 == ":" { colon = 1; next }
+      {
+        v = $0
+        if (v ~ /^"/) v = substr(v, 2, length(v) - 2)
+        if (colon) f[last] = v
+        colon = 0; last = v
+      }
+      END {
+        for (i = 1; i <= n; i++)
+          if (!fromfile[i] || fallback == "keep" || (fallback == "auto" && !other))
+            print id[i]
+      }'
 end
 
 # The provider ids to offer: providers (every one), login (the OAuth ones),
@@ -61,13 +82,15 @@ function __pi_keyring_ids --argument-names what
     set -e tokens[1]
     set -l args
     set -l profile default
+    set -l backend $PI_KEYRING_BACKEND
     while set -q tokens[1]
         switch $tokens[1]
             case '--backend=*'
                 set -a args $tokens[1]
+                set backend (string replace -- --backend= '' $tokens[1])
             case --backend
                 set -e tokens[1]
-                set -q tokens[1]; and set -a args --backend=$tokens[1]
+                set -q tokens[1]; and set -a args --backend=$tokens[1]; and set backend $tokens[1]
             case '--profile=*'
                 set profile (string replace -- --profile= '' $tokens[1])
             case --profile
@@ -78,15 +101,24 @@ function __pi_keyring_ids --argument-names what
         end
         set -e tokens[1]
     end
+    # remove deletes from the backend only: not from pi's auth.json read as a
+    # fallback, unless the backend is that file.
+    set -l fallback drop
+    switch "$backend"
+        case file
+            set fallback keep
+        case '' auto
+            set fallback auto
+    end
     switch $what
         case providers
-            $program $args providers --json </dev/null 2>/dev/null | __pi_keyring_json_ids id
+            $program $args providers --json </dev/null 2>/dev/null | __pi_keyring_json_ids keep id
         case login
-            $program $args providers --json </dev/null 2>/dev/null | __pi_keyring_json_ids id oauth true
+            $program $args providers --json </dev/null 2>/dev/null | __pi_keyring_json_ids keep id oauth=true
         case stored
-            $program $args --profile=$profile list --json </dev/null 2>/dev/null | __pi_keyring_json_ids provider
+            $program $args --profile=$profile list --json </dev/null 2>/dev/null | __pi_keyring_json_ids $fallback provider profile=$profile
         case refresh
-            $program $args --profile=$profile list --json </dev/null 2>/dev/null | __pi_keyring_json_ids provider kind oauth
+            $program $args --profile=$profile list --json </dev/null 2>/dev/null | __pi_keyring_json_ids keep provider profile=$profile kind=oauth
     end | sort -u
 end
 
