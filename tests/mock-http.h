@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 
 G_BEGIN_DECLS
 

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 
 /* Parses @text (exactly its bytes, in a buffer of that size, so that a read
  * past the end is caught by AddressSanitizer). */

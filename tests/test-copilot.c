@@ -19,6 +19,7 @@
 #include <libsoup/soup.h>
 
 #include "mock-http.h"
+#include "store/pi-keyring-store-private.h"
 
 #define CLIENT_ID   "Iv1.b507a08c87ecfe98"
 #define USER_AGENT  "GitHubCopilotChat/0.35.0"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 
 static void
 test_api_key (void)

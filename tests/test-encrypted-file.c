@@ -18,7 +18,7 @@
 
 #include <glib/gstdio.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 #define PASSPHRASE      "correct horse battery staple"
 #define TEST_ITERATIONS 1000

@@ -12,7 +12,7 @@
 
 #include <glib/gstdio.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 typedef struct
 {

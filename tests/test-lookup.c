@@ -13,7 +13,7 @@
 
 #include <glib/gstdio.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 /* Variables the tests set besides the catalog's. */
 static const char * const extra_env_vars[] = {

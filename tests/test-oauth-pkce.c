@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 
 #define BASE64URL_ALPHABET \
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 
 static void
 check_rewrite (const char *rules,

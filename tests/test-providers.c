@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "mock-http.h"
+#include "providers/pi-keyring-providers-private.h"
 
 #define JSON "application/json"
 #define BASE64URL_ALPHABET \
@@ -754,7 +755,7 @@ driver_start (Driver       *driver,
               GCancellable *cancellable)
 {
   g_clear_pointer (&driver->login, _pi_keyring_loopback_login_unref);
-  driver->login = _pi_keyring_loopback_login_start (driver->provider, &driver->config,
+  driver->login = _pi_keyring_loopback_login_start (G_OBJECT (driver->provider), &driver->config,
                                                     PI_KEYRING_INTERACTION (driver->interaction),
                                                     options, cancellable, on_login, driver);
 }
@@ -766,7 +767,7 @@ driver_finish (Driver  *driver,
   while (driver->result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
-  return _pi_keyring_loopback_login_finish (driver->provider, driver->result, error);
+  return _pi_keyring_loopback_login_finish (G_OBJECT (driver->provider), driver->result, error);
 }
 
 static char *

@@ -23,7 +23,7 @@
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 #define PROVIDER_ID  "anthropic"
 #define HOUR_MS      G_GINT64_CONSTANT (3600000)

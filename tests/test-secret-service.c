@@ -16,7 +16,7 @@
 
 #include <libsecret/secret.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 #define LOGIN_COLLECTION "/org/freedesktop/secrets/collection/login"
 

@@ -12,7 +12,7 @@
 
 #include <glib/gstdio.h>
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 #define FAR_FUTURE_MS G_GINT64_CONSTANT (99999999999999)
 

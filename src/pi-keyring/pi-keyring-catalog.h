@@ -6,6 +6,7 @@
 #endif
 
 #include <glib-object.h>
+#include "pi-keyring-config-value.h"
 #include "pi-keyring-credential.h"
 #include "pi-keyring-version-macros.h"
 
@@ -27,11 +28,5 @@ PI_KEYRING_AVAILABLE_IN_ALL
 char               *pi_keyring_catalog_get_env_api_key      (const char           *provider);
 PI_KEYRING_AVAILABLE_IN_ALL
 char               *pi_keyring_catalog_get_oauth_api_key    (PiKeyringCredential  *credential);
-
-PI_KEYRING_AVAILABLE_IN_ALL
-char               *pi_keyring_resolve_config_value         (const char           *value,
-                                                             GError              **error);
-PI_KEYRING_AVAILABLE_IN_ALL
-void                pi_keyring_clear_config_value_cache     (void);
 
 G_END_DECLS

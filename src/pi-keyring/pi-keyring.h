@@ -15,6 +15,7 @@
 #include "pi-keyring-file-backend.h"
 #include "pi-keyring-encrypted-file-backend.h"
 #include "pi-keyring-secret-service-backend.h"
+#include "pi-keyring-config-value.h"
 #include "pi-keyring-catalog.h"
 #include "pi-keyring-interaction.h"
 #include "pi-keyring-provider.h"

@@ -23,7 +23,7 @@
 
 #include <math.h>
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 #include "fuzz-common.h"
 
 static gboolean nodes_equal (JsonNode *a,

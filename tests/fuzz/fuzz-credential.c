@@ -17,7 +17,7 @@
 
 #include <math.h>
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 #include "fuzz-common.h"
 
 #define PROVIDER "fuzz-provider"

@@ -18,7 +18,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 #include "fuzz-common.h"
 
 #define EXPECTED_STATE "fuzz-expected-state"

@@ -21,7 +21,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 #include "fuzz-common.h"
 
 static void

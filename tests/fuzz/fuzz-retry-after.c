@@ -15,7 +15,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 #include "fuzz-common.h"
 
 #define YEAR_MS (G_GINT64_CONSTANT (365) * 24 * 3600 * 1000)

@@ -29,7 +29,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 #include "fuzz-common.h"
 
 #define URL "https://auth.example.com/oauth/token"

@@ -15,7 +15,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 #include "fuzz-common.h"
 
 /* @url itself, or TO + rest where @url is FROM + rest and FROM occurs

@@ -19,7 +19,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "backends/pi-keyring-backends-private.h"
 #include "fuzz-common.h"
 
 #define DISPLAY_NAME   "fuzz.vault"

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 #define URL "https://auth.example.com/oauth/token"
 

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "backends/pi-keyring-backends-private.h"
 
 /**
  * PiKeyringBackend:

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "backends/pi-keyring-backends-private.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -13,8 +15,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 /**
  * PiKeyringEncryptedFileBackend:

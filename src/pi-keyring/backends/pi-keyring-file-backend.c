@@ -4,14 +4,14 @@
  */
 #include "config.h"
 
+#include "backends/pi-keyring-backends-private.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 /**
  * PiKeyringFileBackend:

@@ -4,11 +4,11 @@
  */
 #include "config.h"
 
+#include "backends/pi-keyring-backends-private.h"
+
 #include <sys/stat.h>
 
 #include <libsecret/secret.h>
-
-#include "pi-keyring-private.h"
 
 /**
  * PiKeyringSecretServiceBackend:
@@ -395,7 +395,7 @@ static char *
 make_label (const char *provider,
             const char *profile)
 {
-  const char *name = pi_keyring_catalog_get_display_name (provider);
+  const char *name = _pi_keyring_provider_display_name (provider);
 
   if (name == NULL)
     name = provider;

@@ -5,9 +5,9 @@
  */
 #include "config.h"
 
-#include <libsecret/secret.h>
+#include "backends/pi-keyring-backends-private.h"
 
-#include "pi-keyring-private.h"
+#include <libsecret/secret.h>
 
 /* How long the keyring's unlock prompt may wait for the person in front of
  * it. The calls before the prompt get PI_KEYRING_TIMEOUT, as every other

@@ -45,6 +45,8 @@
  */
 #include "config.h"
 
+#include "backends/pi-keyring-backends-private.h"
+
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
@@ -52,8 +54,6 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
-
-#include "pi-keyring-private.h"
 
 #define VAULT_FORMAT    "pi-keyring-vault"
 #define VAULT_KDF       "pbkdf2-sha256"

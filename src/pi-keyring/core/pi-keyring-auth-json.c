@@ -14,12 +14,12 @@
  */
 #include "config.h"
 
+#include "core/pi-keyring-core-private.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "pi-keyring-private.h"
 
 /* Deeper documents are refused, so that hostile input cannot exhaust the
  * stack of the recursive parser. */

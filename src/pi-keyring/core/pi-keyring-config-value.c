@@ -8,9 +8,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "core/pi-keyring-core-private.h"
 
-#include "pi-keyring-private.h"
+#include <string.h>
 
 #define DEFAULT_COMMAND_TIMEOUT_MS 10000
 /* Node's execSync keeps at most this much output (its default maxBuffer). */

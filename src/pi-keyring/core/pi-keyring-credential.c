@@ -4,10 +4,10 @@
  */
 #include "config.h"
 
+#include "core/pi-keyring-core-private.h"
+
 #include <math.h>
 #include <string.h>
-
-#include "pi-keyring-private.h"
 
 /**
  * PiKeyringCredential:

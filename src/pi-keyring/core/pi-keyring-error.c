@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 
 /**
  * pi_keyring_error_quark:

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "core/pi-keyring-core-private.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -17,8 +19,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 /* The buffer of a file with no size (a file of /proc) starts this large. */
 #define MIN_CAPACITY 4096

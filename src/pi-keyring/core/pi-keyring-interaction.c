@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 
 /**
  * PiKeyringInteraction:

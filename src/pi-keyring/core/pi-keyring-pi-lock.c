@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include "core/pi-keyring-core-private.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,8 +22,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 #define DEFAULT_STALE_MS 10000
 #define POLL_INTERVAL_MS 25

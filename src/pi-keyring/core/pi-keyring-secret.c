@@ -4,9 +4,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "core/pi-keyring-core-private.h"
 
-#include "pi-keyring-private.h"
+#include <string.h>
 
 /* explicit_bzero is not optimised away even right before free(). */
 void

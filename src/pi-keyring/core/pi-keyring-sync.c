@@ -4,9 +4,9 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
+#include "core/pi-keyring-core-private.h"
 
-#include "pi-keyring-private.h"
+#include <stdlib.h>
 
 void
 _pi_keyring_sync_closure_init (PiKeyringSyncClosure *closure)

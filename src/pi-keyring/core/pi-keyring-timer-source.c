@@ -19,13 +19,13 @@
  */
 #include "config.h"
 
+#include "core/pi-keyring-core-private.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "pi-keyring-private.h"
 
 /* A time that never comes: arms the timer only to hear of clock changes
  * (a disarmed timerfd would not report them). As systemd does. */

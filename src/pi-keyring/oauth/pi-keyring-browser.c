@@ -15,9 +15,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "oauth/pi-keyring-oauth-private.h"
 
-#include "pi-keyring-oauth-private.h"
+#include <string.h>
 
 /* "%s" in @arg replaced by @url; *replaced set when there was one. */
 static char *

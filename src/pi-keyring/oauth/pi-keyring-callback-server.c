@@ -26,11 +26,11 @@
  */
 #include "config.h"
 
+#include "oauth/pi-keyring-oauth-private.h"
+
 #include <string.h>
 
 #include <libsoup/soup.h>
-
-#include "pi-keyring-oauth-private.h"
 
 /**
  * PiKeyringCallbackServer:

@@ -22,10 +22,10 @@
  */
 #include "config.h"
 
+#include "oauth/pi-keyring-oauth-private.h"
+
 #include <math.h>  /* isfinite, NAN: macros, no libm */
 #include <string.h>
-
-#include "pi-keyring-oauth-private.h"
 
 #define GRANT_TYPE_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
 

@@ -16,12 +16,12 @@
  */
 #include "config.h"
 
+#include "oauth/pi-keyring-oauth-private.h"
+
 #include <math.h>  /* isfinite, NAN: macros, no libm */
 #include <string.h>
 
 #include <libsoup/soup.h>
-
-#include "pi-keyring-oauth-private.h"
 
 #define READ_CHUNK 16384
 

@@ -33,14 +33,14 @@
  */
 #include "config.h"
 
-#include "pi-keyring-oauth-private.h"
+#include "oauth/pi-keyring-oauth-private.h"
 
 struct _PiKeyringLoopbackLogin
 {
   grefcount                      ref_count;
 
   const PiKeyringLoopbackConfig *config;
-  PiKeyringProvider             *provider;
+  GObject                       *provider;   /* the provider: the tasks' source */
   PiKeyringInteraction          *interaction;
   PiKeyringHttpClient           *http;
 
@@ -228,7 +228,7 @@ finish_login (PiKeyringLoopbackLogin *login,
   if (error != NULL)
     {
       g_debug ("Login with %s failed: %s",
-               pi_keyring_provider_get_id (login->provider), error->message);
+               G_OBJECT_TYPE_NAME (login->provider), error->message);
       g_task_return_error (task, error);
     }
   else
@@ -426,7 +426,7 @@ tell_paste_instead (PiKeyringLoopbackLogin *login)
 }
 
 PiKeyringLoopbackLogin *
-_pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
+_pi_keyring_loopback_login_start (GObject                       *provider,
                                   const PiKeyringLoopbackConfig *config,
                                   PiKeyringInteraction          *interaction,
                                   GVariant                      *options,
@@ -442,7 +442,7 @@ _pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
   PiKeyringLoopbackLogin *login;
   GMainContext *context;
 
-  g_return_val_if_fail (PI_KEYRING_IS_PROVIDER (provider), NULL);
+  g_return_val_if_fail (G_IS_OBJECT (provider), NULL);
   g_return_val_if_fail (config != NULL && config->exchange != NULL, NULL);
   g_return_val_if_fail (PI_KEYRING_IS_INTERACTION (interaction), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -529,7 +529,7 @@ _pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
 }
 
 void
-_pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
+_pi_keyring_loopback_login_async (GObject                       *provider,
                                   const PiKeyringLoopbackConfig *config,
                                   PiKeyringInteraction          *interaction,
                                   GVariant                      *options,
@@ -544,7 +544,7 @@ _pi_keyring_loopback_login_async (PiKeyringProvider             *provider,
 }
 
 PiKeyringCredential *
-_pi_keyring_loopback_login_finish (PiKeyringProvider  *provider,
+_pi_keyring_loopback_login_finish (GObject            *provider,
                                    GAsyncResult       *result,
                                    GError            **error)
 {

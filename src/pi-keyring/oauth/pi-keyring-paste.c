@@ -15,9 +15,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "oauth/pi-keyring-oauth-private.h"
 
-#include "pi-keyring-oauth-private.h"
+#include <string.h>
 
 /* JavaScript's String.prototype.trim on valid UTF-8. */
 static char *

@@ -4,12 +4,12 @@
  */
 #include "config.h"
 
+#include "oauth/pi-keyring-oauth-private.h"
+
 #include <string.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
-
-#include "pi-keyring-oauth-private.h"
 
 #define VERIFIER_BYTES        32
 #define HEX_STATE_BYTES       16  /* codex, as pi: 32 hex characters */

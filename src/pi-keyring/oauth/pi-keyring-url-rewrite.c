@@ -12,9 +12,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "oauth/pi-keyring-oauth-private.h"
 
-#include "pi-keyring-oauth-private.h"
+#include <string.h>
 
 typedef struct
 {

@@ -11,8 +11,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 #define ANTHROPIC_ID           "anthropic"
 #define ANTHROPIC_CLIENT_ID    "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
@@ -154,7 +153,7 @@ anthropic_login_async (PiKeyringProvider    *provider,
                        GAsyncReadyCallback   callback,
                        gpointer              user_data)
 {
-  _pi_keyring_loopback_login_async (provider, &login_config, interaction, options, cancellable,
+  _pi_keyring_loopback_login_async (G_OBJECT (provider), &login_config, interaction, options, cancellable,
                                     callback, user_data);
 }
 
@@ -264,7 +263,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->get_display_name = anthropic_get_display_name;
   iface->get_flow = anthropic_get_flow;
   iface->login_async = anthropic_login_async;
-  iface->login_finish = _pi_keyring_loopback_login_finish;
+  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = anthropic_refresh_async;
   iface->refresh_finish = anthropic_refresh_finish;
   /* get_api_key: the interface's default, the access token. No public

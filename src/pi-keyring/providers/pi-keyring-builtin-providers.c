@@ -4,8 +4,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 /* The built-in providers in pi's registry order (reference §1.2). */
 GPtrArray *
@@ -29,4 +28,12 @@ _pi_keyring_builtin_providers_new (void)
     }
 
   return providers;
+}
+
+PiKeyringCredential *
+_pi_keyring_loopback_provider_login_finish (PiKeyringProvider  *provider,
+                                            GAsyncResult       *result,
+                                            GError            **error)
+{
+  return _pi_keyring_loopback_login_finish (G_OBJECT (provider), result, error);
 }

@@ -1,94 +1,17 @@
 /* pi-keyring-catalog.c: the providers pi knows and their environment variables
  *
- * The table follows pi's OAuth registry (reference §1.2, §1.3) and
- * packages/ai/src/env-api-keys.ts (reference §5).
+ * The table itself is core's (pi-keyring-provider-table.c); the catalog
+ * puts the registered providers in front of it and reads the environment
+ * as packages/ai/src/env-api-keys.ts does (reference §5).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 #define AUTHENTICATED_SENTINEL "<authenticated>"
 
-typedef struct
-{
-  const char         *id;
-  const char         *name;
-  const char         *flow;      /* "loopback", "device", or NULL for an API key */
-  const char * const *env_vars;  /* in pi's order; NULL-terminated */
-} ProviderInfo;
-
-#define ENV(...) ((const char * const []) { __VA_ARGS__, NULL })
-#define NO_ENV   ((const char * const []) { NULL })
-
-/* The five OAuth providers in pi's registry order, then the API-key
- * providers in the order of pi's table. */
-static const ProviderInfo providers[] = {
-  { "anthropic", "Anthropic (Claude Pro/Max)", "loopback",
-    ENV ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY") },
-  { "github-copilot", "GitHub Copilot", "device",
-    ENV ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN") },
-  { "google-gemini-cli", "Google Cloud Code Assist (Gemini CLI)", "loopback", NO_ENV },
-  { "google-antigravity", "Antigravity (Gemini 3, Claude, GPT-OSS)", "loopback", NO_ENV },
-  { "openai-codex", "ChatGPT Plus/Pro (Codex Subscription)", "loopback", NO_ENV },
-
-  { "openai", "OpenAI", NULL, ENV ("OPENAI_API_KEY") },
-  { "azure-openai-responses", "Azure OpenAI", NULL, ENV ("AZURE_OPENAI_API_KEY") },
-  { "google", "Google Gemini", NULL, ENV ("GEMINI_API_KEY") },
-  { "groq", "Groq", NULL, ENV ("GROQ_API_KEY") },
-  { "cerebras", "Cerebras", NULL, ENV ("CEREBRAS_API_KEY") },
-  { "xai", "xAI", NULL, ENV ("XAI_API_KEY") },
-  { "openrouter", "OpenRouter", NULL, ENV ("OPENROUTER_API_KEY") },
-  { "vercel-ai-gateway", "Vercel AI Gateway", NULL, ENV ("AI_GATEWAY_API_KEY") },
-  { "zai", "ZAI", NULL, ENV ("ZAI_API_KEY") },
-  { "mistral", "Mistral", NULL, ENV ("MISTRAL_API_KEY") },
-  { "minimax", "MiniMax", NULL, ENV ("MINIMAX_API_KEY") },
-  { "minimax-cn", "MiniMax (China)", NULL, ENV ("MINIMAX_CN_API_KEY") },
-  { "huggingface", "Hugging Face", NULL, ENV ("HF_TOKEN") },
-  { "opencode", "OpenCode Zen", NULL, ENV ("OPENCODE_API_KEY") },
-  { "opencode-go", "OpenCode Go", NULL, ENV ("OPENCODE_API_KEY") },
-  { "kimi-coding", "Kimi For Coding", NULL, ENV ("KIMI_API_KEY") },
-  { "google-vertex", "Google Vertex AI", NULL,
-    ENV ("GOOGLE_CLOUD_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS",
-         "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION") },
-  { "amazon-bedrock", "Amazon Bedrock", NULL,
-    ENV ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-         "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE") },
-};
-
-#undef ENV
-#undef NO_ENV
-
-static const char * const provider_ids[] = {
-  "anthropic",
-  "github-copilot",
-  "google-gemini-cli",
-  "google-antigravity",
-  "openai-codex",
-  "openai",
-  "azure-openai-responses",
-  "google",
-  "groq",
-  "cerebras",
-  "xai",
-  "openrouter",
-  "vercel-ai-gateway",
-  "zai",
-  "mistral",
-  "minimax",
-  "minimax-cn",
-  "huggingface",
-  "opencode",
-  "opencode-go",
-  "kimi-coding",
-  "google-vertex",
-  "amazon-bedrock",
-  NULL
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (provider_ids) == G_N_ELEMENTS (providers) + 1);
 
 /* pi's plain map (reference §5.2): id → the one variable it reads. The
  * special cases of §5.1 are handled in code. */
@@ -167,17 +90,10 @@ registered_api_key (PiKeyringProvider   *provider,
   return key;
 }
 
-static const ProviderInfo *
+static const PiKeyringProviderInfo *
 find_provider (const char *provider)
 {
-  if (provider == NULL)
-    return NULL;
-
-  for (gsize i = 0; i < G_N_ELEMENTS (providers); i++)
-    if (g_str_equal (providers[i].id, provider))
-      return &providers[i];
-
-  return NULL;
+  return provider != NULL ? _pi_keyring_provider_table_lookup (provider) : NULL;
 }
 
 /**
@@ -196,7 +112,7 @@ find_provider (const char *provider)
 const char * const *
 pi_keyring_catalog_get_ids (void)
 {
-  return provider_ids;
+  return _pi_keyring_provider_table_get_ids ();
 }
 
 /**
@@ -234,7 +150,7 @@ const char *
 pi_keyring_catalog_get_display_name (const char *provider)
 {
   g_autoptr(PiKeyringProvider) registered = NULL;
-  const ProviderInfo *info;
+  const PiKeyringProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, NULL);
 
@@ -261,7 +177,7 @@ gboolean
 pi_keyring_catalog_is_oauth (const char *provider)
 {
   g_autoptr(PiKeyringProvider) registered = NULL;
-  const ProviderInfo *info;
+  const PiKeyringProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, FALSE);
 
@@ -292,7 +208,7 @@ const char *
 pi_keyring_catalog_get_flow (const char *provider)
 {
   g_autoptr(PiKeyringProvider) registered = NULL;
-  const ProviderInfo *info;
+  const PiKeyringProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, NULL);
 
@@ -322,7 +238,7 @@ pi_keyring_catalog_get_flow (const char *provider)
 const char * const *
 pi_keyring_catalog_get_env_vars (const char *provider)
 {
-  const ProviderInfo *info;
+  const PiKeyringProviderInfo *info;
 
   g_return_val_if_fail (provider != NULL, NULL);
 

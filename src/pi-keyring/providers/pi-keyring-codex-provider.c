@@ -10,10 +10,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "providers/pi-keyring-providers-private.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include <string.h>
 
 #define CODEX_ID           "openai-codex"
 #define CODEX_CLIENT_ID    "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -258,7 +257,7 @@ codex_login_async (PiKeyringProvider    *provider,
                    GAsyncReadyCallback   callback,
                    gpointer              user_data)
 {
-  _pi_keyring_loopback_login_async (provider, &login_config, interaction, options, cancellable,
+  _pi_keyring_loopback_login_async (G_OBJECT (provider), &login_config, interaction, options, cancellable,
                                     callback, user_data);
 }
 
@@ -378,7 +377,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->get_display_name = codex_get_display_name;
   iface->get_flow = codex_get_flow;
   iface->login_async = codex_login_async;
-  iface->login_finish = _pi_keyring_loopback_login_finish;
+  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = codex_refresh_async;
   iface->refresh_finish = codex_refresh_finish;
   /* get_api_key: the interface's default, the access token. OpenAI has no

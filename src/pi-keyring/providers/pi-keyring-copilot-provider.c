@@ -31,11 +31,10 @@
  */
 #include "config.h"
 
+#include "providers/pi-keyring-providers-private.h"
+
 #include <math.h>  /* isfinite: a macro, no libm */
 #include <string.h>
-
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
 
 #define PROVIDER_ID       "github-copilot"
 #define DEFAULT_DOMAIN    "github.com"

@@ -18,10 +18,9 @@
  */
 #include "config.h"
 
-#include <string.h>
+#include "providers/pi-keyring-providers-private.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include <string.h>
 
 #define CODE_ASSIST_ENDPOINT        "https://cloudcode-pa.googleapis.com"
 #define CODE_ASSIST_DAILY           "https://daily-cloudcode-pa.sandbox.googleapis.com"

@@ -16,8 +16,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 #define GOOGLE_AUTHORIZE        "https://accounts.google.com/o/oauth2/v2/auth"
 #define GOOGLE_TOKEN_URL        "https://oauth2.googleapis.com/token"
@@ -255,7 +254,7 @@ google_login_async (PiKeyringProvider    *provider,
 {
   PiKeyringGoogleProvider *self = PI_KEYRING_GOOGLE_PROVIDER (provider);
 
-  _pi_keyring_loopback_login_async (provider, &self->config->login, interaction, options,
+  _pi_keyring_loopback_login_async (G_OBJECT (provider), &self->config->login, interaction, options,
                                     cancellable, callback, user_data);
 }
 
@@ -460,7 +459,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->get_display_name = google_get_display_name;
   iface->get_flow = google_get_flow;
   iface->login_async = google_login_async;
-  iface->login_finish = _pi_keyring_loopback_login_finish;
+  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = google_refresh_async;
   iface->refresh_finish = google_refresh_finish;
   iface->get_api_key = google_get_api_key;

@@ -4,8 +4,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
-#include "pi-keyring-oauth-private.h"
+#include "providers/pi-keyring-providers-private.h"
 
 /**
  * PiKeyringProvider:
@@ -337,6 +336,9 @@ get_registry (void)
     {
       builtins = _pi_keyring_builtin_providers_new ();
       registry = g_ptr_array_new_with_free_func (g_object_unref);
+      /* Names that core's table gives from now on come from the registry
+       * first: a registered provider may name itself differently. */
+      _pi_keyring_set_display_name_func (pi_keyring_catalog_get_display_name);
       for (guint i = 0; i < builtins->len; i++)
         g_ptr_array_add (registry, g_object_ref (builtins->pdata[i]));
     }

@@ -16,14 +16,14 @@
  */
 #include "config.h"
 
+#include "store/pi-keyring-store-private.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 /* How long a flight waits for the lock before it gives up. */
 #define FLOCK_WAIT_MS 60000

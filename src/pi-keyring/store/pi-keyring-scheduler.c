@@ -34,10 +34,10 @@
  */
 #include "config.h"
 
+#include "store/pi-keyring-store-private.h"
+
 #include <string.h>
 #include <sys/stat.h>
-
-#include "pi-keyring-private.h"
 
 #define BACKOFF_FIRST_MS (30 * 1000)
 #define BACKOFF_MAX_MS   (15 * 60 * 1000)

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 static char *
 describe_provider (const char *provider)

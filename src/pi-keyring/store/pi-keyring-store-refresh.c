@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include "store/pi-keyring-store-private.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -14,8 +16,6 @@
 #include <utime.h>
 
 #include <glib/gstdio.h>
-
-#include "pi-keyring-private.h"
 
 /* pi's refresh path takes its auth.json lock with a stale time of 30 s
  * (reference §3.4), its other paths with 10 s. We wait for a held lock as

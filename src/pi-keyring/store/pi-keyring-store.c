@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "pi-keyring-private.h"
+#include "store/pi-keyring-store-private.h"
 
 /**
  * PiKeyringStore:

@@ -1,18 +1,13 @@
-/* pi-keyring-oauth-private.h: the OAuth building blocks (DESIGN §5)
+/* pi-keyring-oauth-private.h: the OAuth building blocks (DESIGN §5): PKCE and state, the pasted-input parser, URL rewriting, the token-endpoint client, the loopback callback server, the device-code poller, the browser and the loopback login driver.
  *
- * PKCE and state, the pasted-input parser, URL rewriting, the token-endpoint
- * client, the loopback callback server and the device-code poller. Nothing
- * here is exported; the providers and the tests reach it through the static
- * library.
+ * Nothing here is exported; the layers above and the tests reach it
+ * through the static library.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
-#include <gio/gio.h>
-#include <json-glib/json-glib.h>
-
-#include "pi-keyring-private.h"
+#include "core/pi-keyring-core-private.h"
 
 G_BEGIN_DECLS
 
@@ -326,28 +321,6 @@ PiKeyringTokenResponse *_pi_keyring_device_poller_poll_finish (PiKeyringDevicePo
                                                                GAsyncResult           *result,
                                                                GError                **error);
 
-/* --- pi-keyring-copilot-provider.c: github-copilot (reference §7.2) --- */
-
-/* The time limit of each "enable models" request at login. */
-#define PI_KEYRING_COPILOT_POLICY_TIMEOUT_MS 5000
-
-/* Step 1 (conformance 64): the input trimmed; empty → "github.com"; else
- * the lower-cased host of the URL (or of "https://" + input). Otherwise
- * NULL with INVALID_ARGUMENT "Invalid GitHub Enterprise URL/domain". */
-char          *_pi_keyring_copilot_normalize_domain   (const char  *input,
-                                                       GError     **error);
-/* The Copilot API base URL (conformance 63): from the token's proxy-ep
- * (a leading "proxy." becomes "api."), else https://copilot-api.<domain>
- * when @enterprise_domain (nullable) is given, else the individual API. */
-char          *_pi_keyring_copilot_base_url           (const char  *token,
-                                                       const char  *enterprise_domain);
-/* For tests: the device poller's clock (NULL: the real one), and the
- * time limit of the model policy requests. */
-void           _pi_keyring_copilot_provider_set_clock (PiKeyringProvider *provider,
-                                                       PiKeyringClock    *clock);
-void           _pi_keyring_copilot_provider_set_policy_timeout_ms (PiKeyringProvider *provider,
-                                                                   guint              timeout_ms);
-
 /* --- pi-keyring-browser.c: opening the authorization URL --- */
 
 /* `$BROWSER URL` (the first ':'-separated entry; "%s" replaced by the URL,
@@ -398,7 +371,7 @@ typedef struct
 #define PI_KEYRING_LOGIN_DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
 
 /* @options may hold "timeout-ms" (u): the time limit of the whole login. */
-void           _pi_keyring_loopback_login_async       (PiKeyringProvider             *provider,
+void           _pi_keyring_loopback_login_async       (GObject                       *provider,
                                                        const PiKeyringLoopbackConfig *config,
                                                        PiKeyringInteraction          *interaction,
                                                        GVariant                      *options,
@@ -407,14 +380,14 @@ void           _pi_keyring_loopback_login_async       (PiKeyringProvider        
                                                        gpointer                       user_data);
 /* The same, returning the login in progress (transfer full; NULL when
  * @cancellable was already cancelled) for the tests to look into. */
-PiKeyringLoopbackLogin *_pi_keyring_loopback_login_start (PiKeyringProvider             *provider,
+PiKeyringLoopbackLogin *_pi_keyring_loopback_login_start (GObject                       *provider,
                                                           const PiKeyringLoopbackConfig *config,
                                                           PiKeyringInteraction          *interaction,
                                                           GVariant                      *options,
                                                           GCancellable                  *cancellable,
                                                           GAsyncReadyCallback            callback,
                                                           gpointer                       user_data);
-PiKeyringCredential *_pi_keyring_loopback_login_finish (PiKeyringProvider            *provider,
+PiKeyringCredential *_pi_keyring_loopback_login_finish (GObject                      *provider,
                                                         GAsyncResult                 *result,
                                                         GError                      **error);
 /* The authorize URL (not rewritten) with its query in pi's order. */
@@ -452,50 +425,5 @@ JsonObject    *_pi_keyring_token_entry_new            (const PiKeyringTokenRespo
                                                        gint64                        buffer_ms,
                                                        gboolean                      access_first,
                                                        GError                      **error);
-
-/* --- the loopback providers' private parts (for tests) --- */
-
-/* pi-keyring-codex-provider.c: the `chatgpt_account_id` claim of the
- * access token (a JWT whose payload is base64 or base64url), or NULL. */
-char          *_pi_keyring_codex_account_id_from_token (const char *access_token);
-
-/* pi-keyring-google-project.c: project discovery after the token
- * exchange (reference §7.3, §7.4). @interaction is nullable. */
-#define PI_KEYRING_GEMINI_POLL_INTERVAL_MS 5000
-#define PI_KEYRING_GEMINI_MAX_POLLS        60
-
-void           _pi_keyring_gemini_discover_project_async (PiKeyringHttpClient  *http,
-                                                          const char           *access_token,
-                                                          PiKeyringInteraction *interaction,
-                                                          guint                 poll_interval_ms,
-                                                          guint                 max_polls,
-                                                          GCancellable         *cancellable,
-                                                          GAsyncReadyCallback   callback,
-                                                          gpointer              user_data);
-void           _pi_keyring_antigravity_discover_project_async (PiKeyringHttpClient  *http,
-                                                               const char           *access_token,
-                                                               PiKeyringInteraction *interaction,
-                                                               GCancellable         *cancellable,
-                                                               GAsyncReadyCallback   callback,
-                                                               gpointer              user_data);
-/* Finishes either discovery: the project id. */
-char          *_pi_keyring_google_discover_project_finish (GAsyncResult  *result,
-                                                           GError       **error);
-/* pi-keyring-google-provider.c: the interval between onboarding polls
- * and their number (0: the defaults). */
-void           _pi_keyring_google_provider_set_poll_interval_ms (PiKeyringProvider *provider,
-                                                                 guint              interval_ms,
-                                                                 guint              max_polls);
-
-/* --- pi-keyring-builtin-providers.c --- */
-
-/* The built-in OAuth providers, in pi's registry order. */
-GPtrArray     *_pi_keyring_builtin_providers_new      (void);
-
-PiKeyringProvider *_pi_keyring_anthropic_provider_new   (void);
-PiKeyringProvider *_pi_keyring_copilot_provider_new     (void);
-PiKeyringProvider *_pi_keyring_gemini_cli_provider_new  (void);
-PiKeyringProvider *_pi_keyring_antigravity_provider_new (void);
-PiKeyringProvider *_pi_keyring_codex_provider_new       (void);
 
 G_END_DECLS

@@ -1,0 +1,94 @@
+/* pi-keyring-providers-private.h: the providers' private parts: the built-in OAuth providers, Copilot's and the Google providers' helpers, the catalog's cache.
+ *
+ * Nothing here is exported; the layers above and the tests reach it
+ * through the static library.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "oauth/pi-keyring-oauth-private.h"
+#include "pi-keyring-catalog.h"
+#include "pi-keyring-provider.h"
+
+G_BEGIN_DECLS
+
+/* --- pi-keyring-catalog.c --- */
+
+/* Forgets whether the Google ADC file exists (pi looks once per process). For tests. */
+void          _pi_keyring_catalog_reset_adc_cache (void);
+
+/* --- pi-keyring-copilot-provider.c: github-copilot (reference §7.2) --- */
+
+/* The time limit of each "enable models" request at login. */
+#define PI_KEYRING_COPILOT_POLICY_TIMEOUT_MS 5000
+
+/* Step 1 (conformance 64): the input trimmed; empty → "github.com"; else
+ * the lower-cased host of the URL (or of "https://" + input). Otherwise
+ * NULL with INVALID_ARGUMENT "Invalid GitHub Enterprise URL/domain". */
+char          *_pi_keyring_copilot_normalize_domain   (const char  *input,
+                                                       GError     **error);
+/* The Copilot API base URL (conformance 63): from the token's proxy-ep
+ * (a leading "proxy." becomes "api."), else https://copilot-api.<domain>
+ * when @enterprise_domain (nullable) is given, else the individual API. */
+char          *_pi_keyring_copilot_base_url           (const char  *token,
+                                                       const char  *enterprise_domain);
+/* For tests: the device poller's clock (NULL: the real one), and the
+ * time limit of the model policy requests. */
+void           _pi_keyring_copilot_provider_set_clock (PiKeyringProvider *provider,
+                                                       PiKeyringClock    *clock);
+void           _pi_keyring_copilot_provider_set_policy_timeout_ms (PiKeyringProvider *provider,
+                                                                   guint              timeout_ms);
+
+/* --- the loopback providers' private parts (for tests) --- */
+
+/* pi-keyring-codex-provider.c: the `chatgpt_account_id` claim of the
+ * access token (a JWT whose payload is base64 or base64url), or NULL. */
+char          *_pi_keyring_codex_account_id_from_token (const char *access_token);
+
+/* pi-keyring-google-project.c: project discovery after the token
+ * exchange (reference §7.3, §7.4). @interaction is nullable. */
+#define PI_KEYRING_GEMINI_POLL_INTERVAL_MS 5000
+#define PI_KEYRING_GEMINI_MAX_POLLS        60
+
+void           _pi_keyring_gemini_discover_project_async (PiKeyringHttpClient  *http,
+                                                          const char           *access_token,
+                                                          PiKeyringInteraction *interaction,
+                                                          guint                 poll_interval_ms,
+                                                          guint                 max_polls,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+void           _pi_keyring_antigravity_discover_project_async (PiKeyringHttpClient  *http,
+                                                               const char           *access_token,
+                                                               PiKeyringInteraction *interaction,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+/* Finishes either discovery: the project id. */
+char          *_pi_keyring_google_discover_project_finish (GAsyncResult  *result,
+                                                           GError       **error);
+/* pi-keyring-google-provider.c: the interval between onboarding polls
+ * and their number (0: the defaults). */
+void           _pi_keyring_google_provider_set_poll_interval_ms (PiKeyringProvider *provider,
+                                                                 guint              interval_ms,
+                                                                 guint              max_polls);
+
+/* --- pi-keyring-builtin-providers.c --- */
+
+/* The built-in OAuth providers, in pi's registry order. */
+GPtrArray     *_pi_keyring_builtin_providers_new      (void);
+
+PiKeyringProvider *_pi_keyring_anthropic_provider_new   (void);
+PiKeyringProvider *_pi_keyring_copilot_provider_new     (void);
+PiKeyringProvider *_pi_keyring_gemini_cli_provider_new  (void);
+PiKeyringProvider *_pi_keyring_antigravity_provider_new (void);
+PiKeyringProvider *_pi_keyring_codex_provider_new       (void);
+
+/* The login_finish of the loopback providers (anthropic, openai-codex, the
+ * Google providers), whose login_async is _pi_keyring_loopback_login_async. */
+PiKeyringCredential *_pi_keyring_loopback_provider_login_finish (PiKeyringProvider  *provider,
+                                                                 GAsyncResult       *result,
+                                                                 GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,136 @@
+/* pi-keyring-store-private.h: what the store's files share: the store's internals, the single-flight refresh, the cross-process refresh lock and the scheduler.
+ *
+ * Nothing here is exported; the layers above and the tests reach it
+ * through the static library.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "backends/pi-keyring-backends-private.h"
+#include "providers/pi-keyring-providers-private.h"
+#include "pi-keyring-store.h"
+
+G_BEGIN_DECLS
+
+/* --- pi-keyring-store.c: what the store's other files need of it --- */
+
+/* The runtime override of @provider, or NULL when none or empty. */
+const char   *_pi_keyring_store_get_runtime_key         (PiKeyringStore      *self,
+                                                         const char          *provider);
+
+/* The backend on pi's auth.json read as the fallback, or NULL when there is
+ * none (turned off, or the store's backend is that very file). */
+PiKeyringBackend *_pi_keyring_store_get_auth_file_backend (PiKeyringStore      *self);
+/* The refreshes in flight: key → PiKeyringRefreshFlight (owned by the flight). */
+GHashTable   *_pi_keyring_store_get_flights             (PiKeyringStore      *self);
+void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
+                                                         const char          *provider);
+void          _pi_keyring_store_emit_refreshed          (PiKeyringStore      *self,
+                                                         PiKeyringCredential *credential);
+void          _pi_keyring_store_emit_refresh_failed     (PiKeyringStore      *self,
+                                                         const char          *provider,
+                                                         const GError        *error);
+
+/* --- pi-keyring-store-refresh.c: the single-flight OAuth refresh --- */
+
+/* Refreshes the OAuth credential of @provider kept in @origin (the store's
+ * backend under @profile, or an auth.json under `default`) and writes the
+ * new one back to @origin, with pi's semantics (reference §3.7 step 3c):
+ * the entry is read again first; when it is no longer OAuth the result is
+ * NULL without an error ("gone": pi then goes on with the environment);
+ * when it is no longer expired and @force is FALSE it is the result as it
+ * is, without a request or a write. A failed refresh reads the entry once
+ * more and, unless @force, answers with it when it is unexpired; otherwise
+ * it fails with the provider's error, and the stored entry is never changed.
+ * Concurrent calls for one (@origin, @profile, @provider) share one refresh;
+ * other processes are kept out by the credential's flock (and pi's lock for
+ * auth.json), taken before the re-read. A refresh token the provider
+ * refuses (REAUTHENTICATION_REQUIRED) is checked against the entry read
+ * again: when someone rotated it meanwhile, the newer one is used. */
+void          _pi_keyring_store_refresh_from_async      (PiKeyringStore      *self,
+                                                         PiKeyringBackend    *origin,
+                                                         const char          *provider,
+                                                         const char          *profile,
+                                                         gboolean             force,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+PiKeyringCredential *_pi_keyring_store_refresh_from_finish (PiKeyringStore   *self,
+                                                            GAsyncResult     *result,
+                                                            GError          **error);
+
+/* Like _pi_keyring_store_refresh_from_async (), for callers with their own
+ * idea of "due": the entry read again under the lock is refreshed only when
+ * `now >= expires − @margin_ms` (0: pi's test, expired), and a failed
+ * refresh answers with the entry read once more when that one is not due.
+ * A @background caller (the scheduler) does not make the flight emit
+ * `refresh-failed`: it reports failures itself. Finish with
+ * _pi_keyring_store_refresh_from_finish (). */
+void          _pi_keyring_store_refresh_due_async       (PiKeyringStore      *self,
+                                                         PiKeyringBackend    *origin,
+                                                         const char          *provider,
+                                                         const char          *profile,
+                                                         gint64               margin_ms,
+                                                         gboolean             background,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+
+/* --- pi-keyring-refresh-lock.c: the cross-process lock of a credential --- */
+
+/* The file the lock is taken on:
+ * $XDG_RUNTIME_DIR/pi-keyring/<profile>/<provider>.lock, both names escaped
+ * so that neither `/` nor a leading `.` survives (`%2F`, `%2E`). */
+char         *_pi_keyring_refresh_lock_path             (const char          *profile,
+                                                         const char          *provider);
+/* How long a flight waits for the lock before it gives up with
+ * PI_KEYRING_ERROR_TEMPORARY: 60 s, unless a test set it (0 restores it). */
+void          _pi_keyring_set_refresh_lock_timeout_ms   (guint                timeout_ms);
+guint         _pi_keyring_get_refresh_lock_timeout_ms   (void);
+
+typedef struct _PiKeyringRefreshLock PiKeyringRefreshLock;
+
+/* One attempt, without blocking: the flock on @path (its directories made
+ * 0700), or NULL with G_IO_ERROR_BUSY when another process, or another
+ * flight of @context, holds it. A flight of another context of this
+ * process shares it. */
+PiKeyringRefreshLock *_pi_keyring_refresh_lock_try      (const char          *path,
+                                                         GMainContext        *context,
+                                                         GError             **error);
+void          _pi_keyring_refresh_lock_release          (PiKeyringRefreshLock *lock);
+
+/* --- pi-keyring-scheduler.c: the background refresh of a store --- */
+
+/* A credential is refreshed this long before it expires. */
+#define PI_KEYRING_REFRESH_MARGIN_MS (5 * 60 * 1000)
+
+/* The wait before retry number @failures (1, 2, …) after transient
+ * failures: 30 s, doubling, capped at 15 min; at least @retry_after_ms
+ * (the server's Retry-After; -1 when unknown). */
+gint64        _pi_keyring_refresh_backoff_ms            (guint                failures,
+                                                         gint64               retry_after_ms);
+/* Whether a refresh that failed with @error may work later (network,
+ * 5xx, 429, a locked or unreachable keyring, a lock held too long). */
+gboolean      _pi_keyring_refresh_error_is_transient    (const GError        *error);
+
+#define PI_KEYRING_TYPE_SCHEDULER (_pi_keyring_scheduler_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
+
+/* One per store with auto-refresh on; it keeps a pointer to @store (the
+ * store owns it) and works in the thread-default main context of now. */
+PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringStore      *store);
+/* Stops every timer, watch and refresh the scheduler started. */
+void          _pi_keyring_scheduler_stop                (PiKeyringScheduler  *self);
+/* For tests: the deadline armed (-1: none), the timer source itself, how
+ * many scans of the credentials were completed, and whether nothing is
+ * pending (no scan due or running, no refresh running). */
+gint64        _pi_keyring_scheduler_get_deadline        (PiKeyringScheduler  *self);
+GSource      *_pi_keyring_scheduler_get_timer_source    (PiKeyringScheduler  *self);
+guint         _pi_keyring_scheduler_get_scan_count      (PiKeyringScheduler  *self);
+gboolean      _pi_keyring_scheduler_is_idle             (PiKeyringScheduler  *self);
+
+/* pi-keyring-store.c: the scheduler of a store with auto-refresh, or NULL. */
+PiKeyringScheduler *_pi_keyring_store_get_scheduler     (PiKeyringStore      *self);
+
+G_END_DECLS
