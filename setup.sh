@@ -10,7 +10,8 @@ PACKAGES="gcc pkg-config meson ninja-build gettext
   gobject-introspection libgirepository1.0-dev gir1.2-secret-1 gir1.2-soup-3.0 gir1.2-json-1.0
   python3-gi gi-docgen
   gnome-keyring libsecret-tools dbus dbus-daemon strace
-  clang libclang-rt-14-dev"
+  clang libclang-rt-14-dev
+  zsh fish bash-completion"
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
