@@ -50,11 +50,41 @@ gboolean      _pi_keyring_secret_equal          (const char  *a,
                                                  const char  *b);
 void          _pi_keyring_json_object_wipe      (JsonObject  *object);
 
+/* A growable text buffer that wipes what it drops (realloc would leave
+ * copies behind): always nul-terminated. */
+typedef struct
+{
+  char  *data;
+  gsize  len;
+  gsize  cap;
+} PiKeyringBuf;
+
+void          _pi_keyring_buf_init              (PiKeyringBuf *b,
+                                                 gsize         cap);
+void          _pi_keyring_buf_reserve           (PiKeyringBuf *b,
+                                                 gsize         extra);
+void          _pi_keyring_buf_append_len        (PiKeyringBuf *b,
+                                                 const char   *s,
+                                                 gsize         n);
+void          _pi_keyring_buf_append            (PiKeyringBuf *b,
+                                                 const char   *s);
+void          _pi_keyring_buf_append_c          (PiKeyringBuf *b,
+                                                 char          c);
+/* Empties the buffer, wiping its text; the memory stays. */
+void          _pi_keyring_buf_truncate          (PiKeyringBuf *b);
+void          _pi_keyring_buf_clear             (PiKeyringBuf *b);
+/* The text (trimmed to its length) for the caller; the buffer is cleared. */
+char         *_pi_keyring_buf_steal             (PiKeyringBuf *b);
+
 /* g_autoptr(PiKeyringSecretString) wipes the string before freeing it. */
 typedef char PiKeyringSecretString;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiKeyringSecretString, _pi_keyring_secret_free)
 
-/* --- pi-keyring-auth-json.c: auth.json codec, byte-compatible with pi --- */
+/* --- pi-keyring-auth-json-parse.c, pi-keyring-auth-json.c: auth.json as pi reads and writes it --- */
+
+/* JavaScript numbers are doubles: integers beyond this lose precision. */
+#define PI_KEYRING_JSON_MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740992)
+
 
 /* Parses @data (which may be empty: that is `{}`); the top level must be an
  * object. Errors are PI_KEYRING_ERROR_PARSE and name @display_name, the

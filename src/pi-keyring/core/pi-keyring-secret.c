@@ -61,8 +61,9 @@ _pi_keyring_secret_equal (const char *a,
   return diff == 0;
 }
 
-static void
-wipe_node (JsonNode *node)
+/* Zeroes every string in @node (only when nobody else holds it). */
+void
+_pi_keyring_json_node_wipe (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
@@ -76,7 +77,7 @@ wipe_node (JsonNode *node)
         guint n = json_array_get_length (array);
 
         for (guint i = 0; i < n; i++)
-          wipe_node (json_array_get_element (array, i));
+          _pi_keyring_json_node_wipe (json_array_get_element (array, i));
       }
       break;
 
@@ -102,5 +103,91 @@ _pi_keyring_json_object_wipe (JsonObject *object)
 
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &name, &node))
-    wipe_node (node);
+    _pi_keyring_json_node_wipe (node);
+}
+
+/* --- a growable buffer that wipes what it drops --- */
+
+void
+_pi_keyring_buf_init (PiKeyringBuf *b,
+                      gsize         cap)
+{
+  b->cap = MAX (cap, 16);
+  b->data = g_malloc (b->cap);
+  b->len = 0;
+  b->data[0] = '\0';
+}
+
+void
+_pi_keyring_buf_reserve (PiKeyringBuf *b,
+                         gsize         extra)
+{
+  char *data;
+  gsize cap;
+
+  if (b->len + extra < b->cap)
+    return;
+
+  cap = MAX (b->cap * 2, b->len + extra + 1);
+  data = g_malloc (cap);
+  memcpy (data, b->data, b->len + 1);
+  /* realloc () would leave the old copy in freed memory. */
+  explicit_bzero (b->data, b->cap);
+  g_free (b->data);
+  b->data = data;
+  b->cap = cap;
+}
+
+void
+_pi_keyring_buf_append_len (PiKeyringBuf *b,
+                            const char   *s,
+                            gsize         n)
+{
+  _pi_keyring_buf_reserve (b, n);
+  memcpy (b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void
+_pi_keyring_buf_append (PiKeyringBuf *b,
+                        const char   *s)
+{
+  _pi_keyring_buf_append_len (b, s, strlen (s));
+}
+
+void
+_pi_keyring_buf_append_c (PiKeyringBuf *b,
+                          char          c)
+{
+  _pi_keyring_buf_reserve (b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = '\0';
+}
+
+void
+_pi_keyring_buf_truncate (PiKeyringBuf *b)
+{
+  explicit_bzero (b->data, b->len);
+  b->len = 0;
+}
+
+void
+_pi_keyring_buf_clear (PiKeyringBuf *b)
+{
+  if (b->data != NULL)
+    explicit_bzero (b->data, b->cap);
+  g_clear_pointer (&b->data, g_free);
+  b->len = b->cap = 0;
+}
+
+/* Hands the buffer's text to the caller, trimmed to its length. */
+char *
+_pi_keyring_buf_steal (PiKeyringBuf *b)
+{
+  char *text = g_malloc (b->len + 1);
+
+  memcpy (text, b->data, b->len + 1);
+  _pi_keyring_buf_clear (b);
+  return text;
 }
