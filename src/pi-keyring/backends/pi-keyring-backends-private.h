@@ -104,6 +104,14 @@ gboolean      _pi_keyring_vault_read_file           (const char                 
                                                      gboolean                     *out_missing,
                                                      GError                      **error);
 
+/* --- pi-keyring-vault-passphrase.c --- */
+
+/* The passphrase in the file at @path (a regular file or a pipe, private to
+ * the user, at most 64 KiB, one trailing newline dropped, not empty, no NUL
+ * byte): a secret, or NULL with an error naming @path. */
+char         *_pi_keyring_vault_read_passphrase_file (const char  *path,
+                                                      GError     **error);
+
 /* --- pi-keyring-encrypted-file-backend.c --- */
 
 /* For tests: the PBKDF2 iteration count used on write, and accepted down

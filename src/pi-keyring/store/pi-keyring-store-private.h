@@ -113,9 +113,9 @@ void          _pi_keyring_refresh_lock_release          (PiKeyringRefreshLock *l
 /* A credential is refreshed this long before it expires. */
 #define PI_KEYRING_REFRESH_MARGIN_MS (5 * 60 * 1000)
 
-/* The wait before retry number @failures (1, 2, …) after transient
- * failures: 30 s, doubling, capped at 15 min; at least @retry_after_ms
- * (the server's Retry-After; -1 when unknown). */
+/* pi-keyring-refresh-policy.c: the wait before retry number @failures
+ * (1, 2, …) after transient failures: 30 s, doubling, capped at 15 min;
+ * at least @retry_after_ms (the server's Retry-After; -1 when unknown). */
 gint64        _pi_keyring_refresh_backoff_ms            (guint                failures,
                                                          gint64               retry_after_ms);
 /* Whether a refresh that failed with @error may work later (network,

@@ -1,0 +1,469 @@
+/* pi-keyring-store-credentials.c: the store's stored credentials: get, set, remove and list
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "store/pi-keyring-store-private.h"
+
+/* --- get_credential --- */
+
+static void
+on_get_credential_looked_up (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringCredential *credential;
+  GError *error = NULL;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, credential, g_object_unref);
+}
+
+/**
+ * pi_keyring_store_get_credential_async:
+ * @self: a store
+ * @provider: a provider id
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the lookup is done
+ * @user_data: data for @callback
+ *
+ * Looks up the credential stored in the store's backend for @provider in
+ * the store's profile. auth.json and the environment are not consulted;
+ * see [method@Store.get_api_key_async] for that.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_get_credential_async (PiKeyringStore      *self,
+                                       const char          *provider,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_store_get_credential_async);
+
+  pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
+                                   pi_keyring_store_get_profile (self), cancellable,
+                                   on_get_credential_looked_up, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_get_credential_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.get_credential_async].
+ *
+ * Returns: (transfer full) (nullable): the stored credential, or %NULL if the
+ *   provider has none; %NULL with @error set on failure
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_store_get_credential_finish (PiKeyringStore  *self,
+                                        GAsyncResult    *result,
+                                        GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_store_get_credential_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * pi_keyring_store_get_credential_sync:
+ * @self: a store
+ * @provider: a provider id
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Looks up the credential stored in the store's backend for @provider,
+ * blocking. See [method@Store.get_credential_async].
+ *
+ * Returns: (transfer full) (nullable): the stored credential, or %NULL if the
+ *   provider has none; %NULL with @error set on failure
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_store_get_credential_sync (PiKeyringStore  *self,
+                                      const char      *provider,
+                                      GCancellable    *cancellable,
+                                      GError         **error)
+{
+  PiKeyringSyncClosure closure;
+  PiKeyringCredential *ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), NULL);
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_get_credential_async (self, provider, cancellable,
+                                         _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_get_credential_finish (self, _pi_keyring_sync_closure_wait (&closure),
+                                                error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/* --- set_credential and remove --- */
+
+static void
+on_credential_stored (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringStore *self = g_task_get_source_object (task);
+  const char *provider = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!pi_keyring_backend_store_finish (PI_KEYRING_BACKEND (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _pi_keyring_store_emit_changed (self, provider);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * pi_keyring_store_set_credential_async:
+ * @self: a store
+ * @credential: the credential to store
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the credential is stored
+ * @user_data: data for @callback
+ *
+ * Stores @credential in the store's backend, in the store's profile (a copy
+ * is stored when @credential belongs to another profile), replacing what
+ * was stored for its provider. Emits [signal@Store::credential-changed]
+ * on success.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_set_credential_async (PiKeyringStore      *self,
+                                       PiKeyringCredential *credential,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(PiKeyringCredential) copy = NULL;
+  const char *profile;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (PI_KEYRING_IS_CREDENTIAL (credential));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_store_set_credential_async);
+  g_task_set_task_data (task, g_strdup (pi_keyring_credential_get_provider (credential)), g_free);
+
+  profile = pi_keyring_store_get_profile (self);
+  if (!g_str_equal (pi_keyring_credential_get_profile (credential), profile))
+    copy = pi_keyring_credential_copy_for_profile (credential, profile);
+
+  pi_keyring_backend_store_async (pi_keyring_store_get_backend (self),
+                                  copy != NULL ? copy : credential, cancellable,
+                                  on_credential_stored, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_set_credential_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.set_credential_async].
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_store_set_credential_finish (PiKeyringStore  *self,
+                                        GAsyncResult    *result,
+                                        GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_store_set_credential_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * pi_keyring_store_set_credential_sync:
+ * @self: a store
+ * @credential: the credential to store
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Stores @credential in the store's backend and profile, blocking. See
+ * [method@Store.set_credential_async].
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_store_set_credential_sync (PiKeyringStore       *self,
+                                      PiKeyringCredential  *credential,
+                                      GCancellable         *cancellable,
+                                      GError              **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+  g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (credential), FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_set_credential_async (self, credential, cancellable,
+                                         _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_set_credential_finish (self, _pi_keyring_sync_closure_wait (&closure),
+                                                error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+static void
+on_credential_removed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringStore *self = g_task_get_source_object (task);
+  const char *provider = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!pi_keyring_backend_remove_finish (PI_KEYRING_BACKEND (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  _pi_keyring_store_emit_changed (self, provider);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * pi_keyring_store_remove_async:
+ * @self: a store
+ * @provider: a provider id
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the credential is removed
+ * @user_data: data for @callback
+ *
+ * Removes the credential of @provider in the store's profile from the
+ * store's backend, whatever its kind. Emits
+ * [signal@Store::credential-changed] on success.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_remove_async (PiKeyringStore      *self,
+                               const char          *provider,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_store_remove_async);
+  g_task_set_task_data (task, g_strdup (provider), g_free);
+
+  pi_keyring_backend_remove_async (pi_keyring_store_get_backend (self), provider,
+                                   pi_keyring_store_get_profile (self), cancellable,
+                                   on_credential_removed, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_remove_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.remove_async].
+ *
+ * Returns: %TRUE when a credential was removed; %FALSE with @error set,
+ *   %PI_KEYRING_ERROR_NOT_FOUND when none was stored
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_store_remove_finish (PiKeyringStore  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_store_remove_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * pi_keyring_store_remove_sync:
+ * @self: a store
+ * @provider: a provider id
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Removes the credential of @provider in the store's profile, blocking.
+ * See [method@Store.remove_async].
+ *
+ * Returns: %TRUE when a credential was removed; %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_store_remove_sync (PiKeyringStore  *self,
+                              const char      *provider,
+                              GCancellable    *cancellable,
+                              GError         **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+  g_return_val_if_fail (provider != NULL, FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_remove_async (self, provider, cancellable,
+                                 _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_remove_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/* --- list --- */
+
+static void
+on_credentials_listed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GPtrArray *list;
+  GError *error = NULL;
+
+  list = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * pi_keyring_store_list_async:
+ * @self: a store
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called with the list
+ * @user_data: data for @callback
+ *
+ * Lists the credentials stored in the store's backend for the store's
+ * profile.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_list_async (PiKeyringStore      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_store_list_async);
+
+  pi_keyring_backend_list_async (pi_keyring_store_get_backend (self),
+                                 pi_keyring_store_get_profile (self), cancellable,
+                                 on_credentials_listed, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_list_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.list_async].
+ *
+ * Returns: (transfer container) (element-type PiKeyringCredential): the
+ *   credentials, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+pi_keyring_store_list_finish (PiKeyringStore  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_store_list_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * pi_keyring_store_list_sync:
+ * @self: a store
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Lists the credentials of the store's profile, blocking. See
+ * [method@Store.list_async].
+ *
+ * Returns: (transfer container) (element-type PiKeyringCredential): the
+ *   credentials, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+pi_keyring_store_list_sync (PiKeyringStore  *self,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  PiKeyringSyncClosure closure;
+  GPtrArray *ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), NULL);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_list_async (self, cancellable, _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_list_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
