@@ -472,6 +472,166 @@ test_list_order (Fixture       *fixture,
   g_free (text);
 }
 
+/* --- Round trips: a listing costs a fixed number of calls, not one per item --- */
+
+typedef struct
+{
+  GMutex      lock;
+  char       *sender;       /* the backend's unique name */
+  guint       get_all;      /* Properties.GetAll on an item */
+  guint       get;          /* Properties.Get on an item */
+  guint       get_secret;   /* Item.GetSecret */
+  guint       get_secrets;  /* Service.GetSecrets */
+  guint       search;       /* SearchItems */
+  guint       add_match;    /* AddMatch on the bus */
+  gboolean    marker;       /* our Ping went by: every earlier call was seen */
+} CallCounts;
+
+static GDBusMessage *
+count_calls (GDBusConnection *connection,
+             GDBusMessage    *message,
+             gboolean         incoming,
+             gpointer         user_data)
+{
+  CallCounts *counts = user_data;
+  const char *sender = g_dbus_message_get_sender (message);
+  const char *path = g_dbus_message_get_path (message);
+  const char *interface = g_dbus_message_get_interface (message);
+  const char *member = g_dbus_message_get_member (message);
+  gboolean on_item;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+
+  /* A monitor must not answer what it sees: every call is dropped here. */
+  if (g_strcmp0 (sender, counts->sender) != 0 || member == NULL)
+    {
+      g_object_unref (message);
+      return NULL;
+    }
+
+  /* /org/freedesktop/secrets/collection/login/N */
+  on_item = path != NULL && g_str_has_prefix (path, LOGIN_COLLECTION "/");
+
+  g_mutex_lock (&counts->lock);
+  if (on_item && g_str_equal (member, "GetAll"))
+    counts->get_all++;
+  else if (on_item && g_str_equal (member, "Get"))
+    counts->get++;
+  else if (g_str_equal (member, "GetSecret"))
+    counts->get_secret++;
+  else if (g_str_equal (member, "GetSecrets"))
+    counts->get_secrets++;
+  else if (g_str_equal (member, "SearchItems"))
+    counts->search++;
+  else if (g_str_equal (member, "AddMatch"))
+    counts->add_match++;
+  else if (g_str_equal (member, "Ping") && g_strcmp0 (interface, "org.freedesktop.DBus.Peer") == 0)
+    counts->marker = TRUE;
+  g_mutex_unlock (&counts->lock);
+
+  g_object_unref (message);
+  return NULL;
+}
+
+static gboolean
+marker_seen (CallCounts *counts)
+{
+  gboolean seen;
+
+  g_mutex_lock (&counts->lock);
+  seen = counts->marker;
+  g_mutex_unlock (&counts->lock);
+  return seen;
+}
+
+static void
+test_list_round_trips (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const guint n_items = 40;
+  g_autoptr(GDBusConnection) bus = session_bus ();
+  g_autoptr(GDBusConnection) monitor = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  const char *rules[] = { "type='method_call'", NULL };
+  CallCounts counts = { 0, };
+  guint filter;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autofree char *provider = g_strdup_printf ("provider-%02u", i);
+      g_autofree char *key = g_strdup_printf ("sk-test-%02u", i);
+      g_autoptr(PiKeyringCredential) credential =
+        pi_keyring_credential_new_api_key (provider, i % 2 ? "work" : NULL, key);
+
+      store_ok (fixture->backend, credential);
+    }
+
+  /* A monitor of the session bus counts the backend's method calls. */
+  g_mutex_init (&counts.lock);
+  counts.sender = g_strdup (g_dbus_connection_get_unique_name (bus));
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  monitor = g_dbus_connection_new_for_address_sync (address,
+                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                    NULL, NULL, &error);
+  g_assert_no_error (error);
+  filter = g_dbus_connection_add_filter (monitor, count_calls, &counts, NULL);
+  reply = g_dbus_connection_call_sync (monitor, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                       g_variant_new ("(^asu)", rules, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  list = pi_keyring_backend_list_sync (fixture->backend, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, n_items);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("sk-test-%02u", i);
+
+      g_assert_cmpstr (pi_keyring_credential_get_key (g_ptr_array_index (list, i)), ==, key);
+      g_assert_cmpstr (pi_keyring_credential_get_profile (g_ptr_array_index (list, i)), ==,
+                       i % 2 ? "work" : "default");
+    }
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* Listing one profile reads only its items. */
+  list = pi_keyring_backend_list_sync (fixture->backend, "work", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, n_items / 2);
+
+  /* Every call the listings made has reached the monitor once our Ping has. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  while (!marker_seen (&counts))
+    g_main_context_iteration (NULL, TRUE);
+  g_dbus_connection_remove_filter (monitor, filter);
+
+  g_mutex_lock (&counts.lock);
+  /* No proxy per item (each costs a GetAll and an AddMatch; the two
+   * listings make two collection proxies)... */
+  g_assert_cmpuint (counts.get_all, ==, 0);
+  g_assert_cmpuint (counts.get_secret, ==, 0);
+  g_assert_cmpuint (counts.add_match, <=, 4);
+  /* ...one search and one GetSecrets per listing, and the attributes of
+   * each listed item once. */
+  g_assert_cmpuint (counts.search, ==, 2);
+  g_assert_cmpuint (counts.get_secrets, ==, 2);
+  g_assert_cmpuint (counts.get, ==, n_items + n_items / 2);
+  g_mutex_unlock (&counts.lock);
+
+  g_free (counts.sender);
+  g_mutex_clear (&counts.lock);
+}
+
 static void
 test_list_skips_invalid (Fixture       *fixture,
                          gconstpointer  data)
@@ -1096,6 +1256,7 @@ main (int   argc,
   ADD ("replace", test_replace);
   ADD ("remove", test_remove);
   ADD ("list/first-stored-order", test_list_order);
+  ADD ("list/round-trips", test_list_round_trips);
   ADD ("list/skips-invalid", test_list_skips_invalid);
   ADD ("item-format", test_item_format);
   ADD ("secret-tool-lookup", test_secret_tool);

@@ -4,11 +4,9 @@
  */
 #include "config.h"
 
-#include "backends/pi-keyring-backends-private.h"
+#include "backends/pi-keyring-secret-service-private.h"
 
 #include <sys/stat.h>
-
-#include <libsecret/secret.h>
 
 /**
  * PiKeyringSecretServiceBackend:
@@ -48,18 +46,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringSecretServiceBackend, pi_keyring_secret_
                                G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_BACKEND, backend_iface_init))
 
 #define SECRETS_BUS_NAME "org.freedesktop.secrets"
-
-static const SecretSchema credential_schema = {
-  PI_KEYRING_SECRET_SCHEMA_NAME,
-  SECRET_SCHEMA_NONE,
-  {
-    { "provider", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { "created", SECRET_SCHEMA_ATTRIBUTE_STRING },
-    { NULL, 0 },
-  },
-};
 
 /* --- Reaching the session bus without autolaunch --- */
 
@@ -104,77 +90,6 @@ session_bus_reachable (GError **error)
                _("No session bus is running: DBUS_SESSION_BUS_ADDRESS is not set "
                  "and there is no bus socket at “%s”."), socket_path);
   return FALSE;
-}
-
-/* --- Errors --- */
-
-static GError *
-new_timeout_error (guint timeout_ms)
-{
-  if (timeout_ms % 1000 == 0)
-    {
-      guint seconds = timeout_ms / 1000;
-
-      return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                          g_dngettext (GETTEXT_PACKAGE,
-                                       "The keyring did not answer within %u second.",
-                                       "The keyring did not answer within %u seconds.",
-                                       seconds),
-                          seconds);
-    }
-
-  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                      _("The keyring did not answer within %.1f seconds."),
-                      timeout_ms / 1000.0);
-}
-
-/* Errors that mean libsecret's cached SecretService (or its session)
- * belongs to a keyring daemon that has gone away. */
-static gboolean
-error_means_stale_service (const GError *error)
-{
-  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
-         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
-         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||
-         g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
-}
-
-/* Takes @error; returns the error to report: ours, keeping the message. */
-static GError *
-map_error (GError *error)
-{
-  g_autofree char *message = NULL;
-  GError *mapped;
-
-  if (error->domain == PI_KEYRING_ERROR ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return error;
-
-  if (g_dbus_error_is_remote_error (error))
-    {
-      g_autoptr(GError) copy = g_error_copy (error);
-
-      g_dbus_error_strip_remote_error (copy);
-      message = g_strdup (copy->message);
-    }
-  else
-    message = g_strdup (error->message);
-
-  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
-    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                          _("The keyring is locked: %s"), message);
-  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                          _("No Secret Service is running on the session bus: %s"), message);
-  else
-    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                          _("The keyring cannot be reached: %s"), message);
-
-  g_error_free (error);
-  return mapped;
 }
 
 /* --- Operations: one GTask each, bounded in time --- */
@@ -264,7 +179,7 @@ op_return_error (GTask  *task,
     }
 
   op_stop_timer (op);
-  g_task_return_error (task, map_error (error));
+  g_task_return_error (task, _pi_keyring_secret_service_map_error (error));
 }
 
 static void
@@ -292,7 +207,7 @@ on_timeout (gpointer user_data)
 
   g_debug ("The Secret Service did not answer within %u ms", op->timeout_ms);
   g_cancellable_cancel (op->cancellable);
-  op_return_error (task, new_timeout_error (op->timeout_ms));
+  op_return_error (task, _pi_keyring_secret_service_timeout_error (op->timeout_ms));
 
   return G_SOURCE_REMOVE;
 }
@@ -348,7 +263,7 @@ op_fail (GTask  *task,
 {
   Op *op = g_task_get_task_data (task);
 
-  if (!op->over && !op->retried && error_means_stale_service (error))
+  if (!op->over && !op->retried && _pi_keyring_secret_service_error_is_stale (error))
     {
       g_debug ("Reconnecting to the Secret Service after: %s", error->message);
       g_error_free (error);
@@ -362,49 +277,13 @@ op_fail (GTask  *task,
   op_return_error (task, error);
 }
 
-static const char *
-kind_to_string (PiKeyringCredentialKind kind)
-{
-  switch (kind)
-    {
-    case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
-      return "api_key";
-    case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
-      return "oauth";
-    case PI_KEYRING_CREDENTIAL_KIND_OTHER:
-    default:
-      return "other";
-    }
-}
-
 /* microseconds since the epoch, or G_MAXINT64 when absent or malformed */
 static gint64
 item_get_created (SecretItem *item)
 {
   g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
-  const char *value = g_hash_table_lookup (attributes, "created");
-  gint64 created;
 
-  if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &created, NULL))
-    return G_MAXINT64;
-
-  return created;
-}
-
-static char *
-make_label (const char *provider,
-            const char *profile)
-{
-  const char *name = _pi_keyring_provider_display_name (provider);
-
-  if (name == NULL)
-    name = provider;
-
-  /* The label is an identifier people search for: not translated. */
-  if (g_str_equal (profile, PI_KEYRING_DEFAULT_PROFILE))
-    return g_strdup_printf ("pi-keyring: %s", name);
-
-  return g_strdup_printf ("pi-keyring: %s (%s)", name, profile);
+  return _pi_keyring_secret_service_parse_created (g_hash_table_lookup (attributes, "created"));
 }
 
 /* Parses an item's secret into a credential; NULL when it is not one. */
@@ -414,19 +293,8 @@ credential_from_item (SecretItem *item,
                       const char *profile)
 {
   g_autoptr(SecretValue) value = secret_item_get_secret (item);
-  g_autoptr(GError) error = NULL;
-  PiKeyringCredential *credential;
-  const char *data;
-  gsize length;
 
-  if (value == NULL)
-    return NULL;
-
-  /* The parser's message may quote the secret: it is dropped. */
-  data = secret_value_get (value, &length);
-  credential = pi_keyring_credential_new_from_json (provider, profile, data, length, &error);
-
-  return credential;
+  return _pi_keyring_secret_service_credential_from_value (value, provider, profile);
 }
 
 static void delete_next (GTask *task);
@@ -521,14 +389,14 @@ store_credential (GTask *task)
   g_hash_table_insert (attributes, (gpointer) "provider", op->provider);
   g_hash_table_insert (attributes, (gpointer) "profile", op->profile);
   g_hash_table_insert (attributes, (gpointer) "kind",
-                       (gpointer) kind_to_string (pi_keyring_credential_get_kind (op->credential)));
+                       (gpointer) _pi_keyring_secret_service_kind_string (pi_keyring_credential_get_kind (op->credential)));
   g_hash_table_insert (attributes, (gpointer) "created", created);
 
-  label = make_label (op->provider, op->profile);
+  label = _pi_keyring_secret_service_make_label (op->provider, op->profile);
   json = pi_keyring_credential_to_json (op->credential);
   value = secret_value_new (json, -1, "text/plain");
 
-  secret_item_create (op->collection, &credential_schema, attributes, label, value,
+  secret_item_create (op->collection, _pi_keyring_secret_service_schema (), attributes, label, value,
                       SECRET_ITEM_CREATE_REPLACE, op->cancellable,
                       on_item_created, g_object_ref (task));
 }
@@ -566,90 +434,6 @@ on_lookup_secret_loaded (GObject      *source,
     }
 
   op_return_pointer (task, credential, g_object_unref);
-}
-
-typedef struct
-{
-  gint64               created;
-  PiKeyringCredential *credential;
-} ListEntry;
-
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b)
-{
-  const ListEntry *ea = a;
-  const ListEntry *eb = b;
-  int cmp;
-
-  if (ea->created != eb->created)
-    return ea->created < eb->created ? -1 : 1;
-
-  cmp = g_strcmp0 (pi_keyring_credential_get_provider (ea->credential),
-                   pi_keyring_credential_get_provider (eb->credential));
-  if (cmp != 0)
-    return cmp;
-
-  return g_strcmp0 (pi_keyring_credential_get_profile (ea->credential),
-                    pi_keyring_credential_get_profile (eb->credential));
-}
-
-static void
-on_list_secrets_loaded (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Op *op = g_task_get_task_data (task);
-  g_autoptr(GArray) entries = NULL;
-  GPtrArray *list;
-  GError *error = NULL;
-
-  if (!secret_item_load_secrets_finish (result, &error))
-    {
-      op_fail (task, error);
-      return;
-    }
-  if (op->over)
-    return;
-
-  entries = g_array_new (FALSE, FALSE, sizeof (ListEntry));
-  for (GList *l = op->items; l != NULL; l = l->next)
-    {
-      g_autoptr(GHashTable) attributes = secret_item_get_attributes (l->data);
-      const char *provider = g_hash_table_lookup (attributes, "provider");
-      const char *profile = g_hash_table_lookup (attributes, "profile");
-      ListEntry entry;
-
-      if (provider == NULL || *provider == '\0' || (profile != NULL && *profile == '\0'))
-        continue;
-
-      if (secret_item_get_locked (l->data))
-        {
-          for (guint i = 0; i < entries->len; i++)
-            g_object_unref (g_array_index (entries, ListEntry, i).credential);
-          op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                              _("The keyring item of “%s” is locked."), provider));
-          return;
-        }
-
-      entry.credential = credential_from_item (l->data, provider, profile);
-      if (entry.credential == NULL)
-        {
-          g_debug ("Skipping the keyring item of “%s”: it does not hold a valid credential", provider);
-          continue;
-        }
-      entry.created = item_get_created (l->data);
-      g_array_append_val (entries, entry);
-    }
-
-  g_array_sort (entries, compare_entries);
-
-  list = g_ptr_array_new_full (entries->len, g_object_unref);
-  for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (list, g_array_index (entries, ListEntry, i).credential);
-
-  op_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static SecretItem *
@@ -706,15 +490,6 @@ on_searched (GObject      *source,
                                  on_lookup_secret_loaded, g_object_ref (task));
       break;
 
-    case OP_LIST:
-      if (items == NULL)
-        op_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
-                           (GDestroyNotify) g_ptr_array_unref);
-      else
-        secret_item_load_secrets (items, op->cancellable,
-                                  on_list_secrets_loaded, g_object_ref (task));
-      break;
-
     case OP_REMOVE:
       if (items == NULL)
         {
@@ -731,11 +506,37 @@ on_searched (GObject      *source,
       store_credential (task);
       break;
 
+    case OP_LIST:
     case OP_PROBE:
     case OP_CHECK:
     default:
       g_assert_not_reached ();
     }
+}
+
+static void
+on_read_all (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GPtrArray *list;
+  GError *error = NULL;
+
+  list = _pi_keyring_secret_service_read_all_finish (result, &error);
+  if (list == NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    {
+      g_ptr_array_unref (list);
+      return;
+    }
+
+  op_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -797,13 +598,21 @@ on_collection (GObject      *source,
 
   op->collection = g_steal_pointer (&collection);
 
+  /* A listing reads all items without a proxy for each. */
+  if (op->kind == OP_LIST)
+    {
+      _pi_keyring_secret_service_read_all_async (op->collection, op->profile, op->cancellable,
+                                                 on_read_all, g_object_ref (task));
+      return;
+    }
+
   attributes = g_hash_table_new (g_str_hash, g_str_equal);
   if (op->provider != NULL)
     g_hash_table_insert (attributes, (gpointer) "provider", op->provider);
   if (op->profile != NULL)
     g_hash_table_insert (attributes, (gpointer) "profile", op->profile);
 
-  secret_collection_search (op->collection, &credential_schema, attributes, SECRET_SEARCH_ALL,
+  secret_collection_search (op->collection, _pi_keyring_secret_service_schema (), attributes, SECRET_SEARCH_ALL,
                             op->cancellable, on_searched, g_object_ref (task));
 }
 

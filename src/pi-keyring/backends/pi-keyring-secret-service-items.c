@@ -1,0 +1,496 @@
+/* pi-keyring-secret-service-items.c: the Secret Service backend's items: schema, labels, errors, and reading all of them in a few D-Bus calls
+ *
+ * libsecret's SecretItem is a D-Bus proxy: making one for each of 1000
+ * items costs 1000 round trips (Properties.GetAll) before a single secret
+ * is read. The bulk read here asks for the item paths once (SearchItems),
+ * the secrets once (GetSecrets, through libsecret so that the session's
+ * encryption stays its business), and each item's Attributes property
+ * pipelined beside them, a window of calls in flight at a time, so that the
+ * keyring daemon is never idle waiting for us.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+/* secret_collection_search_for_dbus_paths () and
+ * secret_service_get_secrets_for_dbus_paths (): stable since libsecret
+ * 0.18, declared behind this guard. */
+#define SECRET_API_SUBJECT_TO_CHANGE 1
+
+#include "backends/pi-keyring-secret-service-private.h"
+
+#define ITEM_INTERFACE     "org.freedesktop.Secret.Item"
+#define ATTRIBUTES_WINDOW  64
+
+static const SecretSchema credential_schema = {
+  PI_KEYRING_SECRET_SCHEMA_NAME,
+  SECRET_SCHEMA_NONE,
+  {
+    { "provider", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "created", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
+const SecretSchema *
+_pi_keyring_secret_service_schema (void)
+{
+  return &credential_schema;
+}
+
+const char *
+_pi_keyring_secret_service_kind_string (PiKeyringCredentialKind kind)
+{
+  switch (kind)
+    {
+    case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
+      return "api_key";
+    case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
+      return "oauth";
+    case PI_KEYRING_CREDENTIAL_KIND_OTHER:
+    default:
+      return "other";
+    }
+}
+
+char *
+_pi_keyring_secret_service_make_label (const char *provider,
+                                       const char *profile)
+{
+  const char *name = _pi_keyring_provider_display_name (provider);
+
+  if (name == NULL)
+    name = provider;
+
+  /* The label is an identifier people search for: not translated. */
+  if (g_str_equal (profile, PI_KEYRING_DEFAULT_PROFILE))
+    return g_strdup_printf ("pi-keyring: %s", name);
+
+  return g_strdup_printf ("pi-keyring: %s (%s)", name, profile);
+}
+
+gint64
+_pi_keyring_secret_service_parse_created (const char *value)
+{
+  gint64 created;
+
+  if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &created, NULL))
+    return G_MAXINT64;
+
+  return created;
+}
+
+PiKeyringCredential *
+_pi_keyring_secret_service_credential_from_value (SecretValue *value,
+                                                  const char  *provider,
+                                                  const char  *profile)
+{
+  g_autoptr(GError) error = NULL;
+  const char *data;
+  gsize length;
+
+  if (value == NULL)
+    return NULL;
+
+  /* The parser's message may quote the secret: it is dropped. */
+  data = secret_value_get (value, &length);
+  return pi_keyring_credential_new_from_json (provider, profile, data, length, &error);
+}
+
+/* --- Errors --- */
+
+GError *
+_pi_keyring_secret_service_timeout_error (guint timeout_ms)
+{
+  if (timeout_ms % 1000 == 0)
+    {
+      guint seconds = timeout_ms / 1000;
+
+      return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "The keyring did not answer within %u second.",
+                                       "The keyring did not answer within %u seconds.",
+                                       seconds),
+                          seconds);
+    }
+
+  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                      _("The keyring did not answer within %.1f seconds."),
+                      timeout_ms / 1000.0);
+}
+
+gboolean
+_pi_keyring_secret_service_error_is_stale (const GError *error)
+{
+  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||
+         g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
+}
+
+GError *
+_pi_keyring_secret_service_map_error (GError *error)
+{
+  g_autofree char *message = NULL;
+  GError *mapped;
+
+  if (error->domain == PI_KEYRING_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+
+  if (g_dbus_error_is_remote_error (error))
+    {
+      g_autoptr(GError) copy = g_error_copy (error);
+
+      g_dbus_error_strip_remote_error (copy);
+      message = g_strdup (copy->message);
+    }
+  else
+    message = g_strdup (error->message);
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                          _("The keyring is locked: %s"), message);
+  else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          _("No Secret Service is running on the session bus: %s"), message);
+  else
+    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          _("The keyring cannot be reached: %s"), message);
+
+  g_error_free (error);
+  return mapped;
+}
+
+/* --- Reading all items --- */
+
+typedef struct
+{
+  char   *provider;   /* NULL until the attributes arrived; "" when absent */
+  char   *profile;
+  gint64  created;
+} ItemInfo;
+
+typedef struct
+{
+  SecretService   *service;
+  GDBusConnection *connection;
+  char            *bus_name;
+  GCancellable    *cancellable;
+
+  char           **paths;
+  guint            n_paths;
+  ItemInfo        *infos;      /* n_paths of them */
+  guint            next;       /* the next path whose Attributes to ask for */
+  guint            pending;    /* calls in flight */
+  GHashTable      *secrets;    /* path → SecretValue, once GetSecrets answered */
+  GError          *error;      /* the first error */
+} ReadAll;
+
+static void
+read_all_free (ReadAll *ra)
+{
+  for (guint i = 0; ra->infos != NULL && i < ra->n_paths; i++)
+    {
+      g_free (ra->infos[i].provider);
+      g_free (ra->infos[i].profile);
+    }
+  g_free (ra->infos);
+  g_strfreev (ra->paths);
+  g_clear_pointer (&ra->secrets, g_hash_table_unref);
+  g_clear_error (&ra->error);
+  g_clear_object (&ra->cancellable);
+  g_free (ra->bus_name);
+  g_clear_object (&ra->connection);
+  g_clear_object (&ra->service);
+  g_free (ra);
+}
+
+typedef struct
+{
+  gint64               created;
+  PiKeyringCredential *credential;
+} ListEntry;
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const ListEntry *ea = a;
+  const ListEntry *eb = b;
+  int cmp;
+
+  if (ea->created != eb->created)
+    return ea->created < eb->created ? -1 : 1;
+
+  cmp = g_strcmp0 (pi_keyring_credential_get_provider (ea->credential),
+                   pi_keyring_credential_get_provider (eb->credential));
+  if (cmp != 0)
+    return cmp;
+
+  return g_strcmp0 (pi_keyring_credential_get_profile (ea->credential),
+                    pi_keyring_credential_get_profile (eb->credential));
+}
+
+static void
+clear_entry (gpointer data)
+{
+  ListEntry *entry = data;
+
+  g_clear_object (&entry->credential);
+}
+
+/* Everything has arrived: credentials from the secrets and attributes. */
+static void
+read_all_complete (GTask *task)
+{
+  ReadAll *ra = g_task_get_task_data (task);
+  g_autoptr(GArray) entries = NULL;
+  GPtrArray *list;
+
+  if (ra->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&ra->error));
+      return;
+    }
+
+  entries = g_array_sized_new (FALSE, FALSE, sizeof (ListEntry), ra->n_paths);
+  g_array_set_clear_func (entries, clear_entry);
+
+  for (guint i = 0; i < ra->n_paths; i++)
+    {
+      ItemInfo *info = &ra->infos[i];
+      SecretValue *value;
+      ListEntry entry;
+
+      if (info->provider == NULL || *info->provider == '\0' ||
+          (info->profile != NULL && *info->profile == '\0'))
+        continue;
+
+      /* GetSecrets leaves out the items it may not give. */
+      value = g_hash_table_lookup (ra->secrets, ra->paths[i]);
+      if (value == NULL)
+        {
+          g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                   _("The keyring item of “%s” is locked."), info->provider);
+          return;
+        }
+
+      entry.credential = _pi_keyring_secret_service_credential_from_value (value, info->provider,
+                                                                           info->profile);
+      if (entry.credential == NULL)
+        {
+          g_debug ("Skipping the keyring item of “%s”: it does not hold a valid credential",
+                   info->provider);
+          continue;
+        }
+      entry.created = info->created;
+      g_array_append_val (entries, entry);
+    }
+
+  g_array_sort (entries, compare_entries);
+
+  list = g_ptr_array_new_full (entries->len, g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (list, g_steal_pointer (&g_array_index (entries, ListEntry, i).credential));
+
+  g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* Keeps the first error; no further calls start, those in flight end. */
+static void
+read_all_failed (ReadAll *ra,
+                 GError  *error)
+{
+  if (ra->error == NULL)
+    ra->error = error;
+  else
+    g_error_free (error);
+}
+
+/* One call has finished; the last one completes the task. */
+static void
+read_all_call_done (GTask *task)
+{
+  ReadAll *ra = g_task_get_task_data (task);
+
+  g_assert (ra->pending > 0);
+  if (--ra->pending == 0 && (ra->error != NULL || ra->next == ra->n_paths))
+    read_all_complete (task);
+}
+
+static void ask_attributes (GTask *task);
+
+/* One Properties.Get call: which item it is for. */
+typedef struct
+{
+  GTask *task;
+  guint  index;
+} AttributesCall;
+
+static void
+on_attributes (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AttributesCall *call = user_data;
+  g_autoptr(GTask) task = call->task;
+  guint index = call->index;
+  ReadAll *ra = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) boxed = NULL;
+  g_autoptr(GVariant) attributes = NULL;
+  GError *error = NULL;
+  ItemInfo *info;
+  const char *created = NULL;
+  const char *provider = NULL;
+  const char *profile = NULL;
+
+  g_free (call);
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      read_all_failed (ra, error);
+      read_all_call_done (task);
+      return;
+    }
+
+  info = &ra->infos[index];
+  g_variant_get (reply, "(v)", &boxed);
+  if (g_variant_is_of_type (boxed, G_VARIANT_TYPE ("a{ss}")))
+    {
+      attributes = g_variant_ref (boxed);
+      g_variant_lookup (attributes, "provider", "&s", &provider);
+      g_variant_lookup (attributes, "profile", "&s", &profile);
+      g_variant_lookup (attributes, "created", "&s", &created);
+    }
+  info->provider = g_strdup (provider != NULL ? provider : "");
+  info->profile = g_strdup (profile);
+  info->created = _pi_keyring_secret_service_parse_created (created);
+
+  if (ra->error == NULL)
+    ask_attributes (task);
+  read_all_call_done (task);
+}
+
+/* Keeps up to ATTRIBUTES_WINDOW Properties.Get calls in flight. */
+static void
+ask_attributes (GTask *task)
+{
+  ReadAll *ra = g_task_get_task_data (task);
+
+  while (ra->next < ra->n_paths && ra->pending < ATTRIBUTES_WINDOW)
+    {
+      AttributesCall *call = g_new (AttributesCall, 1);
+
+      call->task = g_object_ref (task);
+      call->index = ra->next;
+      ra->pending++;
+      g_dbus_connection_call (ra->connection, ra->bus_name, ra->paths[ra->next],
+                              "org.freedesktop.DBus.Properties", "Get",
+                              g_variant_new ("(ss)", ITEM_INTERFACE, "Attributes"),
+                              G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                              -1, ra->cancellable, on_attributes, call);
+      ra->next++;
+    }
+}
+
+static void
+on_secrets (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadAll *ra = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  ra->secrets = secret_service_get_secrets_for_dbus_paths_finish (SECRET_SERVICE (source),
+                                                                  result, &error);
+  if (error != NULL)
+    read_all_failed (ra, error);
+  else if (ra->secrets == NULL)
+    /* no secret at all: each item is reported as locked */
+    ra->secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  read_all_call_done (task);
+}
+
+static void
+on_paths (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadAll *ra = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  ra->paths = secret_collection_search_for_dbus_paths_finish (SECRET_COLLECTION (source),
+                                                              result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  ra->n_paths = ra->paths != NULL ? g_strv_length (ra->paths) : 0;
+  if (ra->n_paths == 0)
+    {
+      g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  ra->infos = g_new0 (ItemInfo, ra->n_paths);
+
+  /* The secrets in one call, the attributes beside it. */
+  ra->pending++;
+  secret_service_get_secrets_for_dbus_paths (ra->service, (const char **) ra->paths,
+                                             ra->cancellable, on_secrets, g_object_ref (task));
+  ask_attributes (task);
+}
+
+void
+_pi_keyring_secret_service_read_all_async (SecretCollection    *collection,
+                                           const char          *profile,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  ReadAll *ra;
+
+  g_return_if_fail (SECRET_IS_COLLECTION (collection));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _pi_keyring_secret_service_read_all_async);
+
+  ra = g_new0 (ReadAll, 1);
+  ra->service = secret_collection_get_service (collection);
+  g_object_ref (ra->service);
+  ra->connection = g_object_ref (g_dbus_proxy_get_connection (G_DBUS_PROXY (ra->service)));
+  ra->bus_name = g_strdup (g_dbus_proxy_get_name (G_DBUS_PROXY (ra->service)));
+  ra->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  g_task_set_task_data (task, ra, (GDestroyNotify) read_all_free);
+
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  if (profile != NULL)
+    g_hash_table_insert (attributes, (gpointer) "profile", (gpointer) profile);
+
+  secret_collection_search_for_dbus_paths (collection, &credential_schema, attributes,
+                                           ra->cancellable, on_paths, g_object_ref (task));
+}
+
+GPtrArray *
+_pi_keyring_secret_service_read_all_finish (GAsyncResult  *result,
+                                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

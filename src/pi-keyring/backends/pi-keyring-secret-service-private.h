@@ -1,0 +1,57 @@
+/* pi-keyring-secret-service-private.h: what the Secret Service backend's two files share: the item schema, labels, error mapping and the bulk read.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pi-keyring-backends-private.h"
+
+#include <libsecret/secret.h>
+
+G_BEGIN_DECLS
+
+/* --- pi-keyring-secret-service-items.c --- */
+
+/* The schema of pi-keyring's items: provider, profile, kind, created. */
+const SecretSchema *_pi_keyring_secret_service_schema     (void);
+
+/* "api_key", "oauth" or "other" */
+const char         *_pi_keyring_secret_service_kind_string (PiKeyringCredentialKind kind);
+
+/* The item label: "pi-keyring: Anthropic" or "pi-keyring: Anthropic (work)". */
+char               *_pi_keyring_secret_service_make_label (const char *provider,
+                                                           const char *profile);
+
+/* The "created" attribute's value (microseconds since the epoch), or
+ * G_MAXINT64 when @value is NULL or malformed. */
+gint64              _pi_keyring_secret_service_parse_created (const char *value);
+
+/* Parses an item's secret into a credential; NULL when it is not one. */
+PiKeyringCredential *_pi_keyring_secret_service_credential_from_value (SecretValue *value,
+                                                                       const char  *provider,
+                                                                       const char  *profile);
+
+GError             *_pi_keyring_secret_service_timeout_error (guint timeout_ms);
+
+/* Errors that mean libsecret's cached SecretService (or its session)
+ * belongs to a keyring daemon that has gone away. */
+gboolean            _pi_keyring_secret_service_error_is_stale (const GError *error);
+
+/* Takes @error; returns the error to report: ours, keeping the message. */
+GError             *_pi_keyring_secret_service_map_error (GError *error);
+
+/* Reads every pi-keyring item of @collection (of @profile, or all when
+ * NULL) in a fixed number of D-Bus round trips: one SearchItems, one
+ * GetSecrets, and the items' Attributes properties pipelined beside it.
+ * The result is a GPtrArray of credentials, oldest first; an item whose
+ * secret the keyring withholds is PI_KEYRING_ERROR_LOCKED. Other errors
+ * are libsecret's and GDBus's, unmapped. */
+void                _pi_keyring_secret_service_read_all_async  (SecretCollection    *collection,
+                                                                const char          *profile,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+GPtrArray          *_pi_keyring_secret_service_read_all_finish (GAsyncResult        *result,
+                                                                GError             **error);
+
+G_END_DECLS
