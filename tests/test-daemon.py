@@ -803,6 +803,144 @@ class BackgroundTest(DaemonTestCase):
         Secret.Service.disconnect()
 
 
+class NotificationServer:
+    """tests/notification-server.py on the private bus; its calls as they come."""
+
+    def __init__(self, test):
+        self.log = os.path.join(test.tmp, "notifications.jsonl")
+        self.proc = subprocess.Popen([PYTHON, os.path.join(HERE, "notification-server.py"),
+                                      self.log], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        test.addCleanup(self.stop)
+        line = self.proc.stdout.readline()
+        test.assertEqual(line.strip(), b"ready")
+
+    def calls(self, method=None):
+        try:
+            with open(self.log) as f:
+                found = [json.loads(line) for line in f]
+        except FileNotFoundError:
+            return []
+        return [c["args"] for c in found if method is None or c["method"] == method]
+
+    def wait_for(self, method, count=1, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.calls(method)) >= count:
+                return self.calls(method)
+            time.sleep(0.05)
+        return self.calls(method)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc.stdout.close()
+
+
+class NotificationTest(DaemonTestCase):
+    """The daemon tells the user through org.freedesktop.Notifications."""
+
+    def assertLoginNotification(self, args, command="pi-keyring login anthropic"):
+        app_name, replaces_id, icon, summary, body, actions, hints, timeout = args
+        self.assertEqual(app_name, "pi-keyring")
+        self.assertEqual(replaces_id, 0)
+        self.assertEqual(summary, "Log in to Anthropic (Claude Pro/Max) again")
+        self.assertIn("“%s”" % command, body)
+        for secret in cli.SECRETS | getattr(self, "extra_secrets", set()):
+            self.assertNotIn(secret, summary + body)
+
+    def test_a_refused_refresh_token_notifies_once_and_success_withdraws(self):
+        entry = self.import_oauth(now_ms() + 3600 * 1000)
+        server = NotificationServer(self)
+        daemon = self.start_daemon()
+        self.inject_token_error(400, {"error": "invalid_grant",
+                                      "error_description": "Refresh token revoked"}, count=2)
+        for _ in range(2):
+            with self.assertRaises(GLib.Error) as caught:
+                call("Refresh", GLib.Variant("(ss)", ("anthropic", "")), "()")
+            self.assertEqual(remote_error(caught.exception),
+                             "dev.pi.Keyring1.Error.ReauthenticationRequired")
+        notified = server.wait_for("Notify")
+        self.assertEqual(len(notified), 1, daemon.text)
+        self.assertLoginNotification(notified[0])
+        pump(1)
+        # Once per credential and failure, however often it fails.
+        self.assertEqual(len(server.calls("Notify")), 1)
+        self.assertEqual(server.calls("CloseNotification"), [])
+        self.assertEqual(self.stored("anthropic"), entry)
+
+        # The provider honours the token again: the refresh withdraws it.
+        call("Refresh", GLib.Variant("(ss)", ("anthropic", "")), "()")
+        self.assertEqual(server.wait_for("CloseNotification"), [[1]], daemon.text)
+        self.assertEqual(len(server.calls("Notify")), 1)
+
+    def test_a_login_in_another_process_withdraws_it(self):
+        # Due at once: the daemon's own schedule refreshes it, and fails for good.
+        self.import_oauth(now_ms() + LEAD_MS - 1000, profile="work")
+        self.inject_token_error(400, {"error": "invalid_grant"}, count=5)
+        server = NotificationServer(self)
+        daemon = self.start_daemon("--profile=work")
+        notified = server.wait_for("Notify")
+        self.assertEqual(len(notified), 1, daemon.text)
+        self.assertLoginNotification(notified[0], "pi-keyring --profile=work login anthropic")
+
+        # A new credential, written by another process (as `login` does).
+        self.import_oauth(now_ms() + 3600 * 1000, profile="work")
+        self.assertEqual(server.wait_for("CloseNotification"), [[1]], daemon.text)
+        self.assertEqual(len(server.calls("Notify")), 1)
+
+    def test_a_temporary_failure_notifies_only_once_the_token_has_expired(self):
+        self.import_oauth(now_ms() + 3600 * 1000)
+        server = NotificationServer(self)
+        daemon = self.start_daemon()
+        signals = Signals()
+        self.addCleanup(signals.close)
+        self.inject_token_error(503, {"error": "temporarily_unavailable"}, count=1)
+        with self.assertRaises(GLib.Error) as caught:
+            call("Refresh", GLib.Variant("(ss)", ("anthropic", "")), "()")
+        self.assertEqual(remote_error(caught.exception), "dev.pi.Keyring1.Error.Temporary")
+        self.assertIsNotNone(signals.wait_for("RefreshFailed"))
+        pump(1.5)
+        self.assertEqual(server.calls("Notify"), [], daemon.text)
+        daemon.stop()
+
+        # Expired, and the provider still down: now the user must hear of it.
+        self.import_oauth(now_ms() - 60 * 1000)
+        self.inject_token_error(503, {"error": "temporarily_unavailable"}, count=50)
+        daemon = self.start_daemon()
+        notified = server.wait_for("Notify")
+        self.assertEqual(len(notified), 1, daemon.text)
+        self.assertLoginNotification(notified[0])
+
+    def test_a_locked_keyring_sends_nothing(self):
+        self.import_oauth(now_ms() + LEAD_MS - 1000)
+        server = NotificationServer(self)
+        cli.keyring_lock()
+        self.addCleanup(cli.keyring_unlock)
+        daemon = self.start_daemon()
+        pump(3)
+        self.assertIsNone(daemon.proc.poll(), daemon.text)
+        self.assertEqual(server.calls("Notify"), [])
+        self.assertEqual(self.refresh_requests(), [])
+        self.assertIn("locked", daemon.text)
+
+    def test_no_notification_server_is_logged_and_changes_nothing(self):
+        entry = self.import_oauth(now_ms() + 3600 * 1000)
+        daemon = self.start_daemon()
+        self.inject_token_error(400, {"error": "invalid_grant"}, count=1)
+        with self.assertRaises(GLib.Error):
+            call("Refresh", GLib.Variant("(ss)", ("anthropic", "")), "()")
+        deadline = time.monotonic() + 10
+        while "No desktop notification could be shown" not in daemon.text:
+            self.assertLess(time.monotonic(), deadline, daemon.text)
+            time.sleep(0.05)
+        self.assertIn("org.freedesktop.Notifications", daemon.text)
+        # Still serving.
+        self.assertIsNone(daemon.proc.poll())
+        key = call("GetApiKey", GLib.Variant("(ss)", ("anthropic", "")), "(s)")[0]
+        self.assertEqual(key, entry["access"])
+
+
 class DataFilesTest(unittest.TestCase):
     def setUp(self):
         if not BUILD_DATA or not os.path.isdir(BUILD_DATA):

@@ -13,6 +13,7 @@
 
 #include "cli-dbus.h"
 #include "cli-dbus-generated.h"
+#include "cli-notify.h"
 
 typedef struct
 {
@@ -25,6 +26,7 @@ typedef struct
 
   GDBusConnection  *bus;
   CliDBusKeyring1  *skeleton;
+  CliNotifier      *notifier;
   guint             owner_id;
   gboolean          name_acquired;
   gboolean          name_replaced;
@@ -68,6 +70,39 @@ on_credential_changed (PiKeyringStore *store,
 
   g_debug ("CredentialChanged (%s, %s)", provider, profile);
   cli_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
+  /* Refreshed, logged in again or removed: a notification about it is moot. */
+  cli_notifier_withdraw (daemon->notifier, provider, profile);
+}
+
+/* A failed refresh, while the credential's expiry is looked up. */
+typedef struct
+{
+  CliNotifier *notifier;
+  char        *provider;
+  char        *profile;
+  GError      *error;
+} FailedRefresh;
+
+static void
+on_failed_credential (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  FailedRefresh *failed = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  gint64 expires = -1;
+
+  credential = pi_keyring_store_get_credential_finish (PI_KEYRING_STORE (source), result, NULL);
+  if (credential != NULL && pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    expires = pi_keyring_credential_get_expires (credential);
+
+  cli_notifier_refresh_failed (failed->notifier, failed->provider, failed->profile,
+                               failed->error, expires);
+
+  g_free (failed->provider);
+  g_free (failed->profile);
+  g_error_free (failed->error);
+  g_free (failed);
 }
 
 static void
@@ -83,6 +118,17 @@ on_refresh_failed (PiKeyringStore *store,
   say (_("Could not refresh the OAuth token of “%s” (profile “%s”): %s"),
        provider, profile, message);
   cli_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
+
+  if (error != NULL && daemon->notifier != NULL)
+    {
+      FailedRefresh *failed = g_new0 (FailedRefresh, 1);
+
+      failed->notifier = daemon->notifier;
+      failed->provider = g_strdup (provider);
+      failed->profile = g_strdup (profile);
+      failed->error = g_error_copy (error);
+      pi_keyring_store_get_credential_async (store, provider, NULL, on_failed_credential, failed);
+    }
 }
 
 /* The store of @profile ("" or NULL: the daemon's own), made on first use. */
@@ -732,6 +778,7 @@ cli_cmd_daemon (const CliCommand  *command,
       daemon.status = CLI_EXIT_UNAVAILABLE;
       goto out;
     }
+  daemon.notifier = cli_notifier_new (daemon.bus);
   /* A closed bus ends the loop through on_name_lost, not the process. */
   g_dbus_connection_set_exit_on_close (daemon.bus, FALSE);
 
@@ -755,6 +802,7 @@ cli_cmd_daemon (const CliCommand  *command,
   g_source_remove (sigint_id);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (daemon.skeleton));
   daemon_drop_stores (&daemon);
+  g_clear_pointer (&daemon.notifier, cli_notifier_free);
   /* The name is released before the process goes. */
   g_dbus_connection_flush_sync (daemon.bus, NULL, NULL);
 

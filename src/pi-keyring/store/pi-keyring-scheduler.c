@@ -48,6 +48,14 @@
 #define SECRET_SERVICE_IFACE    "org.freedesktop.Secret.Service"
 #define SECRET_COLLECTION_IFACE "org.freedesktop.Secret.Collection"
 
+enum
+{
+  REPLACED,
+  N_SCHEDULER_SIGNALS
+};
+
+static guint scheduler_signals[N_SCHEDULER_SIGNALS];
+
 /* --- the credentials watched --- */
 
 typedef struct
@@ -130,6 +138,7 @@ struct _PiKeyringScheduler
   GMainContext    *context;
   GCancellable    *cancellable;
   GSource         *timer;
+  GPtrArray       *replaced;      /* providers whose failed credential a scan saw replaced */
   GHashTable      *entries;        /* entry_key () → Entry */
 
   gboolean         scanning;
@@ -257,7 +266,10 @@ take_credential (PiKeyringScheduler  *self,
           return;
         }
 
-      /* Changed (by a login, a refresh, another program): a fresh start. */
+      /* Changed (by a login, a refresh, another program): a fresh start.
+       * One that had failed is told once the scan is over. */
+      if (old->stopped || old->expired_reported)
+        g_ptr_array_add (self->replaced, g_strdup (provider));
       entry = g_new0 (Entry, 1);
       entry->refreshing = old->refreshing;
       entry_free (old);
@@ -344,6 +356,16 @@ scan_finish (PiKeyringScheduler *self,
   self->scans++;
 
   arm (self);
+
+  if (self->replaced->len > 0)
+    {
+      g_autoptr(GPtrArray) replaced = g_steal_pointer (&self->replaced);
+      g_autoptr(PiKeyringScheduler) hold = g_object_ref (self);
+
+      self->replaced = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < replaced->len; i++)
+        g_signal_emit (self, scheduler_signals[REPLACED], 0, replaced->pdata[i]);
+    }
 
   if (self->rescan)
     {
@@ -870,6 +892,7 @@ _pi_keyring_scheduler_finalize (GObject *object)
   g_clear_object (&self->auth_backend);
   g_free (self->profile);
   g_free (self->default_collection);
+  g_ptr_array_unref (self->replaced);
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
 
@@ -883,6 +906,12 @@ _pi_keyring_scheduler_class_init (PiKeyringSchedulerClass *klass)
 
   object_class->dispose = _pi_keyring_scheduler_dispose;
   object_class->finalize = _pi_keyring_scheduler_finalize;
+
+  /* A credential whose refresh had failed (for good, or until it expired)
+   * was replaced by another one, e.g. by a login in another process. */
+  scheduler_signals[REPLACED] =
+    g_signal_new ("replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -893,6 +922,7 @@ _pi_keyring_scheduler_init (PiKeyringScheduler *self)
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) entry_free);
   self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  self->replaced = g_ptr_array_new_with_free_func (g_free);
 }
 
 PiKeyringScheduler *

@@ -282,7 +282,9 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * @provider: the provider id
    *
    * Emitted after a credential was stored or removed through the store,
-   * refreshes included. The detail is the provider id, so that a handler
+   * refreshes included; with [property@Store:auto-refresh], also when
+   * another process replaced a credential whose refresh had failed (a login
+   * in a terminal, say). The detail is the provider id, so that a handler
    * can connect to `credential-changed::github-copilot` alone.
    *
    * Since: 1.0
@@ -344,6 +346,15 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
                   G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
+}
+
+/* Another process replaced a credential whose refresh had failed. */
+static void
+on_scheduler_replaced (PiKeyringScheduler *scheduler,
+                       const char         *provider,
+                       gpointer            user_data)
+{
+  _pi_keyring_store_emit_changed (user_data, provider);
 }
 
 static void
@@ -574,8 +585,12 @@ pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
     return;
 
   if (auto_refresh)
-    self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->backend, self->profile,
-                                                 _pi_keyring_store_get_auth_file_backend (self));
+    {
+      self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->backend, self->profile,
+                                                   _pi_keyring_store_get_auth_file_backend (self));
+      g_signal_connect_object (self->scheduler, "replaced", G_CALLBACK (on_scheduler_replaced),
+                               self, 0);
+    }
   else
     {
       _pi_keyring_scheduler_stop (self->scheduler);
