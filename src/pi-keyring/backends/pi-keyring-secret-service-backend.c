@@ -116,6 +116,7 @@ typedef struct
   guint                timeout_ms;
   gboolean             over;      /* the task has returned */
   gboolean             retried;   /* reconnected once already */
+  gboolean             tried_one; /* a lookup tried the three-call path */
 
   char                *provider;
   char                *profile;
@@ -617,6 +618,38 @@ on_collection (GObject      *source,
 }
 
 static void
+on_read_one (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  PiKeyringCredential *credential;
+  GError *error = NULL;
+
+  credential = _pi_keyring_secret_service_read_one_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      /* Duplicates: the newest, through libsecret's proxies. */
+      g_clear_error (&error);
+      op_start (task);
+      return;
+    }
+  if (error != NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    {
+      g_clear_object (&credential);
+      return;
+    }
+
+  op_return_pointer (task, credential, credential != NULL ? g_object_unref : NULL);
+}
+
+static void
 on_service (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -634,6 +667,16 @@ on_service (GObject      *source,
     }
   if (op->over)
     return;
+
+  /* A lookup of one provider and profile: three calls, no proxies. */
+  if (op->kind == OP_LOOKUP && op->profile != NULL && !op->tried_one)
+    {
+      op->tried_one = TRUE;
+      _pi_keyring_secret_service_read_one_async (service, op->provider, op->profile,
+                                                 op->cancellable, on_read_one,
+                                                 g_object_ref (task));
+      return;
+    }
 
   secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
                                op->cancellable, on_collection, g_object_ref (task));

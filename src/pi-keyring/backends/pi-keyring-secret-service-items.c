@@ -19,6 +19,8 @@
 
 #include "backends/pi-keyring-secret-service-private.h"
 
+#include <string.h>
+
 #define ITEM_INTERFACE     "org.freedesktop.Secret.Item"
 #define ATTRIBUTES_WINDOW  64
 
@@ -488,6 +490,240 @@ _pi_keyring_secret_service_read_all_async (SecretCollection    *collection,
 
 GPtrArray *
 _pi_keyring_secret_service_read_all_finish (GAsyncResult  *result,
+                                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- Reading one item --- */
+
+typedef struct
+{
+  SecretService *service;
+  GCancellable  *cancellable;
+  char          *provider;
+  char          *profile;
+  char          *collection;   /* the default collection's path */
+  char          *item;         /* the one item's path */
+} ReadOne;
+
+static void
+read_one_free (ReadOne *ro)
+{
+  g_clear_object (&ro->service);
+  g_clear_object (&ro->cancellable);
+  g_free (ro->provider);
+  g_free (ro->profile);
+  g_free (ro->collection);
+  g_free (ro->item);
+  g_free (ro);
+}
+
+static gboolean
+path_in_collection (const char *path,
+                    const char *collection)
+{
+  gsize length = strlen (collection);
+
+  return strncmp (path, collection, length) == 0 && path[length] == '/' &&
+         strchr (path + length + 1, '/') == NULL;
+}
+
+static void
+on_one_secret (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GHashTable) secrets = NULL;
+  PiKeyringCredential *credential;
+  SecretValue *value;
+  GError *error = NULL;
+
+  secrets = secret_service_get_secrets_for_dbus_paths_finish (SECRET_SERVICE (source), result,
+                                                              &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  value = secrets != NULL ? g_hash_table_lookup (secrets, ro->item) : NULL;
+  if (value == NULL)
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                               _("The keyring item of “%s” is locked."), ro->provider);
+      return;
+    }
+
+  credential = _pi_keyring_secret_service_credential_from_value (value, ro->provider, ro->profile);
+  if (credential == NULL)
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
+                               _("The keyring item of “%s” does not hold a valid credential."),
+                               ro->provider);
+      return;
+    }
+
+  g_task_return_pointer (task, credential, g_object_unref);
+}
+
+static void
+on_collection_locked (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  GError *error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_variant_get (reply, "(v)", &locked);
+  if (!g_variant_is_of_type (locked, G_VARIANT_TYPE_BOOLEAN) || g_variant_get_boolean (locked))
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                               _("The default keyring is locked. Unlock it, for example "
+                                 "with “pi-keyring unlock”, and try again."));
+      return;
+    }
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+on_one_searched (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_auto(GStrv) unlocked = NULL;
+  g_auto(GStrv) locked = NULL;
+  const char *paths[2] = { NULL, NULL };
+  GError *error = NULL;
+  guint found = 0;
+
+  if (!secret_service_search_for_dbus_paths_finish (SECRET_SERVICE (source), result,
+                                                    &unlocked, &locked, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Only the default collection's items count. */
+  for (guint i = 0; locked != NULL && locked[i] != NULL; i++)
+    if (path_in_collection (locked[i], ro->collection))
+      {
+        g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                 _("A keyring item of pi-keyring is locked. "
+                                   "Unlock the default keyring and try again."));
+        return;
+      }
+  for (guint i = 0; unlocked != NULL && unlocked[i] != NULL; i++)
+    if (path_in_collection (unlocked[i], ro->collection))
+      {
+        if (found++ == 0)
+          ro->item = g_strdup (unlocked[i]);
+      }
+
+  if (found == 0)
+    {
+      /* Nothing stored, or a locked collection that hides it. */
+      g_dbus_connection_call (g_dbus_proxy_get_connection (G_DBUS_PROXY (ro->service)),
+                              g_dbus_proxy_get_name (G_DBUS_PROXY (ro->service)),
+                              ro->collection, "org.freedesktop.DBus.Properties", "Get",
+                              g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+                              G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                              ro->cancellable, on_collection_locked, g_object_ref (task));
+      return;
+    }
+  if (found > 1)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               "%u items match", found);
+      return;
+    }
+
+  paths[0] = ro->item;
+  secret_service_get_secrets_for_dbus_paths (ro->service, paths, ro->cancellable,
+                                             on_one_secret, g_object_ref (task));
+}
+
+static void
+on_alias (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GError *error = NULL;
+
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_variant_get (reply, "(o)", &ro->collection);
+  if (g_str_equal (ro->collection, "/"))
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                               _("There is no default keyring: the Secret Service has "
+                                 "no collection behind the alias “default”. Create one, "
+                                 "for example with Seahorse, and try again."));
+      return;
+    }
+
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (attributes, (gpointer) "provider", ro->provider);
+  g_hash_table_insert (attributes, (gpointer) "profile", ro->profile);
+  secret_service_search_for_dbus_paths (ro->service, &credential_schema, attributes,
+                                        ro->cancellable, on_one_searched, g_object_ref (task));
+}
+
+void
+_pi_keyring_secret_service_read_one_async (SecretService       *service,
+                                           const char          *provider,
+                                           const char          *profile,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadOne *ro;
+
+  g_return_if_fail (SECRET_IS_SERVICE (service));
+  g_return_if_fail (provider != NULL && profile != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _pi_keyring_secret_service_read_one_async);
+
+  ro = g_new0 (ReadOne, 1);
+  ro->service = g_object_ref (service);
+  ro->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  ro->provider = g_strdup (provider);
+  ro->profile = g_strdup (profile);
+  g_task_set_task_data (task, ro, (GDestroyNotify) read_one_free);
+
+  g_dbus_proxy_call (G_DBUS_PROXY (service), "ReadAlias", g_variant_new ("(s)", "default"),
+                     G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_alias, g_object_ref (task));
+}
+
+PiKeyringCredential *
+_pi_keyring_secret_service_read_one_finish (GAsyncResult  *result,
                                             GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);

@@ -54,4 +54,21 @@ void                _pi_keyring_secret_service_read_all_async  (SecretCollection
 GPtrArray          *_pi_keyring_secret_service_read_all_finish (GAsyncResult        *result,
                                                                 GError             **error);
 
+/* Reads the credential of @provider in @profile from the default collection
+ * in three calls (ReadAlias, SearchItems, GetSecrets), with no proxy for the
+ * collection or the item. Returns the credential, or NULL with no error when
+ * none is stored. The error is PI_KEYRING_ERROR_LOCKED for a locked item
+ * or collection, PI_KEYRING_ERROR_UNAVAILABLE without a default collection,
+ * PI_KEYRING_ERROR_PARSE for an item that holds no credential, and
+ * G_IO_ERROR_EXISTS when several items match: the caller then picks the
+ * newest through libsecret. Others are libsecret's and GDBus's, unmapped. */
+void                 _pi_keyring_secret_service_read_one_async  (SecretService       *service,
+                                                                 const char          *provider,
+                                                                 const char          *profile,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+PiKeyringCredential *_pi_keyring_secret_service_read_one_finish (GAsyncResult        *result,
+                                                                 GError             **error);
+
 G_END_DECLS
