@@ -8,10 +8,30 @@
 
 #include <stdlib.h>
 
+/* One context per thread for its _sync calls, made on the first and kept:
+ * a new GMainContext for each call costs an eventfd and a poll, which is
+ * most of what a call on a warm store costs. Sources an earlier call left
+ * behind (a cancelled call's late reply) run at the next one. */
+static GPrivate sync_context = G_PRIVATE_INIT ((GDestroyNotify) g_main_context_unref);
+
+static GMainContext *
+get_sync_context (void)
+{
+  GMainContext *context = g_private_get (&sync_context);
+
+  if (context == NULL)
+    {
+      context = g_main_context_new ();
+      g_private_set (&sync_context, context);
+    }
+
+  return context;
+}
+
 void
 _pi_keyring_sync_closure_init (PiKeyringSyncClosure *closure)
 {
-  closure->context = g_main_context_new ();
+  closure->context = g_main_context_ref (get_sync_context ());
   closure->result = NULL;
   g_main_context_push_thread_default (closure->context);
 }
@@ -25,7 +45,10 @@ _pi_keyring_sync_closure_callback (GObject      *source,
 
   g_assert (closure->result == NULL);
   closure->result = g_object_ref (result);
-  g_main_context_wakeup (closure->context);
+  /* Run by the iteration of _wait () on this thread, which then looks at
+   * the result; only a callback from elsewhere must wake it. */
+  if (!g_main_context_is_owner (closure->context))
+    g_main_context_wakeup (closure->context);
 }
 
 GAsyncResult *
@@ -42,9 +65,6 @@ _pi_keyring_sync_closure_clear (PiKeyringSyncClosure *closure)
 {
   g_main_context_pop_thread_default (closure->context);
   g_clear_object (&closure->result);
-  /* Let sources that were cancelled or finished run their destroy notifies. */
-  while (g_main_context_pending (closure->context))
-    g_main_context_iteration (closure->context, FALSE);
   g_clear_pointer (&closure->context, g_main_context_unref);
 }
 

@@ -430,8 +430,25 @@ pi_keyring_store_get_api_key_sync (PiKeyringStore   *self,
   PiKeyringSyncClosure closure;
   char *ret;
 
+  const char *runtime_key;
+
   g_return_val_if_fail (PI_KEYRING_IS_STORE (self), NULL);
   g_return_val_if_fail (provider != NULL, NULL);
+
+  /* A runtime override needs no main loop. */
+  runtime_key = _pi_keyring_store_get_runtime_key (self, provider);
+  if (runtime_key != NULL)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          if (out_source != NULL)
+            *out_source = PI_KEYRING_SOURCE_NONE;
+          return NULL;
+        }
+      if (out_source != NULL)
+        *out_source = PI_KEYRING_SOURCE_RUNTIME;
+      return g_strdup (runtime_key);
+    }
 
   _pi_keyring_sync_closure_init (&closure);
   pi_keyring_store_get_api_key_async (self, provider, cancellable,
