@@ -11,8 +11,9 @@ private, unlocked gnome-keyring and a temporary HOME), then compares:
   2. `pi-keyring --backend=file get openai` with pi's own AuthStorage
      (node, from the npm package: run bench/setup-peers.sh once) on the
      same auth.json;
-  3. `pi-keyring list` with `secret-tool search --all` over 1000 stored
-     credentials;
+  3. `pi-keyring list` with `secret-tool search --all` over 10, 100 and
+     1000 stored credentials (how the time grows), and `pi-keyring export -`
+     over the 1000;
   4. in-process pi_keyring_store_get_api_key_sync () calls per second on a
      warm store (bench/bench-get-api-key.c), for a runtime override and for
      an api_key entry of a memory backend, with a GHashTable lookup +
@@ -389,16 +390,27 @@ def main():
     else:
         print("skipped: pi's AuthStorage is not installed (run bench/setup-peers.sh)", file=sys.stderr)
 
-    # 1000 credentials in the keyring, through an import of a generated auth.json.
-    many = os.path.join(tmp, "many.json")
-    with open(many, "w") as f:
-        entries = {f"bench-provider-{i:04d}": {"type": "api_key", "key": f"sk-bench-{i:04d}"}
-                   for i in range(args.items)}
-        f.write(json.dumps(entries, indent=2))
-    subprocess.run([cli, "--backend=secret-service", "import", many], env=env, check=True,
-                   stderr=subprocess.DEVNULL)
-    rows.append(compare(f"list ({args.items} credentials) vs secret-tool search --all",
-                        [cli, "--backend=secret-service", "list"],
+    # 10, 100 and 1000 credentials in the keyring, each step an import of
+    # the ones the step adds: how the time of `list` grows, against
+    # secret-tool's over the same items. `export -` at the largest.
+    sizes = sorted({n for n in (10, 100, args.items) if n <= args.items})
+    stored = 0
+    for size in sizes:
+        many = os.path.join(tmp, f"many-{size}.json")
+        with open(many, "w") as f:
+            entries = {f"bench-provider-{i:04d}": {"type": "api_key", "key": f"sk-bench-{i:04d}"}
+                       for i in range(stored, size)}
+            f.write(json.dumps(entries, indent=2))
+        subprocess.run([cli, "--backend=secret-service", "import", many], env=env, check=True,
+                       stderr=subprocess.DEVNULL)
+        stored = size
+        rows.append(compare(f"list ({size} credentials) vs secret-tool search --all",
+                            [cli, "--backend=secret-service", "list"],
+                            ["secret-tool", "search", "--all", "xdg:schema",
+                             "dev.pi.Keyring.Credential"],
+                            env, max(3, args.runs // 10) if size >= 1000 else args.runs))
+    rows.append(compare(f"export - ({stored} credentials) vs secret-tool search --all",
+                        [cli, "--backend=secret-service", "export", "-"],
                         ["secret-tool", "search", "--all", "xdg:schema", "dev.pi.Keyring.Credential"],
                         env, max(3, args.runs // 10)))
 

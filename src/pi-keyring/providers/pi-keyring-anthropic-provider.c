@@ -225,17 +225,6 @@ anthropic_refresh_async (PiKeyringProvider   *provider,
                                                g_steal_pointer (&task));
 }
 
-static PiKeyringCredential *
-anthropic_refresh_finish (PiKeyringProvider  *provider,
-                          GAsyncResult       *result,
-                          GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == anthropic_refresh_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* --- the provider --- */
 
 static const char *
@@ -265,7 +254,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->login_async = anthropic_login_async;
   iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = anthropic_refresh_async;
-  iface->refresh_finish = anthropic_refresh_finish;
+  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   /* get_api_key: the interface's default, the access token. No public
    * revocation: revoke_async stays NULL. */
 }

@@ -37,3 +37,15 @@ _pi_keyring_loopback_provider_login_finish (PiKeyringProvider  *provider,
 {
   return _pi_keyring_loopback_login_finish (G_OBJECT (provider), result, error);
 }
+
+PiKeyringCredential *
+_pi_keyring_builtin_provider_refresh_finish (PiKeyringProvider  *provider,
+                                             GAsyncResult       *result,
+                                             GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        (gpointer) PI_KEYRING_PROVIDER_GET_IFACE (provider)->refresh_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -339,17 +339,6 @@ codex_refresh_async (PiKeyringProvider   *provider,
                                                g_steal_pointer (&task));
 }
 
-static PiKeyringCredential *
-codex_refresh_finish (PiKeyringProvider  *provider,
-                      GAsyncResult       *result,
-                      GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == codex_refresh_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* --- the provider --- */
 
 static const char *
@@ -379,7 +368,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->login_async = codex_login_async;
   iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = codex_refresh_async;
-  iface->refresh_finish = codex_refresh_finish;
+  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   /* get_api_key: the interface's default, the access token. OpenAI has no
    * public revocation: revoke_async stays NULL. */
 }

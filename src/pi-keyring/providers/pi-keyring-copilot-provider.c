@@ -736,17 +736,6 @@ copilot_refresh_async (PiKeyringProvider   *provider,
                   on_refresh_exchanged, g_steal_pointer (&task));
 }
 
-static PiKeyringCredential *
-copilot_refresh_finish (PiKeyringProvider  *provider,
-                        GAsyncResult       *result,
-                        GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == copilot_refresh_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* getApiKey: the Copilot token. */
 static char *
 copilot_get_api_key (PiKeyringProvider   *provider,
@@ -764,7 +753,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->login_async = copilot_login_async;
   iface->login_finish = copilot_login_finish;
   iface->refresh_async = copilot_refresh_async;
-  iface->refresh_finish = copilot_refresh_finish;
+  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   iface->get_api_key = copilot_get_api_key;
   /* No revoke_async: see the comment at the top of the file. */
   iface->revoke_async = NULL;

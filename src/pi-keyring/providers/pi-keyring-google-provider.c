@@ -340,17 +340,6 @@ google_refresh_async (PiKeyringProvider   *provider,
                                                g_steal_pointer (&task));
 }
 
-static PiKeyringCredential *
-google_refresh_finish (PiKeyringProvider  *provider,
-                       GAsyncResult       *result,
-                       GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == google_refresh_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* --- revoke --- */
 
 static void
@@ -461,7 +450,7 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->login_async = google_login_async;
   iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = google_refresh_async;
-  iface->refresh_finish = google_refresh_finish;
+  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   iface->get_api_key = google_get_api_key;
   iface->revoke_async = google_revoke_async;
   iface->revoke_finish = google_revoke_finish;

@@ -293,10 +293,8 @@ pi_keyring_store_remove_async (PiKeyringStore      *self,
   g_return_if_fail (provider != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pi_keyring_store_remove_async);
-  g_task_set_task_data (task, g_strdup (provider), g_free);
-
+  task = _pi_keyring_store_provider_task_new (self, provider, cancellable, callback, user_data,
+                                              pi_keyring_store_remove_async);
   pi_keyring_backend_remove_async (pi_keyring_store_get_backend (self), provider,
                                    pi_keyring_store_get_profile (self), cancellable,
                                    on_credential_removed, g_steal_pointer (&task));
@@ -320,11 +318,7 @@ pi_keyring_store_remove_finish (PiKeyringStore  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        pi_keyring_store_remove_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _pi_keyring_store_propagate_boolean (self, result, pi_keyring_store_remove_async, error);
 }
 
 /**
@@ -347,6 +341,48 @@ pi_keyring_store_remove_sync (PiKeyringStore  *self,
                               GCancellable    *cancellable,
                               GError         **error)
 {
+  return _pi_keyring_store_run_boolean_sync (self, provider, pi_keyring_store_remove_async,
+                                             pi_keyring_store_remove_finish, cancellable, error);
+}
+
+/* --- the shape of the calls on one provider --- */
+
+GTask *
+_pi_keyring_store_provider_task_new (PiKeyringStore      *self,
+                                     const char          *provider,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data,
+                                     gpointer             source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_strdup (provider), g_free);
+
+  return task;
+}
+
+gboolean
+_pi_keyring_store_propagate_boolean (PiKeyringStore  *self,
+                                     GAsyncResult    *result,
+                                     gpointer         source_tag,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+_pi_keyring_store_run_boolean_sync (PiKeyringStore               *self,
+                                    const char                   *provider,
+                                    PiKeyringStoreProviderAsync   start,
+                                    PiKeyringStoreBooleanFinish   finish,
+                                    GCancellable                 *cancellable,
+                                    GError                      **error)
+{
   PiKeyringSyncClosure closure;
   gboolean ret;
 
@@ -354,9 +390,8 @@ pi_keyring_store_remove_sync (PiKeyringStore  *self,
   g_return_val_if_fail (provider != NULL, FALSE);
 
   _pi_keyring_sync_closure_init (&closure);
-  pi_keyring_store_remove_async (self, provider, cancellable,
-                                 _pi_keyring_sync_closure_callback, &closure);
-  ret = pi_keyring_store_remove_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
+  start (self, provider, cancellable, _pi_keyring_sync_closure_callback, &closure);
+  ret = finish (self, _pi_keyring_sync_closure_wait (&closure), error);
   _pi_keyring_sync_closure_clear (&closure);
 
   return ret;

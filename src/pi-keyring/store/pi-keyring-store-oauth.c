@@ -515,10 +515,8 @@ pi_keyring_store_logout_async (PiKeyringStore      *self,
   g_return_if_fail (provider != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, pi_keyring_store_logout_async);
-  g_task_set_task_data (task, g_strdup (provider), g_free);
-
+  task = _pi_keyring_store_provider_task_new (self, provider, cancellable, callback, user_data,
+                                              pi_keyring_store_logout_async);
   pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
                                    pi_keyring_store_get_profile (self), cancellable,
                                    on_logout_looked_up, g_steal_pointer (&task));
@@ -542,11 +540,7 @@ pi_keyring_store_logout_finish (PiKeyringStore  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        pi_keyring_store_logout_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _pi_keyring_store_propagate_boolean (self, result, pi_keyring_store_logout_async, error);
 }
 
 /**
@@ -569,17 +563,6 @@ pi_keyring_store_logout_sync (PiKeyringStore  *self,
                               GCancellable    *cancellable,
                               GError         **error)
 {
-  PiKeyringSyncClosure closure;
-  gboolean ret;
-
-  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
-  g_return_val_if_fail (provider != NULL, FALSE);
-
-  _pi_keyring_sync_closure_init (&closure);
-  pi_keyring_store_logout_async (self, provider, cancellable,
-                                 _pi_keyring_sync_closure_callback, &closure);
-  ret = pi_keyring_store_logout_finish (self, _pi_keyring_sync_closure_wait (&closure), error);
-  _pi_keyring_sync_closure_clear (&closure);
-
-  return ret;
+  return _pi_keyring_store_run_boolean_sync (self, provider, pi_keyring_store_logout_async,
+                                             pi_keyring_store_logout_finish, cancellable, error);
 }

@@ -85,6 +85,38 @@ PiKeyringRefresher *_pi_keyring_store_get_refresher     (PiKeyringStore      *se
 void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
                                                          const char          *provider);
 
+/* --- pi-keyring-store-credentials.c: the shape of the calls on one provider --- */
+
+/* The _async and _finish halves of a store call on one provider that ends
+ * in a boolean (remove, logout). */
+typedef void     (*PiKeyringStoreProviderAsync)  (PiKeyringStore      *self,
+                                                  const char          *provider,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+typedef gboolean (*PiKeyringStoreBooleanFinish)  (PiKeyringStore      *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+
+/* The task of such a call: @source_tag set, the provider id as task data. */
+GTask        *_pi_keyring_store_provider_task_new       (PiKeyringStore      *self,
+                                                         const char          *provider,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data,
+                                                         gpointer             source_tag);
+gboolean      _pi_keyring_store_propagate_boolean       (PiKeyringStore      *self,
+                                                         GAsyncResult        *result,
+                                                         gpointer             source_tag,
+                                                         GError             **error);
+/* The _sync half: @start, then @finish, on a private main context. */
+gboolean      _pi_keyring_store_run_boolean_sync        (PiKeyringStore      *self,
+                                                         const char          *provider,
+                                                         PiKeyringStoreProviderAsync start,
+                                                         PiKeyringStoreBooleanFinish finish,
+                                                         GCancellable        *cancellable,
+                                                         GError             **error);
+
 /* --- pi-keyring-refresh-lock.c: the cross-process lock of a credential --- */
 
 /* The file the lock is taken on:
