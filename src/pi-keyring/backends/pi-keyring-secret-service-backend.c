@@ -599,14 +599,6 @@ on_collection (GObject      *source,
 
   op->collection = g_steal_pointer (&collection);
 
-  /* A listing reads all items without a proxy for each. */
-  if (op->kind == OP_LIST)
-    {
-      _pi_keyring_secret_service_read_all_async (op->collection, op->profile, op->cancellable,
-                                                 on_read_all, g_object_ref (task));
-      return;
-    }
-
   attributes = g_hash_table_new (g_str_hash, g_str_equal);
   if (op->provider != NULL)
     g_hash_table_insert (attributes, (gpointer) "provider", op->provider);
@@ -667,6 +659,15 @@ on_service (GObject      *source,
     }
   if (op->over)
     return;
+
+  /* A listing reads all items without a proxy for each, nor for the
+   * collection. */
+  if (op->kind == OP_LIST)
+    {
+      _pi_keyring_secret_service_read_all_async (service, op->profile, op->cancellable,
+                                                 on_read_all, g_object_ref (task));
+      return;
+    }
 
   /* A lookup of one provider and profile: three calls, no proxies. */
   if (op->kind == OP_LOOKUP && op->profile != NULL && !op->tried_one)

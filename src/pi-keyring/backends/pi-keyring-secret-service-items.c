@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-/* secret_collection_search_for_dbus_paths () and
+/* secret_service_search_for_dbus_paths () and
  * secret_service_get_secrets_for_dbus_paths (): stable since libsecret
  * 0.18, declared behind this guard. */
 #define SECRET_API_SUBJECT_TO_CHANGE 1
@@ -169,6 +169,97 @@ _pi_keyring_secret_service_map_error (GError *error)
   return mapped;
 }
 
+/* --- The default collection, without a proxy --- */
+
+static GError *
+no_default_collection_error (void)
+{
+  return g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                              _("There is no default keyring: the Secret Service has "
+                                "no collection behind the alias “default”. Create one, "
+                                "for example with Seahorse, and try again."));
+}
+
+static GError *
+collection_locked_error (void)
+{
+  return g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                              _("The default keyring is locked. Unlock it, for example "
+                                "with “pi-keyring unlock”, and try again."));
+}
+
+/* The path of the default collection from ReadAlias's reply, or NULL with
+ * an error. (A SecretCollection proxy would also load every item path of
+ * its Items property, for each operation.) */
+static char *
+default_collection_finish (GDBusProxy    *service,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  char *path = NULL;
+
+  reply = g_dbus_proxy_call_finish (service, result, error);
+  if (reply == NULL)
+    return NULL;
+
+  g_variant_get (reply, "(o)", &path);
+  if (g_str_equal (path, "/"))
+    {
+      g_free (path);
+      g_propagate_error (error, no_default_collection_error ());
+      return NULL;
+    }
+
+  return path;
+}
+
+static void
+default_collection_async (SecretService       *service,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_dbus_proxy_call (G_DBUS_PROXY (service), "ReadAlias", g_variant_new ("(s)", "default"),
+                     G_DBUS_CALL_FLAGS_NONE, -1, cancellable, callback, user_data);
+}
+
+/* Properties.Get (Locked) of @collection; the callback gets its reply. */
+static void
+collection_locked_async (SecretService       *service,
+                         const char          *collection,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_dbus_connection_call (g_dbus_proxy_get_connection (G_DBUS_PROXY (service)),
+                          g_dbus_proxy_get_name (G_DBUS_PROXY (service)),
+                          collection, "org.freedesktop.DBus.Properties", "Get",
+                          g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          cancellable, callback, user_data);
+}
+
+/* TRUE when the reply of collection_locked_async () says locked (or is
+ * not a boolean); FALSE with @error set when the call failed. */
+static gboolean
+collection_locked_finish (GDBusConnection  *connection,
+                          GAsyncResult     *result,
+                          gboolean         *locked,
+                          GError          **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_finish (connection, result, error);
+  if (reply == NULL)
+    return FALSE;
+
+  g_variant_get (reply, "(v)", &value);
+  *locked = !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) || g_variant_get_boolean (value);
+  return TRUE;
+}
+
 /* --- Reading all items --- */
 
 typedef struct
@@ -184,6 +275,8 @@ typedef struct
   GDBusConnection *connection;
   char            *bus_name;
   GCancellable    *cancellable;
+  char            *profile;    /* NULL: all */
+  char            *collection; /* the default collection's path */
 
   char           **paths;
   guint            n_paths;
@@ -208,6 +301,8 @@ read_all_free (ReadAll *ra)
   g_clear_error (&ra->error);
   g_clear_object (&ra->cancellable);
   g_free (ra->bus_name);
+  g_free (ra->profile);
+  g_free (ra->collection);
   g_clear_object (&ra->connection);
   g_clear_object (&ra->service);
   g_free (ra);
@@ -429,17 +524,18 @@ on_paths (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   ReadAll *ra = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
   GError *error = NULL;
 
-  ra->paths = secret_collection_search_for_dbus_paths_finish (SECRET_COLLECTION (source),
-                                                              result, &error);
-  if (error != NULL)
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  ra->n_paths = ra->paths != NULL ? g_strv_length (ra->paths) : 0;
+  g_variant_get (reply, "(^ao)", &ra->paths);
+  ra->n_paths = g_strv_length (ra->paths);
   if (ra->n_paths == 0)
     {
       g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
@@ -456,36 +552,85 @@ on_paths (GObject      *source,
   ask_attributes (task);
 }
 
+static void
+on_all_collection_locked (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadAll *ra = g_task_get_task_data (task);
+  GVariantBuilder attributes;
+  GError *error = NULL;
+  gboolean locked;
+
+  if (!collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (locked)
+    {
+      g_task_return_error (task, collection_locked_error ());
+      return;
+    }
+
+  /* What secret_collection_search () asks: the schema's name, and the profile. */
+  g_variant_builder_init (&attributes, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&attributes, "{ss}", "xdg:schema", credential_schema.name);
+  if (ra->profile != NULL)
+    g_variant_builder_add (&attributes, "{ss}", "profile", ra->profile);
+
+  g_dbus_connection_call (ra->connection, ra->bus_name, ra->collection,
+                          "org.freedesktop.Secret.Collection", "SearchItems",
+                          g_variant_new ("(a{ss})", &attributes), G_VARIANT_TYPE ("(ao)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, ra->cancellable, on_paths,
+                          g_object_ref (task));
+}
+
+static void
+on_all_alias (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadAll *ra = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  ra->collection = default_collection_finish (G_DBUS_PROXY (source), result, &error);
+  if (ra->collection == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  collection_locked_async (ra->service, ra->collection, ra->cancellable,
+                           on_all_collection_locked, g_object_ref (task));
+}
+
 void
-_pi_keyring_secret_service_read_all_async (SecretCollection    *collection,
+_pi_keyring_secret_service_read_all_async (SecretService       *service,
                                            const char          *profile,
                                            GCancellable        *cancellable,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
   ReadAll *ra;
 
-  g_return_if_fail (SECRET_IS_COLLECTION (collection));
+  g_return_if_fail (SECRET_IS_SERVICE (service));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, _pi_keyring_secret_service_read_all_async);
 
   ra = g_new0 (ReadAll, 1);
-  ra->service = secret_collection_get_service (collection);
-  g_object_ref (ra->service);
-  ra->connection = g_object_ref (g_dbus_proxy_get_connection (G_DBUS_PROXY (ra->service)));
-  ra->bus_name = g_strdup (g_dbus_proxy_get_name (G_DBUS_PROXY (ra->service)));
+  ra->service = g_object_ref (service);
+  ra->connection = g_object_ref (g_dbus_proxy_get_connection (G_DBUS_PROXY (service)));
+  ra->bus_name = g_strdup (g_dbus_proxy_get_name (G_DBUS_PROXY (service)));
   ra->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  ra->profile = g_strdup (profile);
   g_task_set_task_data (task, ra, (GDestroyNotify) read_all_free);
 
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  if (profile != NULL)
-    g_hash_table_insert (attributes, (gpointer) "profile", (gpointer) profile);
-
-  secret_collection_search_for_dbus_paths (collection, &credential_schema, attributes,
-                                           ra->cancellable, on_paths, g_object_ref (task));
+  default_collection_async (service, ra->cancellable, on_all_alias, g_object_ref (task));
 }
 
 GPtrArray *
@@ -572,32 +717,20 @@ on_one_secret (GObject      *source,
 }
 
 static void
-on_collection_locked (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_one_collection_locked (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) locked = NULL;
   GError *error = NULL;
+  gboolean locked;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_variant_get (reply, "(v)", &locked);
-  if (!g_variant_is_of_type (locked, G_VARIANT_TYPE_BOOLEAN) || g_variant_get_boolean (locked))
-    {
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                               _("The default keyring is locked. Unlock it, for example "
-                                 "with “pi-keyring unlock”, and try again."));
-      return;
-    }
-
-  g_task_return_pointer (task, NULL, NULL);
+  if (!collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
+    g_task_return_error (task, error);
+  else if (locked)
+    g_task_return_error (task, collection_locked_error ());
+  else
+    g_task_return_pointer (task, NULL, NULL);
 }
 
 static void
@@ -639,12 +772,8 @@ on_one_searched (GObject      *source,
   if (found == 0)
     {
       /* Nothing stored, or a locked collection that hides it. */
-      g_dbus_connection_call (g_dbus_proxy_get_connection (G_DBUS_PROXY (ro->service)),
-                              g_dbus_proxy_get_name (G_DBUS_PROXY (ro->service)),
-                              ro->collection, "org.freedesktop.DBus.Properties", "Get",
-                              g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
-                              G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                              ro->cancellable, on_collection_locked, g_object_ref (task));
+      collection_locked_async (ro->service, ro->collection, ro->cancellable,
+                               on_one_collection_locked, g_object_ref (task));
       return;
     }
   if (found > 1)
@@ -667,23 +796,12 @@ on_alias (GObject      *source,
   g_autoptr(GTask) task = user_data;
   ReadOne *ro = g_task_get_task_data (task);
   g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(GVariant) reply = NULL;
   GError *error = NULL;
 
-  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-  if (reply == NULL)
+  ro->collection = default_collection_finish (G_DBUS_PROXY (source), result, &error);
+  if (ro->collection == NULL)
     {
       g_task_return_error (task, error);
-      return;
-    }
-
-  g_variant_get (reply, "(o)", &ro->collection);
-  if (g_str_equal (ro->collection, "/"))
-    {
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                               _("There is no default keyring: the Secret Service has "
-                                 "no collection behind the alias “default”. Create one, "
-                                 "for example with Seahorse, and try again."));
       return;
     }
 
@@ -718,8 +836,7 @@ _pi_keyring_secret_service_read_one_async (SecretService       *service,
   ro->profile = g_strdup (profile);
   g_task_set_task_data (task, ro, (GDestroyNotify) read_one_free);
 
-  g_dbus_proxy_call (G_DBUS_PROXY (service), "ReadAlias", g_variant_new ("(s)", "default"),
-                     G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_alias, g_object_ref (task));
+  default_collection_async (service, ro->cancellable, on_alias, g_object_ref (task));
 }
 
 PiKeyringCredential *

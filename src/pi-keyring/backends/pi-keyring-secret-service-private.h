@@ -40,13 +40,17 @@ gboolean            _pi_keyring_secret_service_error_is_stale (const GError *err
 /* Takes @error; returns the error to report: ours, keeping the message. */
 GError             *_pi_keyring_secret_service_map_error (GError *error);
 
-/* Reads every pi-keyring item of @collection (of @profile, or all when
- * NULL) in a fixed number of D-Bus round trips: one SearchItems, one
- * GetSecrets, and the items' Attributes properties pipelined beside it.
+/* Reads every pi-keyring item of the default collection (of @profile, or
+ * all when NULL) in a fixed number of D-Bus round trips: ReadAlias, the
+ * collection's Locked, one SearchItems, one GetSecrets, and the items'
+ * Attributes properties pipelined beside it; no proxy for the collection
+ * (whose Items property lists every item) or the items. The default
+ * collection missing is PI_KEYRING_ERROR_UNAVAILABLE, locked
+ * PI_KEYRING_ERROR_LOCKED.
  * The result is a GPtrArray of credentials, oldest first; an item whose
  * secret the keyring withholds is PI_KEYRING_ERROR_LOCKED. Other errors
  * are libsecret's and GDBus's, unmapped. */
-void                _pi_keyring_secret_service_read_all_async  (SecretCollection    *collection,
+void                _pi_keyring_secret_service_read_all_async  (SecretService       *service,
                                                                 const char          *profile,
                                                                 GCancellable        *cancellable,
                                                                 GAsyncReadyCallback  callback,
