@@ -106,16 +106,22 @@ out:
   g_free (call);
 }
 
-static gboolean
-must_notify (const GError *error,
-             gint64        expires_ms)
+typedef enum
+{
+  NOTIFY_NEVER,
+  NOTIFY_NOW,
+  NOTIFY_IF_EXPIRED,
+} NotifyWhen;
+
+static NotifyWhen
+notify_when (const GError *error)
 {
   if (error == NULL)
-    return FALSE;
+    return NOTIFY_NEVER;
 
   if (g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED) ||
       g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_ACCESS_DENIED))
-    return TRUE;
+    return NOTIFY_NOW;
 
   /* The keyring, not the login: unlocking it is the fix, and the unlock
    * prompt of the desktop says so. */
@@ -123,11 +129,33 @@ must_notify (const GError *error,
       g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE) ||
       g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FALSE;
+    return NOTIFY_NEVER;
 
   /* Rate limits, the network, a provider's bad day: retried; the user
    * hears of it once the token no longer works. */
-  return expires_ms >= 0 && expires_ms <= g_get_real_time () / 1000;
+  return NOTIFY_IF_EXPIRED;
+}
+
+gboolean
+cli_notifier_needs_expiry (const GError *error)
+{
+  return notify_when (error) == NOTIFY_IF_EXPIRED;
+}
+
+static gboolean
+must_notify (const GError *error,
+             gint64        expires_ms)
+{
+  switch (notify_when (error))
+    {
+    case NOTIFY_NOW:
+      return TRUE;
+    case NOTIFY_IF_EXPIRED:
+      return expires_ms >= 0 && expires_ms <= g_get_real_time () / 1000;
+    case NOTIFY_NEVER:
+    default:
+      return FALSE;
+    }
 }
 
 void

@@ -25,6 +25,10 @@ void         cli_notifier_refresh_failed  (CliNotifier     *self,
                                            const GError    *error,
                                            gint64           expires_ms);
 
+/* Whether cli_notifier_refresh_failed () decides on @error by the token's
+ * expiry (a temporary failure); otherwise its @expires_ms is not read. */
+gboolean     cli_notifier_needs_expiry    (const GError    *error);
+
 /* @provider in @profile works again (refreshed, logged in): withdraws the
  * notification, if one was sent. */
 void         cli_notifier_withdraw        (CliNotifier     *self,

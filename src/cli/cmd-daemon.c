@@ -119,7 +119,13 @@ on_refresh_failed (PiKeyringStore *store,
        provider, profile, message);
   cli_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
 
-  if (error != NULL && daemon->notifier != NULL)
+  if (error == NULL || daemon->notifier == NULL)
+    return;
+
+  /* Only a temporary failure needs the token's expiry, from the keyring. */
+  if (!cli_notifier_needs_expiry (error))
+    cli_notifier_refresh_failed (daemon->notifier, provider, profile, error, -1);
+  else
     {
       FailedRefresh *failed = g_new0 (FailedRefresh, 1);
 
