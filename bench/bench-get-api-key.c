@@ -14,7 +14,8 @@
  * the store could cost at least. For comparison, both cases also go
  * through pi_keyring_store_get_api_key_async () on the default main
  * context (`*_async_per_s`): the difference is the _sync wrapper's own
- * cost (a private GMainContext, so an eventfd, per call).
+ * cost (pushing and popping the thread's sync context; a runtime override
+ * takes no main loop at all).
  *
  * Prints one `name=value` line per number (calls per second, integers),
  * for bench/bench.py; nothing else on stdout, and never a key (the keys
@@ -63,6 +64,24 @@ wipe_free (char *key)
   g_free (key);
 }
 
+/* TRUE when @key came from the source @call expects; wipes and frees it. */
+static gboolean
+take_key (StoreCall       *call,
+          char            *key,
+          PiKeyringSource  source,
+          const GError    *error)
+{
+  gboolean ok = key != NULL && source == call->source;
+
+  if (!ok)
+    g_printerr ("bench-get-api-key: no key for %s from %s: %s\n", call->provider,
+                pi_keyring_source_to_string (call->source),
+                error != NULL ? error->message : "another source answered");
+  wipe_free (key);
+
+  return ok;
+}
+
 static gboolean
 call_store (gpointer user_data)
 {
@@ -72,17 +91,7 @@ call_store (gpointer user_data)
   char *key;
 
   key = pi_keyring_store_get_api_key_sync (call->store, call->provider, &source, NULL, &error);
-  if (key == NULL || source != call->source)
-    {
-      g_printerr ("bench-get-api-key: no key for %s from %s: %s\n", call->provider,
-                  pi_keyring_source_to_string (call->source),
-                  error != NULL ? error->message : "another source answered");
-      wipe_free (key);
-      return FALSE;
-    }
-  wipe_free (key);
-
-  return TRUE;
+  return take_key (call, key, source, error);
 }
 
 static void
@@ -96,8 +105,8 @@ on_api_key (GObject      *source,
 }
 
 /* The same lookup through the _async call on the thread's default main
- * context: what the _sync wrapper (a private GMainContext per call)
- * costs on top. */
+ * context: what the _sync wrapper (its push and pop of the thread's sync
+ * context) costs on top. */
 static gboolean
 call_store_async (gpointer user_data)
 {
@@ -111,17 +120,7 @@ call_store_async (gpointer user_data)
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   key = pi_keyring_store_get_api_key_finish (call->store, result, &source, &error);
-  if (key == NULL || source != call->source)
-    {
-      g_printerr ("bench-get-api-key: no key for %s from %s: %s\n", call->provider,
-                  pi_keyring_source_to_string (call->source),
-                  error != NULL ? error->message : "another source answered");
-      wipe_free (key);
-      return FALSE;
-    }
-  wipe_free (key);
-
-  return TRUE;
+  return take_key (call, key, source, error);
 }
 
 static gboolean
