@@ -52,8 +52,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
+#include "net/pi-keyring-net.h"
 
 #define VAULT_FORMAT    "pi-keyring-vault"
 #define VAULT_KDF       "pbkdf2-sha256"
@@ -156,12 +155,17 @@ _pi_keyring_vault_derive_key (const char    *passphrase,
                               GError       **error)
 {
   PiKeyringVaultKey *key;
+  const PiKeyringNet *net;
   gnutls_datum_t secret;
   gnutls_datum_t salt_datum;
   int ret;
 
   g_return_val_if_fail (passphrase != NULL, NULL);
   g_return_val_if_fail (iterations > 0, NULL);
+
+  net = _pi_keyring_net_get (error);
+  if (net == NULL)
+    return NULL;
 
   key = _pi_keyring_vault_key_new ();
   key->iterations = iterations;
@@ -172,13 +176,13 @@ _pi_keyring_vault_derive_key (const char    *passphrase,
   salt_datum.data = key->salt;
   salt_datum.size = sizeof key->salt;
 
-  ret = gnutls_pbkdf2 (GNUTLS_MAC_SHA256, &secret, &salt_datum, iterations,
+  ret = net->gnutls_pbkdf2 (GNUTLS_MAC_SHA256, &secret, &salt_datum, iterations,
                        key->key, sizeof key->key);
   if (ret < 0)
     {
       _pi_keyring_vault_key_free (key);
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not derive the vault’s key: %s"), gnutls_strerror (ret));
+                   _("Could not derive the vault’s key: %s"), net->gnutls_strerror (ret));
       return NULL;
     }
 
@@ -458,6 +462,7 @@ _pi_keyring_vault_envelope_open (const PiKeyringVaultEnvelope  *envelope,
                                  gsize                         *out_length,
                                  GError                       **error)
 {
+  const PiKeyringNet *net;
   g_autofree char *header = NULL;
   gnutls_aead_cipher_hd_t cipher = NULL;
   gnutls_datum_t key_datum;
@@ -468,13 +473,17 @@ _pi_keyring_vault_envelope_open (const PiKeyringVaultEnvelope  *envelope,
 
   g_return_val_if_fail (envelope->ciphertext_length >= PI_KEYRING_VAULT_TAG_SIZE, NULL);
 
+  net = _pi_keyring_net_get (error);
+  if (net == NULL)
+    return NULL;
+
   key_datum.data = (unsigned char *) key->key;
   key_datum.size = sizeof key->key;
-  ret = gnutls_aead_cipher_init (&cipher, GNUTLS_CIPHER_AES_256_GCM, &key_datum);
+  ret = net->gnutls_aead_cipher_init (&cipher, GNUTLS_CIPHER_AES_256_GCM, &key_datum);
   if (ret < 0)
     {
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not decrypt “%s”: %s"), display_name, gnutls_strerror (ret));
+                   _("Could not decrypt “%s”: %s"), display_name, net->gnutls_strerror (ret));
       return NULL;
     }
 
@@ -483,13 +492,13 @@ _pi_keyring_vault_envelope_open (const PiKeyringVaultEnvelope  *envelope,
   plaintext = g_malloc (capacity);
   length = capacity;
 
-  ret = gnutls_aead_cipher_decrypt (cipher,
+  ret = net->gnutls_aead_cipher_decrypt (cipher,
                                     envelope->nonce, sizeof envelope->nonce,
                                     header, strlen (header),
                                     PI_KEYRING_VAULT_TAG_SIZE,
                                     envelope->ciphertext, envelope->ciphertext_length,
                                     plaintext, &length);
-  gnutls_aead_cipher_deinit (cipher);
+  net->gnutls_aead_cipher_deinit (cipher);
 
   if (ret < 0)
     {
@@ -502,7 +511,7 @@ _pi_keyring_vault_envelope_open (const PiKeyringVaultEnvelope  *envelope,
                      display_name);
       else
         g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                     _("Could not decrypt “%s”: %s"), display_name, gnutls_strerror (ret));
+                     _("Could not decrypt “%s”: %s"), display_name, net->gnutls_strerror (ret));
       return NULL;
     }
 
@@ -538,6 +547,7 @@ _pi_keyring_vault_seal (const char         *plaintext,
 {
   PiKeyringVaultEnvelope envelope = { 0, };
   PiKeyringVaultKey *key = NULL;
+  const PiKeyringNet *net;
   gnutls_aead_cipher_hd_t cipher = NULL;
   gnutls_datum_t key_datum;
   g_autofree char *header = NULL;
@@ -550,14 +560,18 @@ _pi_keyring_vault_seal (const char         *plaintext,
   g_return_val_if_fail (plaintext != NULL, NULL);
   g_return_val_if_fail (passphrase != NULL, NULL);
 
+  net = _pi_keyring_net_get (error);
+  if (net == NULL)
+    return NULL;
+
   envelope.iterations = iterations;
-  ret = gnutls_rnd (GNUTLS_RND_KEY, envelope.salt, sizeof envelope.salt);
+  ret = net->gnutls_rnd (GNUTLS_RND_KEY, envelope.salt, sizeof envelope.salt);
   if (ret >= 0)
-    ret = gnutls_rnd (GNUTLS_RND_NONCE, envelope.nonce, sizeof envelope.nonce);
+    ret = net->gnutls_rnd (GNUTLS_RND_NONCE, envelope.nonce, sizeof envelope.nonce);
   if (ret < 0)
     {
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not get random bytes for the vault: %s"), gnutls_strerror (ret));
+                   _("Could not get random bytes for the vault: %s"), net->gnutls_strerror (ret));
       return NULL;
     }
 
@@ -567,30 +581,30 @@ _pi_keyring_vault_seal (const char         *plaintext,
 
   key_datum.data = key->key;
   key_datum.size = sizeof key->key;
-  ret = gnutls_aead_cipher_init (&cipher, GNUTLS_CIPHER_AES_256_GCM, &key_datum);
+  ret = net->gnutls_aead_cipher_init (&cipher, GNUTLS_CIPHER_AES_256_GCM, &key_datum);
   if (ret < 0)
     {
       _pi_keyring_vault_key_free (key);
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not encrypt the vault: %s"), gnutls_strerror (ret));
+                   _("Could not encrypt the vault: %s"), net->gnutls_strerror (ret));
       return NULL;
     }
 
   header = _pi_keyring_vault_envelope_header (&envelope);
   ciphertext_length = length + PI_KEYRING_VAULT_TAG_SIZE;
   ciphertext = g_malloc (ciphertext_length);
-  ret = gnutls_aead_cipher_encrypt (cipher,
+  ret = net->gnutls_aead_cipher_encrypt (cipher,
                                     envelope.nonce, sizeof envelope.nonce,
                                     header, strlen (header),
                                     PI_KEYRING_VAULT_TAG_SIZE,
                                     plaintext, length,
                                     ciphertext, &ciphertext_length);
-  gnutls_aead_cipher_deinit (cipher);
+  net->gnutls_aead_cipher_deinit (cipher);
   if (ret < 0)
     {
       _pi_keyring_vault_key_free (key);
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not encrypt the vault: %s"), gnutls_strerror (ret));
+                   _("Could not encrypt the vault: %s"), net->gnutls_strerror (ret));
       return NULL;
     }
 

@@ -20,6 +20,13 @@
 
 G_BEGIN_DECLS
 
+/* --- pi-keyring-net-loader.c: libsoup and GnuTLS, loaded on first use --- */
+
+/* The table of their functions: include net/pi-keyring-net.h to call
+ * them. NULL with @error set when the module cannot be loaded. */
+typedef struct _PiKeyringNet PiKeyringNet;
+const PiKeyringNet *_pi_keyring_net_get          (GError **error);
+
 /* --- pi-keyring-sync.c: running an async operation to completion --- */
 
 typedef struct

@@ -30,7 +30,7 @@
 
 #include <string.h>
 
-#include <libsoup/soup.h>
+#include "net/pi-keyring-net.h"
 
 /**
  * PiKeyringCallbackServer:
@@ -41,6 +41,7 @@ struct _PiKeyringCallbackServer
 {
   GObject       parent_instance;
 
+  const PiKeyringNet *net;
   SoupServer   *server;
   guint         port;
   char         *path;
@@ -75,8 +76,8 @@ _pi_keyring_callback_server_close (PiKeyringCallbackServer *self)
 
   if (self->server != NULL)
     {
-      soup_server_remove_handler (self->server, NULL);
-      soup_server_disconnect (self->server);
+      self->net->soup_server_remove_handler (self->server, NULL);
+      self->net->soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
 }
@@ -185,39 +186,43 @@ _pi_keyring_callback_server_submit_code (PiKeyringCallbackServer *self,
 /* --- answering the browser --- */
 
 static void
-respond_page (SoupServerMessage *msg,
-              guint              status,
-              const char        *title,
-              const char        *text)
+respond_page (PiKeyringCallbackServer *self,
+              SoupServerMessage       *msg,
+              guint                    status,
+              const char              *title,
+              const char              *text)
 {
+  const PiKeyringNet *net = self->net;
   g_autofree char *escaped_title = g_markup_escape_text (title, -1);
   g_autofree char *escaped_text = g_markup_escape_text (text, -1);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = net->soup_server_message_get_response_headers (msg);
   char *page;
 
   page = g_strdup_printf ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                           "<title>%s</title></head>\n<body><h1>%s</h1>\n<p>%s</p></body></html>\n",
                           escaped_title, escaped_title, escaped_text);
 
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
-                                    page, strlen (page));
+  net->soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  net->soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  net->soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  net->soup_server_message_set_status (msg, status, NULL);
+  net->soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
+                                         page, strlen (page));
 }
 
 static void
-respond_text (SoupServerMessage *msg,
-              guint              status,
-              const char        *text)
+respond_text (PiKeyringCallbackServer *self,
+              SoupServerMessage       *msg,
+              guint                    status,
+              const char              *text)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const PiKeyringNet *net = self->net;
+  SoupMessageHeaders *headers = net->soup_server_message_get_response_headers (msg);
 
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-                                    text, strlen (text));
+  net->soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  net->soup_server_message_set_status (msg, status, NULL);
+  net->soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                         text, strlen (text));
 }
 
 /* "localhost:PORT", "127.0.0.1:PORT" or "[::1]:PORT". */
@@ -265,7 +270,7 @@ handle_error_callback (PiKeyringCallbackServer *self,
                                  _("The provider reported an error instead of an authorization "
                                    "code."));
 
-  respond_page (msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"), error->message);
+  respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"), error->message);
   finish_flow (self, NULL, error);
 }
 
@@ -277,35 +282,38 @@ on_request (SoupServer        *server,
             gpointer           user_data)
 {
   PiKeyringCallbackServer *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *host = soup_message_headers_get_one (headers, "Host");
+  const PiKeyringNet *net = self->net;
+  SoupMessageHeaders *headers = net->soup_server_message_get_request_headers (msg);
+  const char *host = net->soup_message_headers_get_one (headers, "Host");
   const char *oauth_error, *state, *code;
 
   if (host == NULL)
     {
-      respond_text (msg, SOUP_STATUS_BAD_REQUEST, "Bad request");
+      respond_text (self, msg, SOUP_STATUS_BAD_REQUEST, "Bad request");
       return;
     }
   if (!host_is_ours (self, host))
     {
       g_debug ("Callback server: refused a request for another host");
-      respond_text (msg, SOUP_STATUS_MISDIRECTED_REQUEST, "Misdirected request");
+      respond_text (self, msg, SOUP_STATUS_MISDIRECTED_REQUEST, "Misdirected request");
       return;
     }
   if (g_strcmp0 (path, self->path) != 0)
     {
-      respond_text (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      respond_text (self, msg, SOUP_STATUS_NOT_FOUND, "Not found");
       return;
     }
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+  /* Not SOUP_METHOD_GET: that macro reads a libsoup variable. */
+  if (g_strcmp0 (net->soup_server_message_get_method (msg), "GET") != 0)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
-      respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
+      net->soup_message_headers_replace (net->soup_server_message_get_response_headers (msg),
+                                         "Allow", "GET");
+      respond_text (self, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
       return;
     }
   if (self->done)
     {
-      respond_page (msg, SOUP_STATUS_OK, _("Already done"),
+      respond_page (self, msg, SOUP_STATUS_OK, _("Already done"),
                     _("This sign-in is already complete. You can close this window."));
       return;
     }
@@ -321,7 +329,7 @@ on_request (SoupServer        *server,
       else
         {
           g_debug ("Callback server: an error without the right state; still waiting");
-          respond_page (msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"),
+          respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"),
                         _("The sign-in reported an error. You can close this window."));
         }
       return;
@@ -330,19 +338,19 @@ on_request (SoupServer        *server,
   if (state == NULL || !_pi_keyring_oauth_state_equal (self->expected_state, state))
     {
       g_debug ("Callback server: state mismatch; still waiting");
-      respond_page (msg, SOUP_STATUS_BAD_REQUEST, _("State mismatch"),
+      respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("State mismatch"),
                     _("State mismatch. This answer does not belong to the sign-in in progress."));
       return;
     }
 
   if (code == NULL || *code == '\0')
     {
-      respond_page (msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"),
+      respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"),
                     _("Missing authorization code."));
       return;
     }
 
-  respond_page (msg, SOUP_STATUS_OK, _("Authentication successful"),
+  respond_page (self, msg, SOUP_STATUS_OK, _("Authentication successful"),
                 _("You are signed in. You can close this window and return to the terminal."));
   finish_flow (self, code, NULL);
 }
@@ -350,21 +358,21 @@ on_request (SoupServer        *server,
 /* --- listening --- */
 
 static gboolean
-listen_on (SoupServer  *server,
-           const char  *address,
-           guint        port,
-           GError     **error)
+listen_on (PiKeyringCallbackServer  *self,
+           const char               *address,
+           guint                     port,
+           GError                  **error)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (inet, port);
 
-  return soup_server_listen (server, socket_address, 0, error);
+  return self->net->soup_server_listen (self->server, socket_address, 0, error);
 }
 
 static guint
-listening_port (SoupServer *server)
+listening_port (PiKeyringCallbackServer *self)
 {
-  GSList *uris = soup_server_get_uris (server);
+  GSList *uris = self->net->soup_server_get_uris (self->server);
   guint port = 0;
 
   if (uris != NULL)
@@ -390,17 +398,23 @@ _pi_keyring_callback_server_new (guint        port,
 {
   g_autoptr(PiKeyringCallbackServer) self = NULL;
   g_autoptr(GError) local_error = NULL;
+  const PiKeyringNet *net;
 
   g_return_val_if_fail (port <= G_MAXUINT16, NULL);
   g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
   g_return_val_if_fail (expected_state != NULL && *expected_state != '\0', NULL);
 
+  net = _pi_keyring_net_get (error);
+  if (net == NULL)
+    return NULL;
+
   self = g_object_new (PI_KEYRING_TYPE_CALLBACK_SERVER, NULL);
+  self->net = net;
   self->path = g_strdup (path);
   self->expected_state = g_strdup (expected_state);
-  self->server = soup_server_new ("server-header", "pi-keyring", NULL);
+  self->server = net->soup_server_new ("server-header", "pi-keyring", NULL);
 
-  if (!listen_on (self->server, "127.0.0.1", port, &local_error))
+  if (!listen_on (self, "127.0.0.1", port, &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_propagate_error (error, port_in_use_error (port));
@@ -410,12 +424,12 @@ _pi_keyring_callback_server_new (guint        port,
       return NULL;
     }
 
-  self->port = listening_port (self->server);
+  self->port = listening_port (self);
 
   /* Browsers may try ::1 first for "localhost": another program there
    * would get the code, so that counts as the port being in use. No IPv6
    * at all is fine. */
-  if (!listen_on (self->server, "::1", self->port, &local_error))
+  if (!listen_on (self, "::1", self->port, &local_error))
     {
       if (port != 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         {
@@ -427,7 +441,7 @@ _pi_keyring_callback_server_new (guint        port,
       g_clear_error (&local_error);
     }
 
-  soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  net->soup_server_add_handler (self->server, NULL, on_request, self, NULL);
 
   return g_steal_pointer (&self);
 }

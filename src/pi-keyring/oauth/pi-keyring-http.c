@@ -21,7 +21,7 @@
 #include <math.h>  /* isfinite, NAN: macros, no libm */
 #include <string.h>
 
-#include <libsoup/soup.h>
+#include "net/pi-keyring-net.h"
 
 #define READ_CHUNK 16384
 
@@ -204,6 +204,7 @@ _pi_keyring_parse_retry_after (const char *value,
 {
   g_autofree char *text = NULL;
   g_autoptr(GDateTime) date = NULL;
+  const PiKeyringNet *net;
   gint64 delta;
 
   if (value == NULL)
@@ -224,7 +225,10 @@ _pi_keyring_parse_retry_after (const char *value,
       return (gint64) MIN (seconds, (guint64) 365 * 24 * 3600) * 1000;
     }
 
-  date = soup_date_time_new_from_http_string (text);
+  net = _pi_keyring_net_get (NULL);  /* loaded: the answer came through it */
+  if (net == NULL)
+    return -1;
+  date = net->soup_date_time_new_from_http_string (text);
   if (date == NULL)
     return -1;
 
@@ -420,8 +424,9 @@ struct _PiKeyringHttpClient
 {
   GObject      parent_instance;
 
-  SoupSession *session;
-  guint        timeout_ms;
+  const PiKeyringNet *net;      /* NULL until the first request */
+  SoupSession        *session;  /* made with the first request */
+  guint               timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (PiKeyringHttpClient, _pi_keyring_http_client, G_TYPE_OBJECT)
@@ -447,10 +452,6 @@ _pi_keyring_http_client_class_init (PiKeyringHttpClientClass *klass)
 static void
 _pi_keyring_http_client_init (PiKeyringHttpClient *self)
 {
-  /* Our own timer bounds each request; the session's own timeouts are
-   * only a backstop. No session user-agent: it would replace the one a
-   * provider sets on a request. */
-  self->session = soup_session_new ();
   self->timeout_ms = PI_KEYRING_HTTP_DEFAULT_TIMEOUT_MS;
 }
 
@@ -480,6 +481,7 @@ _pi_keyring_http_client_get_timeout_ms (PiKeyringHttpClient *self)
 
 typedef struct
 {
+  const PiKeyringNet *net;
   SoupMessage  *message;
   char         *method;
   char         *display_url;
@@ -649,12 +651,13 @@ _pi_keyring_http_response_new (guint       status,
 static PiKeyringHttpResponse *
 build_response (SendData *send)
 {
-  SoupMessageHeaders *headers = soup_message_get_response_headers (send->message);
+  const PiKeyringNet *net = send->net;
+  SoupMessageHeaders *headers = net->soup_message_get_response_headers (send->message);
 
-  return _pi_keyring_http_response_new (soup_message_get_status (send->message),
+  return _pi_keyring_http_response_new (net->soup_message_get_status (send->message),
                                         send->display_url,
-                                        soup_message_headers_get_content_type (headers, NULL),
-                                        soup_message_headers_get_one (headers, "Retry-After"),
+                                        net->soup_message_headers_get_content_type (headers, NULL),
+                                        net->soup_message_headers_get_one (headers, "Retry-After"),
                                         _pi_keyring_now_ms (),
                                         send->too_large,
                                         (const char *) send->body->data,
@@ -723,7 +726,7 @@ on_sent (GObject      *source,
   SendData *send = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  send->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  send->stream = send->net->soup_session_send_finish ((SoupSession *) source, result, &error);
   if (send->stream == NULL)
     {
       g_debug ("HTTP %s %s: %s", send->method, send->display_url, error->message);
@@ -755,6 +758,20 @@ _pi_keyring_http_client_send_async (PiKeyringHttpClient  *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, _pi_keyring_http_client_send_async);
 
+  if (self->net == NULL)
+    {
+      self->net = _pi_keyring_net_get (&error);
+      if (self->net == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      /* Our own timer bounds each request; the session's own timeouts
+       * are only a backstop. No session user-agent: it would replace the
+       * one a provider sets on a request. */
+      self->session = self->net->soup_session_new ();
+    }
+
   url = _pi_keyring_url_rewrite (request->url);
   if (!_pi_keyring_url_check_allowed (url, &error))
     {
@@ -763,26 +780,27 @@ _pi_keyring_http_client_send_async (PiKeyringHttpClient  *self,
     }
 
   send = g_new0 (SendData, 1);
+  send->net = self->net;
   send->method = g_strdup (request->method);
   send->display_url = _pi_keyring_url_for_display (url);
   send->timeout_ms = self->timeout_ms;
   send->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, send, send_data_free);
 
-  send->message = soup_message_new (request->method, url);
+  send->message = self->net->soup_message_new (request->method, url);
   if (send->message == NULL)
     {
       g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
                                _("“%s” is not a valid URL."), send->display_url);
       return;
     }
-  soup_message_add_flags (send->message, SOUP_MESSAGE_NO_REDIRECT);
+  self->net->soup_message_add_flags (send->message, SOUP_MESSAGE_NO_REDIRECT);
 
-  headers = soup_message_get_request_headers (send->message);
-  soup_message_headers_replace (headers, "Accept", "application/json");
-  soup_message_headers_replace (headers, "User-Agent", "pi-keyring/" PACKAGE_VERSION);
+  headers = self->net->soup_message_get_request_headers (send->message);
+  self->net->soup_message_headers_replace (headers, "Accept", "application/json");
+  self->net->soup_message_headers_replace (headers, "User-Agent", "pi-keyring/" PACKAGE_VERSION);
   for (guint i = 0; i + 1 < request->headers->len; i += 2)
-    soup_message_headers_replace (headers, g_ptr_array_index (request->headers, i),
+    self->net->soup_message_headers_replace (headers, g_ptr_array_index (request->headers, i),
                                   g_ptr_array_index (request->headers, i + 1));
 
   if (request->json_body != NULL || request->form->len > 0)
@@ -790,7 +808,7 @@ _pi_keyring_http_client_send_async (PiKeyringHttpClient  *self,
       const char *content_type = NULL;
       g_autoptr(GBytes) body = request_dup_body (request, &content_type);
 
-      soup_message_set_request_body_from_bytes (send->message, content_type, body);
+      self->net->soup_message_set_request_body_from_bytes (send->message, content_type, body);
     }
 
   if (cancellable != NULL)
@@ -805,7 +823,7 @@ _pi_keyring_http_client_send_async (PiKeyringHttpClient  *self,
   g_source_set_name (send->timeout_source, "[pi-keyring] HTTP time-out");
   g_task_attach_source (task, send->timeout_source, on_timeout);
 
-  soup_session_send_async (self->session, send->message, G_PRIORITY_DEFAULT, send->cancellable,
+  self->net->soup_session_send_async (self->session, send->message, G_PRIORITY_DEFAULT, send->cancellable,
                            on_sent, g_steal_pointer (&task));
 }
 

@@ -8,8 +8,7 @@
 
 #include <string.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
+#include "net/pi-keyring-net.h"
 
 #define VERIFIER_BYTES        32
 #define HEX_STATE_BYTES       16  /* codex, as pi: 32 hex characters */
@@ -20,13 +19,17 @@ _pi_keyring_random_bytes (guint8  *buffer,
                           gsize    length,
                           GError **error)
 {
+  const PiKeyringNet *net = _pi_keyring_net_get (error);
   int ret;
 
-  ret = gnutls_rnd (GNUTLS_RND_KEY, buffer, length);
+  if (net == NULL)
+    return FALSE;
+
+  ret = net->gnutls_rnd (GNUTLS_RND_KEY, buffer, length);
   if (ret < 0)
     {
       g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
-                   _("Could not get random bytes: %s"), gnutls_strerror (ret));
+                   _("Could not get random bytes: %s"), net->gnutls_strerror (ret));
       return FALSE;
     }
 
