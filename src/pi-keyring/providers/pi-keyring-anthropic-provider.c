@@ -227,34 +227,18 @@ anthropic_refresh_async (PiKeyringProvider   *provider,
 
 /* --- the provider --- */
 
-static const char *
-anthropic_get_id (PiKeyringProvider *provider)
-{
-  return ANTHROPIC_ID;
-}
-
-static const char *
-anthropic_get_display_name (PiKeyringProvider *provider)
-{
-  return "Anthropic (Claude Pro/Max)";
-}
-
-static const char *
-anthropic_get_flow (PiKeyringProvider *provider)
-{
-  return "loopback";
-}
+static const PiKeyringBuiltinProviderInfo anthropic_info = {
+  .id = ANTHROPIC_ID,
+  .display_name = "Anthropic (Claude Pro/Max)",
+  .flow = "loopback",
+};
 
 static void
 provider_iface_init (PiKeyringProviderInterface *iface)
 {
-  iface->get_id = anthropic_get_id;
-  iface->get_display_name = anthropic_get_display_name;
-  iface->get_flow = anthropic_get_flow;
+  _pi_keyring_builtin_provider_iface_init (iface, &anthropic_info);
   iface->login_async = anthropic_login_async;
-  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = anthropic_refresh_async;
-  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   /* get_api_key: the interface's default, the access token. No public
    * revocation: revoke_async stays NULL. */
 }

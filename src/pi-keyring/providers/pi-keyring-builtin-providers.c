@@ -38,6 +38,55 @@ _pi_keyring_loopback_provider_login_finish (PiKeyringProvider  *provider,
   return _pi_keyring_loopback_login_finish (G_OBJECT (provider), result, error);
 }
 
+static GQuark
+builtin_info_quark (void)
+{
+  return g_quark_from_static_string ("pi-keyring-builtin-provider-info");
+}
+
+static const PiKeyringBuiltinProviderInfo *
+get_info (PiKeyringProvider *provider)
+{
+  return g_type_get_qdata (G_OBJECT_TYPE (provider), builtin_info_quark ());
+}
+
+static const char *
+builtin_get_id (PiKeyringProvider *provider)
+{
+  return get_info (provider)->id;
+}
+
+static const char *
+builtin_get_display_name (PiKeyringProvider *provider)
+{
+  return get_info (provider)->display_name;
+}
+
+static const char *
+builtin_get_flow (PiKeyringProvider *provider)
+{
+  return get_info (provider)->flow;
+}
+
+void
+_pi_keyring_builtin_provider_iface_init (PiKeyringProviderInterface         *iface,
+                                         const PiKeyringBuiltinProviderInfo *info)
+{
+  g_assert (info->flow != NULL);
+
+  /* The interface's copy for this type knows the type. */
+  g_type_set_qdata (iface->g_iface.g_instance_type, builtin_info_quark (), (gpointer) info);
+
+  if (info->id != NULL)
+    iface->get_id = builtin_get_id;
+  if (info->display_name != NULL)
+    iface->get_display_name = builtin_get_display_name;
+  iface->get_flow = builtin_get_flow;
+  if (g_str_equal (info->flow, "loopback"))
+    iface->login_finish = _pi_keyring_loopback_provider_login_finish;
+  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
+}
+
 PiKeyringCredential *
 _pi_keyring_builtin_provider_refresh_finish (PiKeyringProvider  *provider,
                                              GAsyncResult       *result,

@@ -341,34 +341,18 @@ codex_refresh_async (PiKeyringProvider   *provider,
 
 /* --- the provider --- */
 
-static const char *
-codex_get_id (PiKeyringProvider *provider)
-{
-  return CODEX_ID;
-}
-
-static const char *
-codex_get_display_name (PiKeyringProvider *provider)
-{
-  return "ChatGPT Plus/Pro (Codex Subscription)";
-}
-
-static const char *
-codex_get_flow (PiKeyringProvider *provider)
-{
-  return "loopback";
-}
+static const PiKeyringBuiltinProviderInfo codex_info = {
+  .id = CODEX_ID,
+  .display_name = "ChatGPT Plus/Pro (Codex Subscription)",
+  .flow = "loopback",
+};
 
 static void
 provider_iface_init (PiKeyringProviderInterface *iface)
 {
-  iface->get_id = codex_get_id;
-  iface->get_display_name = codex_get_display_name;
-  iface->get_flow = codex_get_flow;
+  _pi_keyring_builtin_provider_iface_init (iface, &codex_info);
   iface->login_async = codex_login_async;
-  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = codex_refresh_async;
-  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   /* get_api_key: the interface's default, the access token. OpenAI has no
    * public revocation: revoke_async stays NULL. */
 }

@@ -245,24 +245,6 @@ _pi_keyring_copilot_provider_set_policy_timeout_ms (PiKeyringProvider *provider,
   PI_KEYRING_COPILOT_PROVIDER (provider)->policy_timeout_ms = timeout_ms;
 }
 
-static const char *
-copilot_get_id (PiKeyringProvider *provider)
-{
-  return PROVIDER_ID;
-}
-
-static const char *
-copilot_get_display_name (PiKeyringProvider *provider)
-{
-  return "GitHub Copilot";
-}
-
-static const char *
-copilot_get_flow (PiKeyringProvider *provider)
-{
-  return "device";
-}
-
 /* --- step 4: the Copilot token exchange (login and refresh) --- */
 
 typedef struct
@@ -744,16 +726,19 @@ copilot_get_api_key (PiKeyringProvider   *provider,
   return g_strdup (pi_keyring_credential_get_access (credential));
 }
 
+static const PiKeyringBuiltinProviderInfo copilot_info = {
+  .id = PROVIDER_ID,
+  .display_name = "GitHub Copilot",
+  .flow = "device",
+};
+
 static void
 provider_iface_init (PiKeyringProviderInterface *iface)
 {
-  iface->get_id = copilot_get_id;
-  iface->get_display_name = copilot_get_display_name;
-  iface->get_flow = copilot_get_flow;
+  _pi_keyring_builtin_provider_iface_init (iface, &copilot_info);
   iface->login_async = copilot_login_async;
   iface->login_finish = copilot_login_finish;
   iface->refresh_async = copilot_refresh_async;
-  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   iface->get_api_key = copilot_get_api_key;
   /* No revoke_async: see the comment at the top of the file. */
   iface->revoke_async = NULL;

@@ -427,12 +427,6 @@ google_get_display_name (PiKeyringProvider *provider)
   return PI_KEYRING_GOOGLE_PROVIDER (provider)->config->display_name;
 }
 
-static const char *
-google_get_flow (PiKeyringProvider *provider)
-{
-  return "loopback";
-}
-
 /* {"token":…,"projectId":…}, as the catalog builds it for pi. */
 static char *
 google_get_api_key (PiKeyringProvider   *provider,
@@ -441,16 +435,19 @@ google_get_api_key (PiKeyringProvider   *provider,
   return pi_keyring_catalog_get_oauth_api_key (credential);
 }
 
+/* One type for two providers: the id and the name are the instance's. */
+static const PiKeyringBuiltinProviderInfo google_info = {
+  .flow = "loopback",
+};
+
 static void
 provider_iface_init (PiKeyringProviderInterface *iface)
 {
+  _pi_keyring_builtin_provider_iface_init (iface, &google_info);
   iface->get_id = google_get_id;
   iface->get_display_name = google_get_display_name;
-  iface->get_flow = google_get_flow;
   iface->login_async = google_login_async;
-  iface->login_finish = _pi_keyring_loopback_provider_login_finish;
   iface->refresh_async = google_refresh_async;
-  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
   iface->get_api_key = google_get_api_key;
   iface->revoke_async = google_revoke_async;
   iface->revoke_finish = google_revoke_finish;

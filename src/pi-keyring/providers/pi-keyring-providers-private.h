@@ -97,4 +97,19 @@ PiKeyringCredential *_pi_keyring_builtin_provider_refresh_finish (PiKeyringProvi
                                                                   GAsyncResult       *result,
                                                                   GError            **error);
 
+/* What a built-in provider type says of itself. */
+typedef struct
+{
+  const char *id;            /* NULL: the type sets get_id itself */
+  const char *display_name;  /* NULL: the type sets get_display_name itself */
+  const char *flow;          /* "loopback" or "device" */
+} PiKeyringBuiltinProviderInfo;
+
+/* Fills in the parts of @iface that the built-in providers share: get_id,
+ * get_display_name and get_flow from @info (kept, with the type), and
+ * refresh_finish; for a loopback flow, login_finish too. Call it first in
+ * the type's interface init, then set the rest. */
+void           _pi_keyring_builtin_provider_iface_init (PiKeyringProviderInterface         *iface,
+                                                        const PiKeyringBuiltinProviderInfo *info);
+
 G_END_DECLS
