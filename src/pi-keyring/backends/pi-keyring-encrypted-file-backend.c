@@ -206,11 +206,15 @@ op_free (Op *op)
 }
 
 static Op *
-op_new (OpKind kind)
+op_new (OpKind      kind,
+        const char *provider,
+        const char *profile)
 {
   Op *op = g_new0 (Op, 1);
 
   op->kind = kind;
+  op->provider = g_strdup (provider);
+  op->profile = g_strdup (profile);
   op->lock_fd = -1;
   return op;
 }
@@ -564,13 +568,20 @@ vault_exists (const char *path)
   return g_lstat (path, &st) == 0 || errno != ENOENT;
 }
 
+/* Runs @op (taken) as a task of @self tagged @source_tag. */
 static void
 start_op (PiKeyringEncryptedFileBackend *self,
-          GTask                         *task,
-          Op                            *op)
+          Op                            *op,
+          gpointer                       source_tag,
+          GCancellable                  *cancellable,
+          GAsyncReadyCallback            callback,
+          gpointer                       user_data)
 {
+  g_autoptr(GTask) owned_task = g_task_new (self, cancellable, callback, user_data);
+  GTask *task = owned_task;
   g_autoptr(GError) error = NULL;
 
+  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   /* A cancellation that came too late to stop a write must not make it
    * look undone: the operation reports cancelling itself when it stops. */
@@ -679,12 +690,8 @@ encrypted_check_async (PiKeyringBackend    *backend,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  PiKeyringEncryptedFileBackend *self = PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend);
-  g_autoptr(GTask) task = NULL;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, encrypted_check_async);
-  start_op (self, task, op_new (OP_CHECK));
+  start_op (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend), op_new (OP_CHECK, NULL, NULL),
+            encrypted_check_async, cancellable, callback, user_data);
 }
 
 static void
@@ -695,17 +702,8 @@ encrypted_lookup_async (PiKeyringBackend    *backend,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  PiKeyringEncryptedFileBackend *self = PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend);
-  g_autoptr(GTask) task = NULL;
-  Op *op;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, encrypted_lookup_async);
-
-  op = op_new (OP_LOOKUP);
-  op->provider = g_strdup (provider);
-  op->profile = g_strdup (profile);
-  start_op (self, task, op);
+  start_op (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend), op_new (OP_LOOKUP, provider, profile),
+            encrypted_lookup_async, cancellable, callback, user_data);
 }
 
 static void
@@ -715,19 +713,13 @@ encrypted_store_async (PiKeyringBackend    *backend,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  PiKeyringEncryptedFileBackend *self = PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend);
-  g_autoptr(GTask) task = NULL;
-  Op *op;
+  Op *op = op_new (OP_STORE, pi_keyring_credential_get_provider (credential),
+                   pi_keyring_credential_get_profile (credential));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, encrypted_store_async);
-
-  op = op_new (OP_STORE);
-  op->provider = g_strdup (pi_keyring_credential_get_provider (credential));
-  op->profile = g_strdup (pi_keyring_credential_get_profile (credential));
   /* Copied here: the worker thread must not share the caller's object. */
   op->entry = _pi_keyring_credential_dup_node (credential);
-  start_op (self, task, op);
+  start_op (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend), op,
+            encrypted_store_async, cancellable, callback, user_data);
 }
 
 static void
@@ -738,17 +730,8 @@ encrypted_remove_async (PiKeyringBackend    *backend,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  PiKeyringEncryptedFileBackend *self = PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend);
-  g_autoptr(GTask) task = NULL;
-  Op *op;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, encrypted_remove_async);
-
-  op = op_new (OP_REMOVE);
-  op->provider = g_strdup (provider);
-  op->profile = g_strdup (profile);
-  start_op (self, task, op);
+  start_op (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend), op_new (OP_REMOVE, provider, profile),
+            encrypted_remove_async, cancellable, callback, user_data);
 }
 
 static void
@@ -758,16 +741,8 @@ encrypted_list_async (PiKeyringBackend    *backend,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  PiKeyringEncryptedFileBackend *self = PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend);
-  g_autoptr(GTask) task = NULL;
-  Op *op;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, encrypted_list_async);
-
-  op = op_new (OP_LIST);
-  op->profile = g_strdup (profile);
-  start_op (self, task, op);
+  start_op (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend), op_new (OP_LIST, NULL, profile),
+            encrypted_list_async, cancellable, callback, user_data);
 }
 
 static void
