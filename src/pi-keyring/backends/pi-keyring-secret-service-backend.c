@@ -223,6 +223,8 @@ on_caller_cancelled (GCancellable *caller,
 static GTask *
 op_new (gpointer             source_object,
         OpKind               kind,
+        const char          *provider,
+        const char          *profile,
         GCancellable        *cancellable,
         GAsyncReadyCallback  callback,
         gpointer             user_data,
@@ -236,6 +238,8 @@ op_new (gpointer             source_object,
 
   op = g_new0 (Op, 1);
   op->kind = kind;
+  op->provider = g_strdup (provider);
+  op->profile = g_strdup (profile);
   op->cancellable = g_cancellable_new ();
   op->timeout_ms = _pi_keyring_get_timeout_ms ();
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
@@ -860,7 +864,7 @@ pi_keyring_secret_service_backend_is_available (GCancellable *cancellable)
     }
 
   _pi_keyring_sync_closure_init (&closure);
-  task = op_new (NULL, OP_PROBE, cancellable, _pi_keyring_sync_closure_callback, &closure,
+  task = op_new (NULL, OP_PROBE, NULL, NULL, cancellable, _pi_keyring_sync_closure_callback, &closure,
                  pi_keyring_secret_service_backend_is_available);
   op_run (g_steal_pointer (&task));
   available = g_task_propagate_boolean (G_TASK (_pi_keyring_sync_closure_wait (&closure)), &error);
@@ -898,8 +902,8 @@ ss_backend_get_location (PiKeyringBackend *backend)
 
 static gboolean
 ss_backend_boolean_finish (PiKeyringBackend  *backend,
-                               GAsyncResult      *result,
-                               GError           **error)
+                           GAsyncResult      *result,
+                           GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
 
@@ -908,8 +912,8 @@ ss_backend_boolean_finish (PiKeyringBackend  *backend,
 
 static PiKeyringCredential *
 ss_backend_lookup_finish (PiKeyringBackend  *backend,
-                              GAsyncResult      *result,
-                              GError           **error)
+                          GAsyncResult      *result,
+                          GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
 
@@ -918,8 +922,8 @@ ss_backend_lookup_finish (PiKeyringBackend  *backend,
 
 static GPtrArray *
 ss_backend_list_finish (PiKeyringBackend  *backend,
-                            GAsyncResult      *result,
-                            GError           **error)
+                        GAsyncResult      *result,
+                        GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
 
@@ -928,77 +932,63 @@ ss_backend_list_finish (PiKeyringBackend  *backend,
 
 static void
 ss_backend_check_async (PiKeyringBackend    *backend,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
 {
-  op_run (op_new (backend, OP_CHECK, cancellable, callback, user_data, ss_backend_check_async));
+  op_run (op_new (backend, OP_CHECK, NULL, NULL, cancellable, callback, user_data,
+                  ss_backend_check_async));
 }
 
 static void
 ss_backend_lookup_async (PiKeyringBackend    *backend,
-                             const char          *provider,
-                             const char          *profile,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+                         const char          *provider,
+                         const char          *profile,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
 {
-  GTask *task = op_new (backend, OP_LOOKUP, cancellable, callback, user_data,
-                        ss_backend_lookup_async);
-  Op *op = g_task_get_task_data (task);
-
-  op->provider = g_strdup (provider);
-  op->profile = g_strdup (profile);
-  op_run (task);
+  op_run (op_new (backend, OP_LOOKUP, provider, profile, cancellable, callback, user_data,
+                  ss_backend_lookup_async));
 }
 
 static void
 ss_backend_store_async (PiKeyringBackend    *backend,
-                            PiKeyringCredential *credential,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+                        PiKeyringCredential *credential,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
 {
-  GTask *task = op_new (backend, OP_STORE, cancellable, callback, user_data,
-                        ss_backend_store_async);
+  GTask *task = op_new (backend, OP_STORE, pi_keyring_credential_get_provider (credential),
+                        pi_keyring_credential_get_profile (credential), cancellable, callback,
+                        user_data, ss_backend_store_async);
   Op *op = g_task_get_task_data (task);
 
-  op->provider = g_strdup (pi_keyring_credential_get_provider (credential));
-  op->profile = g_strdup (pi_keyring_credential_get_profile (credential));
   op->credential = g_object_ref (credential);
   op_run (task);
 }
 
 static void
 ss_backend_remove_async (PiKeyringBackend    *backend,
-                             const char          *provider,
-                             const char          *profile,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+                         const char          *provider,
+                         const char          *profile,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
 {
-  GTask *task = op_new (backend, OP_REMOVE, cancellable, callback, user_data,
-                        ss_backend_remove_async);
-  Op *op = g_task_get_task_data (task);
-
-  op->provider = g_strdup (provider);
-  op->profile = g_strdup (profile);
-  op_run (task);
+  op_run (op_new (backend, OP_REMOVE, provider, profile, cancellable, callback, user_data,
+                  ss_backend_remove_async));
 }
 
 static void
 ss_backend_list_async (PiKeyringBackend    *backend,
-                           const char          *profile,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+                       const char          *profile,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
 {
-  GTask *task = op_new (backend, OP_LIST, cancellable, callback, user_data,
-                        ss_backend_list_async);
-  Op *op = g_task_get_task_data (task);
-
-  op->profile = g_strdup (profile);
-  op_run (task);
+  op_run (op_new (backend, OP_LIST, NULL, profile, cancellable, callback, user_data,
+                  ss_backend_list_async));
 }
 
 static void
