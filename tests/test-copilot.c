@@ -21,6 +21,8 @@
 #include "mock-http.h"
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define CLIENT_ID   "Iv1.b507a08c87ecfe98"
 #define USER_AGENT  "GitHubCopilotChat/0.35.0"
 #define FORM        "application/x-www-form-urlencoded"
@@ -286,25 +288,6 @@ fixture_teardown (Fixture       *fixture,
   g_unsetenv ("BROWSER");
 }
 
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *result;
-}
-
 static PiKeyringCredential *
 login (Fixture     *fixture,
        const char  *enterprise_domain,
@@ -319,8 +302,8 @@ login (Fixture     *fixture,
   options = g_variant_ref_sink (g_variant_dict_end (dict));
 
   pi_keyring_provider_login_async (fixture->provider, PI_KEYRING_INTERACTION (fixture->interaction),
-                                   options, NULL, on_result, &result);
-  return pi_keyring_provider_login_finish (fixture->provider, wait_for (&result), error);
+                                   options, NULL, test_on_result, &result);
+  return pi_keyring_provider_login_finish (fixture->provider, test_wait_for (&result), error);
 }
 
 static PiKeyringCredential *
@@ -330,8 +313,8 @@ refresh (Fixture              *fixture,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  pi_keyring_provider_refresh_async (fixture->provider, credential, NULL, on_result, &result);
-  return pi_keyring_provider_refresh_finish (fixture->provider, wait_for (&result), error);
+  pi_keyring_provider_refresh_async (fixture->provider, credential, NULL, test_on_result, &result);
+  return pi_keyring_provider_refresh_finish (fixture->provider, test_wait_for (&result), error);
 }
 
 /* An entry as pi stores it, from JSON. */
@@ -748,12 +731,12 @@ test_login_cancelled (Fixture       *fixture,
   fixture->interaction->action = SHOW_NOTHING;
 
   pi_keyring_provider_login_async (fixture->provider, PI_KEYRING_INTERACTION (fixture->interaction),
-                                   NULL, cancellable, on_result, &result);
+                                   NULL, cancellable, test_on_result, &result);
   while (fixture->interaction->url == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
 
-  credential = pi_keyring_provider_login_finish (fixture->provider, wait_for (&result), &error);
+  credential = pi_keyring_provider_login_finish (fixture->provider, test_wait_for (&result), &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (credential);
 }
@@ -799,8 +782,8 @@ test_login_invalid_option (Fixture       *fixture,
 
   g_variant_dict_insert (dict, "enterprise-domain", "i", 42);
   options = g_variant_ref_sink (g_variant_dict_end (dict));
-  pi_keyring_provider_login_async (fixture->provider, NULL, options, NULL, on_result, &result);
-  credential = pi_keyring_provider_login_finish (fixture->provider, wait_for (&result), &error);
+  pi_keyring_provider_login_async (fixture->provider, NULL, options, NULL, test_on_result, &result);
+  credential = pi_keyring_provider_login_finish (fixture->provider, test_wait_for (&result), &error);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
 }
 

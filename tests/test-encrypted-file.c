@@ -20,6 +20,8 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define PASSPHRASE      "correct horse battery staple"
 #define TEST_ITERATIONS 1000
 
@@ -402,16 +404,6 @@ test_round_trip (Fixture       *fixture,
   g_assert_cmpuint (file_mode (fixture->path), ==, 0600);
 }
 
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* The async calls answer in the caller's context, and do not block it. */
 static void
 test_async (Fixture       *fixture,
@@ -423,13 +415,13 @@ test_async (Fixture       *fixture,
   g_autoptr(PiKeyringCredential) found = NULL;
   g_autoptr(GError) error = NULL;
 
-  pi_keyring_backend_store_async (fixture->backend, credential, NULL, on_result, &stored);
+  pi_keyring_backend_store_async (fixture->backend, credential, NULL, test_on_result, &stored);
   while (stored == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (pi_keyring_backend_store_finish (fixture->backend, stored, &error));
   g_assert_no_error (error);
 
-  pi_keyring_backend_lookup_async (fixture->backend, "openai", NULL, NULL, on_result, &looked_up);
+  pi_keyring_backend_lookup_async (fixture->backend, "openai", NULL, NULL, test_on_result, &looked_up);
   while (looked_up == NULL)
     g_main_context_iteration (NULL, TRUE);
   found = pi_keyring_backend_lookup_finish (fixture->backend, looked_up, &error);
@@ -1413,7 +1405,7 @@ test_lock_waits (Fixture       *fixture,
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
 
-  pi_keyring_backend_store_async (fixture->backend, credential, NULL, on_result, &result);
+  pi_keyring_backend_store_async (fixture->backend, credential, NULL, test_on_result, &result);
   deadline = g_get_monotonic_time () + 300 * 1000;
   while (g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
@@ -1458,7 +1450,7 @@ test_cancelled (Fixture       *fixture,
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
 
-  pi_keyring_backend_store_async (fixture->backend, credential, cancellable, on_result, &result);
+  pi_keyring_backend_store_async (fixture->backend, credential, cancellable, test_on_result, &result);
   deadline = g_get_monotonic_time () + 100 * 1000;
   while (g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);

@@ -14,6 +14,8 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 typedef struct
 {
   char             *dir;
@@ -119,16 +121,6 @@ lookup_ok (PiKeyringBackend *backend,
   credential = pi_keyring_backend_lookup_sync (backend, provider, NULL, NULL, &error);
   g_assert_no_error (error);
   return credential;
-}
-
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
 }
 
 /* --- basics --- */
@@ -786,7 +778,7 @@ test_lock_live_holder_waits (Fixture       *fixture,
   make_lock (fixture->lock_path, 0);
 
   start = g_get_monotonic_time ();
-  pi_keyring_backend_store_async (fixture->backend, openai, NULL, on_result, &result);
+  pi_keyring_backend_store_async (fixture->backend, openai, NULL, test_on_result, &result);
   g_timeout_add (400, release_lock_cb, &holder);
   /* The main loop keeps running while the store waits. */
   tick_id = g_timeout_add (10, tick_cb, &holder);
@@ -852,7 +844,7 @@ test_lock_held_gives_up (Fixture       *fixture,
   refresh_id = g_timeout_add (1000, refresh_lock_cb, &holder);
 
   start = g_get_monotonic_time ();
-  pi_keyring_backend_store_async (fixture->backend, openai, NULL, on_result, &result);
+  pi_keyring_backend_store_async (fixture->backend, openai, NULL, test_on_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   elapsed = g_get_monotonic_time () - start;
@@ -879,7 +871,7 @@ test_lock_cancelled (Fixture       *fixture,
   write_text (fixture->path, "{}");
   make_lock (fixture->lock_path, 0);
 
-  pi_keyring_backend_store_async (fixture->backend, openai, cancellable, on_result, &result);
+  pi_keyring_backend_store_async (fixture->backend, openai, cancellable, test_on_result, &result);
   g_timeout_add_once (100, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);

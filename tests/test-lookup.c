@@ -15,49 +15,14 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 /* Variables the tests set besides the catalog's. */
 static const char * const extra_env_vars[] = {
   "TEST_AUTH_API_KEY_12345",
   "PI_KEYRING_TEST_CASE16_VAR",
   NULL
 };
-
-static void
-unset_provider_env (void)
-{
-  const char * const *ids = pi_keyring_catalog_get_ids ();
-
-  for (gsize i = 0; ids[i] != NULL; i++)
-    {
-      const char * const *vars = pi_keyring_catalog_get_env_vars (ids[i]);
-
-      for (gsize j = 0; vars[j] != NULL; j++)
-        g_unsetenv (vars[j]);
-    }
-
-  for (gsize i = 0; extra_env_vars[i] != NULL; i++)
-    g_unsetenv (extra_env_vars[i]);
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
 
 typedef struct
 {
@@ -83,7 +48,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  unset_provider_env ();
+  test_unset_provider_env (extra_env_vars);
   pi_keyring_clear_config_value_cache ();
   _pi_keyring_catalog_reset_adc_cache ();
 
@@ -101,11 +66,11 @@ fixture_teardown (Fixture       *fixture,
 {
   g_clear_object (&fixture->store);
   g_clear_object (&fixture->backend);
-  remove_tree (fixture->tmpdir);
+  test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->auth_path);
   g_free (fixture->counter_path);
-  unset_provider_env ();
+  test_unset_provider_env (extra_env_vars);
   pi_keyring_clear_config_value_cache ();
 }
 
@@ -728,7 +693,7 @@ test_catalog_plain_map (void)
     "google-gemini-cli", "google-antigravity", "openai-codex"
   };
 
-  unset_provider_env ();
+  test_unset_provider_env (extra_env_vars);
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
     {
       g_autofree char *key = NULL;
@@ -745,7 +710,7 @@ test_catalog_plain_map (void)
   g_setenv ("GEMINI_API_KEY", "g", TRUE);
   for (gsize i = 0; i < G_N_ELEMENTS (oauth_only); i++)
     assert_env_key (oauth_only[i], NULL);
-  unset_provider_env ();
+  test_unset_provider_env (extra_env_vars);
 }
 
 static void

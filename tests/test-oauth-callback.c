@@ -12,6 +12,8 @@
 
 #include "mock-http.h"
 
+#include "test-util.h"
+
 #define STATE "state-0123456789"
 
 typedef struct
@@ -393,13 +395,6 @@ test_timeout (Fixture       *fixture,
   g_assert_cmpuint (get (fixture, "/callback?code=x&state=" STATE, NULL), ==, 0);
 }
 
-static gboolean
-cancel_later (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_cancel (Fixture       *fixture,
              gconstpointer  data)
@@ -409,7 +404,7 @@ test_cancel (Fixture       *fixture,
   g_autofree char *code = NULL;
 
   start_wait (fixture, cancellable);
-  g_timeout_add (50, cancel_later, cancellable);
+  g_timeout_add (50, test_cancel_later, cancellable);
   code = finish_wait (fixture, &error);
   g_assert_null (code);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

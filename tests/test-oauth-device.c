@@ -13,6 +13,8 @@
 
 #include "mock-http.h"
 
+#include "test-util.h"
+
 #define CLIENT_ID  "Iv1.b507a08c87ecfe98"
 #define USER_AGENT "GitHubCopilotChat/0.35.0"
 #define CODE_PATH  "/login/device/code"
@@ -47,25 +49,6 @@ fixture_teardown (Fixture       *fixture,
   g_unsetenv ("PI_KEYRING_URL_REWRITE");
 }
 
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *result;
-}
-
 static PiKeyringDeviceCode *
 request_device_code (Fixture  *fixture,
                      GError  **error)
@@ -75,8 +58,8 @@ request_device_code (Fixture  *fixture,
   g_autoptr(GAsyncResult) result = NULL;
 
   _pi_keyring_device_code_request_async (fixture->client, url, CLIENT_ID, "read:user", headers,
-                                         NULL, on_result, &result);
-  return _pi_keyring_device_code_request_finish (wait_for (&result), error);
+                                         NULL, test_on_result, &result);
+  return _pi_keyring_device_code_request_finish (test_wait_for (&result), error);
 }
 
 static PiKeyringTokenResponse *
@@ -97,8 +80,8 @@ poll (Fixture       *fixture,
   if (virtual_clock)
     _pi_keyring_device_poller_set_clock (poller, fixture->clock);
 
-  _pi_keyring_device_poller_poll_async (poller, cancellable, on_result, &result);
-  return _pi_keyring_device_poller_poll_finish (poller, wait_for (&result), error);
+  _pi_keyring_device_poller_poll_async (poller, cancellable, test_on_result, &result);
+  return _pi_keyring_device_poller_poll_finish (poller, test_wait_for (&result), error);
 }
 
 /* The poll times relative to the start, one per request from @first. */
@@ -386,13 +369,6 @@ test_real_clock (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 1200 * 1000);
 }
 
-static gboolean
-cancel_later (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 /* Cancelling while asleep ends the poll at once. */
 static void
 test_cancel (Fixture       *fixture,
@@ -403,7 +379,7 @@ test_cancel (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  g_timeout_add (50, cancel_later, cancellable);
+  g_timeout_add (50, test_cancel_later, cancellable);
   token = poll (fixture, 5, 900, FALSE, cancellable, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);

@@ -13,6 +13,8 @@
 
 #include "mock-http.h"
 
+#include "test-util.h"
+
 typedef struct
 {
   MockHttp            *mock;
@@ -36,16 +38,6 @@ fixture_teardown (Fixture       *fixture,
   g_unsetenv ("PI_KEYRING_URL_REWRITE");
 }
 
-static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* Runs a token request to completion in the thread-default context. */
 static PiKeyringTokenResponse *
 request_token (Fixture                *fixture,
@@ -57,7 +49,7 @@ request_token (Fixture                *fixture,
   g_autoptr(GAsyncResult) result = NULL;
 
   _pi_keyring_http_client_request_token_async (fixture->client, request, cancellable,
-                                               on_result, &result);
+                                               test_on_result, &result);
   while (result == NULL)
     g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
 

@@ -17,6 +17,8 @@
 #include "mock-http.h"
 #include "providers/pi-keyring-providers-private.h"
 
+#include "test-util.h"
+
 #define JSON "application/json"
 #define BASE64URL_ALPHABET \
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -973,13 +975,6 @@ test_driver_timeout (Driver        *driver,
     g_main_context_iteration (NULL, TRUE);
 }
 
-static gboolean
-cancel_later (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_driver_cancel (Driver        *driver,
                     gconstpointer  data)
@@ -990,7 +985,7 @@ test_driver_cancel (Driver        *driver,
 
   driver->interaction->ask_mode = ASK_NOT_SUPPORTED;
   driver_start (driver, NULL, cancellable);
-  g_timeout_add (50, cancel_later, cancellable);
+  g_timeout_add (50, test_cancel_later, cancellable);
   credential = driver_finish (driver, &error);
 
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

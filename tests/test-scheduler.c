@@ -25,6 +25,8 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define PROVIDER_ID  "anthropic"
 #define HOUR_MS      G_GINT64_CONSTANT (3600000)
 #define MINUTE_MS    G_GINT64_CONSTANT (60000)
@@ -199,26 +201,6 @@ test_provider_new (const char *id)
 
 /* --- fixture --- */
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
 typedef struct
 {
   char             *tmpdir;
@@ -317,7 +299,7 @@ fixture_teardown (Fixture       *fixture,
   g_clear_object (&fixture->provider);
   g_clear_object (&fixture->backend);
   g_clear_error (&fixture->failed_error);
-  remove_tree (fixture->tmpdir);
+  test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->auth_path);
   _pi_keyring_wall_clock_set_virtual (-1);

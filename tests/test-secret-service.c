@@ -18,6 +18,8 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define LOGIN_COLLECTION "/org/freedesktop/secrets/collection/login"
 
 /* The same schema as the backend's, to read items back independently. */
@@ -295,16 +297,6 @@ test_store_lookup (Fixture       *fixture,
 }
 
 static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
 test_async (Fixture       *fixture,
             gconstpointer  data)
 {
@@ -317,13 +309,13 @@ test_async (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   credential = pi_keyring_credential_new_api_key ("mistral", NULL, "test-mistral-key");
-  pi_keyring_backend_store_async (fixture->backend, credential, NULL, on_result, &stored);
+  pi_keyring_backend_store_async (fixture->backend, credential, NULL, test_on_result, &stored);
   while (stored == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (pi_keyring_backend_store_finish (fixture->backend, stored, &error));
   g_assert_no_error (error);
 
-  pi_keyring_backend_lookup_async (fixture->backend, "mistral", NULL, NULL, on_result, &looked_up);
+  pi_keyring_backend_lookup_async (fixture->backend, "mistral", NULL, NULL, test_on_result, &looked_up);
   while (looked_up == NULL)
     g_main_context_iteration (NULL, TRUE);
   found = pi_keyring_backend_lookup_finish (fixture->backend, looked_up, &error);
@@ -334,7 +326,7 @@ test_async (Fixture       *fixture,
   /* The caller's own cancellation is G_IO_ERROR_CANCELLED, not "unavailable". */
   g_cancellable_cancel (cancellable);
   pi_keyring_backend_lookup_async (fixture->backend, "mistral", NULL, cancellable,
-                                   on_result, &cancelled);
+                                   test_on_result, &cancelled);
   while (cancelled == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_null (pi_keyring_backend_lookup_finish (fixture->backend, cancelled, &error));

@@ -19,6 +19,8 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define FAR_FUTURE_MS G_GINT64_CONSTANT (99999999999999)
 #define PROVIDER_ID   "anthropic"
 
@@ -307,40 +309,6 @@ record_messages (GLogLevelFlags   log_level,
 
 /* --- fixture --- */
 
-static void
-unset_provider_env (void)
-{
-  const char * const *ids = pi_keyring_catalog_get_ids ();
-
-  for (gsize i = 0; ids[i] != NULL; i++)
-    {
-      const char * const *vars = pi_keyring_catalog_get_env_vars (ids[i]);
-
-      for (gsize j = 0; vars[j] != NULL; j++)
-        g_unsetenv (vars[j]);
-    }
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
 typedef struct
 {
   char             *tmpdir;
@@ -417,7 +385,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  unset_provider_env ();
+  test_unset_provider_env (NULL);
   g_ptr_array_set_size (logged_messages, 0);
 
   fixture->tmpdir = g_dir_make_tmp ("pi-keyring-store-oauth-XXXXXX", &error);
@@ -441,11 +409,11 @@ fixture_teardown (Fixture       *fixture,
   g_clear_object (&fixture->store);
   g_clear_object (&fixture->backend);
   g_clear_error (&fixture->failed_error);
-  remove_tree (fixture->tmpdir);
+  test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->auth_path);
   g_free (fixture->lock_path);
-  unset_provider_env ();
+  test_unset_provider_env (NULL);
 }
 
 /* --- helpers --- */
@@ -508,16 +476,6 @@ backend_lookup (PiKeyringBackend *backend,
 }
 
 static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
 wait_for (GAsyncResult **result)
 {
   while (*result == NULL)
@@ -531,7 +489,7 @@ get_key (PiKeyringStore   *store,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, test_on_result, &result);
   wait_for (&result);
   return pi_keyring_store_get_api_key_finish (store, result, out_source, error);
 }
@@ -728,7 +686,7 @@ test_refresh_holds_pi_lock (Fixture       *fixture,
 
   /* "pi" takes the lock after our first read (the file backend reads
    * when the lookup starts), for 300 ms. */
-  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, test_on_result, &result);
   g_assert_no_errno (g_mkdir (fixture->lock_path, 0700));
   g_timeout_add (300, release_pi_lock, fixture);
   start = g_get_monotonic_time ();
@@ -826,8 +784,8 @@ test_case_47 (Fixture       *fixture,
 
   /* Both read the expired entry; A takes the lock and refreshes; B waits
    * for the lock, reads the entry again and finds A's token. */
-  pi_keyring_store_get_api_key_async (other, PROVIDER_ID, NULL, on_result, &result_a);
-  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, on_result, &result_b);
+  pi_keyring_store_get_api_key_async (other, PROVIDER_ID, NULL, test_on_result, &result_a);
+  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, test_on_result, &result_b);
   wait_for (&result_a);
   after_a = read_auth_json (fixture);
   changed_b_meanwhile = fixture->changed;
@@ -907,7 +865,7 @@ test_case_49 (Fixture       *fixture,
   /* The first read of auth.json happens when the lookup starts (the file
    * backend reads at once); the re-read under the lock comes later, from
    * the main loop. */
-  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (store, PROVIDER_ID, NULL, test_on_result, &result);
   write_auth_json (fixture, "{\"anthropic\":{\"type\":\"api_key\",\"key\":\"new-api-key\"}}");
   wait_for (&result);
 
@@ -945,7 +903,7 @@ test_entry_gone_from_backend (Fixture       *fixture,
 
   /* The memory backend looks up when asked and answers from an idle: the
    * entry goes after the first lookup and before the re-read. */
-  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, test_on_result, &result);
   g_assert_true (pi_keyring_backend_remove_sync (fixture->backend, PROVIDER_ID, NULL, NULL,
                                                  &error));
   g_assert_no_error (error);
@@ -1047,9 +1005,9 @@ test_single_flight (Fixture       *fixture,
   fixture->provider->delay_ms = 100;
 
   for (guint i = 0; i < N_CONCURRENT; i++)
-    pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, on_result,
+    pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, test_on_result,
                                         &results[i]);
-  pi_keyring_store_refresh_async (fixture->store, PROVIDER_ID, NULL, on_result, &refresh_result);
+  pi_keyring_store_refresh_async (fixture->store, PROVIDER_ID, NULL, test_on_result, &refresh_result);
 
   for (guint i = 0; i < N_CONCURRENT; i++)
     wait_for (&results[i]);
@@ -1089,9 +1047,9 @@ test_single_flight_cancel_one (Fixture       *fixture,
   store_credential (fixture->store, expired);
   fixture->provider->delay_ms = 200;
 
-  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, cancellable, on_result,
+  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, cancellable, test_on_result,
                                       &cancelled);
-  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, on_result, &kept);
+  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, test_on_result, &kept);
   while (fixture->provider->refresh_calls == 0)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
@@ -1125,7 +1083,7 @@ test_sync_call_during_async_flight (Fixture       *fixture,
   store_credential (fixture->store, expired);
   fixture->provider->delay_ms = 100;
 
-  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (fixture->store, PROVIDER_ID, NULL, test_on_result, &result);
   while (fixture->provider->refresh_calls == 0)
     g_main_context_iteration (NULL, TRUE);
 
@@ -1241,7 +1199,7 @@ test_login_stores_and_emits (Fixture       *fixture,
   g_variant_dict_insert (dict, "enterprise-domain", "s", "company.ghe.com");
 
   pi_keyring_store_login_async (fixture->store, PROVIDER_ID, interaction,
-                                g_variant_dict_end (dict), NULL, on_result, &result);
+                                g_variant_dict_end (dict), NULL, test_on_result, &result);
   wait_for (&result);
   credential = pi_keyring_store_login_finish (fixture->store, result, &error);
   g_assert_no_error (error);
@@ -1268,7 +1226,7 @@ test_login_unknown_provider (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   pi_keyring_store_login_async (fixture->store, "no-such-provider", NULL, NULL, NULL,
-                                on_result, &result);
+                                test_on_result, &result);
   wait_for (&result);
   credential = pi_keyring_store_login_finish (fixture->store, result, &error);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);

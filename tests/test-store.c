@@ -14,41 +14,9 @@
 
 #include "store/pi-keyring-store-private.h"
 
+#include "test-util.h"
+
 #define FAR_FUTURE_MS G_GINT64_CONSTANT (99999999999999)
-
-static void
-unset_provider_env (void)
-{
-  const char * const *ids = pi_keyring_catalog_get_ids ();
-
-  for (gsize i = 0; ids[i] != NULL; i++)
-    {
-      const char * const *vars = pi_keyring_catalog_get_env_vars (ids[i]);
-
-      for (gsize j = 0; vars[j] != NULL; j++)
-        g_unsetenv (vars[j]);
-    }
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
 
 typedef struct
 {
@@ -64,7 +32,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  unset_provider_env ();
+  test_unset_provider_env (NULL);
   pi_keyring_clear_config_value_cache ();
 
   fixture->tmpdir = g_dir_make_tmp ("pi-keyring-store-XXXXXX", &error);
@@ -83,10 +51,10 @@ fixture_teardown (Fixture       *fixture,
 {
   g_clear_object (&fixture->store);
   g_clear_object (&fixture->backend);
-  remove_tree (fixture->tmpdir);
+  test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_free (fixture->auth_path);
-  unset_provider_env ();
+  test_unset_provider_env (NULL);
   pi_keyring_clear_config_value_cache ();
   _pi_keyring_set_command_timeout_ms (0);
 }
@@ -519,16 +487,6 @@ test_other_kind_skipped (Fixture       *fixture,
 /* --- the async API --- */
 
 static void
-on_result (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
 test_async_get_api_key (Fixture       *fixture,
                         gconstpointer  data)
 {
@@ -540,7 +498,7 @@ test_async_get_api_key (Fixture       *fixture,
 
   store_api_key (fixture->store, "groq", "!echo async-key");
 
-  pi_keyring_store_get_api_key_async (fixture->store, "groq", NULL, on_result, &result);
+  pi_keyring_store_get_api_key_async (fixture->store, "groq", NULL, test_on_result, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -549,7 +507,7 @@ test_async_get_api_key (Fixture       *fixture,
   g_assert_cmpstr (key, ==, "async-key");
   g_assert_cmpint (source, ==, PI_KEYRING_SOURCE_KEYRING);
 
-  pi_keyring_store_get_sources_async (fixture->store, "groq", NULL, on_result, &sources_result);
+  pi_keyring_store_get_sources_async (fixture->store, "groq", NULL, test_on_result, &sources_result);
   while (sources_result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (pi_keyring_store_get_sources_finish (fixture->store, sources_result, &error),
@@ -573,8 +531,8 @@ test_async_concurrent_commands (Fixture       *fixture,
 
   store_api_key (fixture->store, "xai", command);
 
-  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, on_result, &r1);
-  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, on_result, &r2);
+  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, test_on_result, &r1);
+  pi_keyring_store_get_api_key_async (fixture->store, "xai", NULL, test_on_result, &r2);
   while (r1 == NULL || r2 == NULL)
     g_main_context_iteration (NULL, TRUE);
 
