@@ -345,15 +345,50 @@ class ServiceTest(DaemonTestCase):
         self.assertIn(b"--replace", result.out)
         self.assertIn(b"dev.pi.Keyring1", result.out)
 
-    def test_no_session_bus(self):
+    def test_no_session_bus_keeps_the_file_backends_tokens_fresh(self):
+        # A headless machine: auth.json (what `auto` picks without a bus)
+        # holds a token that falls due three seconds from now.
+        seed = self.mock.admin("POST", "seed-refresh", {"provider": "anthropic"})
+        entry = collections.OrderedDict([
+            ("type", "oauth"), ("refresh", seed["refresh_token"]),
+            ("access", "sk-ant-oat01-daemon-no-bus-access"),
+            ("expires", now_ms() + LEAD_MS + 3000)])
+        self.remember_secrets(entry["refresh"], entry["access"])
+        self.write_auth_file(cli.pi_format({"anthropic": entry}))
         env = dict(self.env)
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         env["XDG_RUNTIME_DIR"] = os.path.join(self.tmp, "no-runtime-dir")
-        result = self.run_cli("daemon", env=env, timeout=20)
+
+        daemon = Daemon(self, env, wait=False)
+        self.addCleanup(self.check_daemon_output, daemon)
+        deadline = time.monotonic() + 30
+        while True:
+            with open(self.auth_file, "rb") as f:
+                stored = json.load(f)["anthropic"]
+            self.remember_secrets(stored.get("access"), stored.get("refresh"))
+            if stored["access"] != entry["access"]:
+                break
+            self.assertIsNone(daemon.proc.poll(), daemon.text)
+            self.assertLess(time.monotonic(), deadline, "not refreshed:\n" + daemon.text)
+            time.sleep(0.2)
+        self.assertEqual(self.refresh_requests(), [entry["refresh"]])
+        self.assertGreater(stored["expires"], now_ms() + 30 * 60 * 1000)
+        self.assertIn("No session bus is running", daemon.text)
+        self.assertIn("not serving dev.pi.Keyring1", daemon.text)
+        self.assertIsNone(name_owner())
+        self.assertIsNone(daemon.proc.poll(), "it keeps running")
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_no_session_bus_with_the_secret_service_backend_exits_5(self):
+        env = dict(self.env)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env["XDG_RUNTIME_DIR"] = os.path.join(self.tmp, "no-runtime-dir")
+        result = self.run_cli("--backend=secret-service", "daemon", env=env, timeout=20)
         self.assertExit(result, 5)
         self.assertIn("No session bus", result.err)
+        self.assertIn("the secret-service backend needs one", result.err)
         env["DBUS_SESSION_BUS_ADDRESS"] = "autolaunch:"
-        result = self.run_cli("daemon", env=env, timeout=20)
+        result = self.run_cli("--backend=secret-service", "daemon", env=env, timeout=20)
         self.assertExit(result, 5)
 
 

@@ -71,7 +71,8 @@ on_credential_changed (PiKeyringStore *store,
   g_debug ("CredentialChanged (%s, %s)", provider, profile);
   cli_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
   /* Refreshed, logged in again or removed: a notification about it is moot. */
-  cli_notifier_withdraw (daemon->notifier, provider, profile);
+  if (daemon->notifier != NULL)
+    cli_notifier_withdraw (daemon->notifier, provider, profile);
 }
 
 /* A failed refresh, while the credential's expiry is looked up. */
@@ -654,6 +655,15 @@ on_handle_refresh (CliDBusKeyring1       *skeleton,
 
 /* --- the bus name --- */
 
+/* The store of the default profile, then one for each profile the backend
+ * holds (on_startup_listed), each refreshing its tokens when due. */
+static void
+daemon_start_refreshing (Daemon *daemon)
+{
+  daemon_get_store (daemon, NULL);
+  pi_keyring_backend_list_async (daemon->backend, NULL, NULL, on_startup_listed, daemon);
+}
+
 static void
 on_name_acquired (GDBusConnection *connection,
                   const char      *name,
@@ -666,8 +676,7 @@ on_name_acquired (GDBusConnection *connection,
        name, pi_keyring_backend_get_name (daemon->backend));
 
   /* Only now, when no other daemon refreshes the same tokens. */
-  daemon_get_store (daemon, NULL);
-  pi_keyring_backend_list_async (daemon->backend, NULL, NULL, on_startup_listed, daemon);
+  daemon_start_refreshing (daemon);
 }
 
 static void
@@ -746,6 +755,7 @@ cli_cmd_daemon (const CliCommand  *command,
   g_autoptr(GError) error = NULL;
   GBusNameOwnerFlags flags;
   Daemon daemon = { 0 };
+  gboolean have_bus;
   guint sigterm_id, sigint_id;
 
   g_option_context_set_description (context,
@@ -762,20 +772,48 @@ cli_cmd_daemon (const CliCommand  *command,
   if (!cli_check_backend_name ())
     return CLI_EXIT_USAGE;
 
-  if (!cli_dbus_session_bus_reachable ())
-    {
-      cli_error (_("No session bus is running: DBUS_SESSION_BUS_ADDRESS is not set, or asks "
-                   "for an autolaunched bus, and there is no bus socket in "
-                   "$XDG_RUNTIME_DIR. pi-keyring never starts one."));
-      return CLI_EXIT_UNAVAILABLE;
-    }
+  have_bus = cli_dbus_session_bus_reachable ();
 
   daemon.backend = cli_open_backend (&error);
   if (daemon.backend == NULL)
     return cli_report_error (error);
+
+  if (!have_bus && g_str_equal (pi_keyring_backend_get_name (daemon.backend), "secret-service"))
+    {
+      cli_error (_("No session bus is running: DBUS_SESSION_BUS_ADDRESS is not set, or asks "
+                   "for an autolaunched bus, and there is no bus socket in "
+                   "$XDG_RUNTIME_DIR. pi-keyring never starts one, and the secret-service "
+                   "backend needs one."));
+      g_clear_object (&daemon.backend);
+      return CLI_EXIT_UNAVAILABLE;
+    }
+
   daemon.profile = cli_get_profile ();
   daemon.stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   daemon.loop = g_main_loop_new (NULL, FALSE);
+
+  if (!have_bus)
+    {
+      /* A headless machine with auth.json or the vault: the tokens still
+       * want refreshing. Nothing is served and nobody is notified; two
+       * such daemons are safe, as the refresh takes pi's file lock. */
+      say (_("No session bus is running (DBUS_SESSION_BUS_ADDRESS is not set, or asks for an "
+             "autolaunched bus, and there is no bus socket in $XDG_RUNTIME_DIR): not serving %s "
+             "and sending no desktop notifications; keeping the tokens of the %s backend "
+             "fresh all the same."),
+           CLI_DBUS_NAME, pi_keyring_backend_get_name (daemon.backend));
+      /* Never exported: its signals go nowhere. */
+      daemon.skeleton = cli_dbus_keyring1_skeleton_new ();
+
+      sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+      sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
+      daemon_start_refreshing (&daemon);
+      g_main_loop_run (daemon.loop);
+      g_source_remove (sigterm_id);
+      g_source_remove (sigint_id);
+      daemon_drop_stores (&daemon);
+      goto out;
+    }
 
   daemon.bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   if (daemon.bus == NULL || !daemon_export (&daemon, &error))
