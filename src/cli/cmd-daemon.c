@@ -605,6 +605,26 @@ check_arguments (GDBusMethodInvocation *invocation,
   return TRUE;
 }
 
+/* A request about one provider in one profile, once its arguments pass. */
+static gboolean
+start_provider_request (Daemon                *daemon,
+                        GDBusMethodInvocation *invocation,
+                        RequestKind            kind,
+                        const char            *provider,
+                        const char            *profile)
+{
+  Request *request;
+
+  if (!check_arguments (invocation, provider))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (daemon, invocation, kind, provider);
+  request->store = g_object_ref (daemon_get_store (daemon, profile));
+  request_start (request);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 on_handle_get_api_key (CliDBusKeyring1       *skeleton,
                        GDBusMethodInvocation *invocation,
@@ -612,16 +632,7 @@ on_handle_get_api_key (CliDBusKeyring1       *skeleton,
                        const char            *profile,
                        Daemon                *daemon)
 {
-  Request *request;
-
-  if (!check_arguments (invocation, provider))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  request = request_new (daemon, invocation, REQUEST_GET_API_KEY, provider);
-  request->store = g_object_ref (daemon_get_store (daemon, profile));
-  request_start (request);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return start_provider_request (daemon, invocation, REQUEST_GET_API_KEY, provider, profile);
 }
 
 static gboolean
@@ -641,16 +652,7 @@ on_handle_refresh (CliDBusKeyring1       *skeleton,
                    const char            *profile,
                    Daemon                *daemon)
 {
-  Request *request;
-
-  if (!check_arguments (invocation, provider))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  request = request_new (daemon, invocation, REQUEST_REFRESH, provider);
-  request->store = g_object_ref (daemon_get_store (daemon, profile));
-  request_start (request);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return start_provider_request (daemon, invocation, REQUEST_REFRESH, provider, profile);
 }
 
 /* --- the bus name --- */

@@ -73,25 +73,6 @@ status_clear (Status *status)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Status, status_clear)
 
-static const char *
-source_to_json (PiKeyringSource source)
-{
-  switch (source)
-    {
-    case PI_KEYRING_SOURCE_RUNTIME:
-      return "runtime";
-    case PI_KEYRING_SOURCE_KEYRING:
-      return "keyring";
-    case PI_KEYRING_SOURCE_AUTH_FILE:
-      return "auth.json";
-    case PI_KEYRING_SOURCE_ENVIRONMENT:
-      return "env";
-    case PI_KEYRING_SOURCE_NONE:
-    default:
-      return NULL;
-    }
-}
-
 /* Whether @credential, as written in a file, gives a secret away: an OAuth
  * token set or a literal key does; `!command` and the name of a set
  * environment variable do not. */
@@ -443,14 +424,14 @@ print_json (GPtrArray *rows)
       json_builder_add_string_value (builder, cli_get_profile ());
       json_builder_set_member_name (builder, "source");
       if (row->winner != PI_KEYRING_SOURCE_NONE)
-        json_builder_add_string_value (builder, source_to_json (row->winner));
+        json_builder_add_string_value (builder, pi_keyring_source_to_string (row->winner));
       else
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "shadowed");
       json_builder_begin_array (builder);
       for (gsize j = 0; j < G_N_ELEMENTS (source_order); j++)
         if (source_order[j] != row->winner && (row->sources & source_order[j]) != 0)
-          json_builder_add_string_value (builder, source_to_json (source_order[j]));
+          json_builder_add_string_value (builder, pi_keyring_source_to_string (source_order[j]));
       json_builder_end_array (builder);
       json_builder_set_member_name (builder, "expires");
       if (row_get_expires (row, &expires))
