@@ -163,13 +163,10 @@ class Mock:
             self.proc.wait()
 
 
-class LoginProcess:
-    """A `pi-keyring login` running in the background, its stderr read as it comes."""
+class StderrReader:
+    """A process in the background (self.proc), its stderr read as it comes."""
 
-    def __init__(self, test, args, env):
-        self.test = test
-        self.proc = subprocess.Popen([cli.CLI] + args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    def start_reading(self):
         self.err = b""
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -187,6 +184,16 @@ class LoginProcess:
     def text(self):
         with self.lock:
             return self.err.decode("utf-8", "replace")
+
+
+class LoginProcess(StderrReader):
+    """A `pi-keyring login` running in the background, its stderr read as it comes."""
+
+    def __init__(self, test, args, env):
+        self.test = test
+        self.proc = subprocess.Popen([cli.CLI] + args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.start_reading()
 
     def wait_for(self, pattern, timeout=30):
         deadline = time.monotonic() + timeout

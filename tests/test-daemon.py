@@ -121,7 +121,7 @@ class Signals:
         self.bus.signal_unsubscribe(self.id)
 
 
-class Daemon:
+class Daemon(login.StderrReader):
     """`pi-keyring daemon` in the background, its stderr read as it comes."""
 
     def __init__(self, test, env, args=(), wrapper=(), wait=True):
@@ -129,26 +129,10 @@ class Daemon:
         self.proc = subprocess.Popen(list(wrapper) + [cli.CLI, "daemon"] + list(args),
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env)
-        self.err = b""
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.start_reading()
         test.addCleanup(self.kill)
         if wait:
             self.wait_for_name()
-
-    def _read(self):
-        while True:
-            chunk = os.read(self.proc.stderr.fileno(), 4096)
-            if not chunk:
-                return
-            with self.lock:
-                self.err += chunk
-
-    @property
-    def text(self):
-        with self.lock:
-            return self.err.decode("utf-8", "replace")
 
     def wait_for_name(self, timeout=30):
         deadline = time.monotonic() + timeout

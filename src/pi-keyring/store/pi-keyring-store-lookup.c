@@ -122,6 +122,28 @@ return_oauth_key (GTask               *task,
   return_key (task, key, data->source);
 }
 
+/* After a step that may find a credential: @error (taken) ends the lookup,
+ * no credential goes on with the environment. TRUE when @credential is
+ * there to be used. */
+static gboolean
+found_or_next (GTask               *task,
+               PiKeyringCredential *credential,
+               GError              *error)
+{
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return FALSE;
+    }
+  if (credential == NULL)
+    {
+      look_up_environment (task);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 on_credential_refreshed (GObject      *source,
                          GAsyncResult *result,
@@ -131,22 +153,11 @@ on_credential_refreshed (GObject      *source,
   g_autoptr(PiKeyringCredential) credential = NULL;
   GError *error = NULL;
 
-  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
   /* The entry went away or stopped being OAuth meanwhile: pi then goes on
    * with the environment, not with what else is stored. */
-  if (credential == NULL)
-    {
-      look_up_environment (task);
-      return;
-    }
-
-  return_oauth_key (task, credential);
+  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result, &error);
+  if (found_or_next (task, credential, error))
+    return_oauth_key (task, credential);
 }
 
 /* An OAuth entry: its key when unexpired, else refreshed through its
@@ -245,15 +256,7 @@ on_auth_file_looked_up (GObject      *source,
 
   /* A malformed auth.json is an error here, not a reason to skip it. */
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (credential == NULL)
-    look_up_environment (task);
-  else
+  if (found_or_next (task, credential, error))
     use_credential (task, credential, PI_KEYRING_BACKEND (source));
 }
 
