@@ -142,6 +142,7 @@ struct _PiKeyringScheduler
   GHashTable      *entries;        /* entry_key () → Entry */
 
   gboolean         scanning;
+  gboolean         watching;       /* the keyring's signals are being subscribed to */
   gboolean         rescan;         /* another scan once this one is done */
   GPtrArray       *scan_backend;   /* the backend's list during a scan; NULL: failed */
   guint            scans;
@@ -770,6 +771,7 @@ on_alias_read (GObject      *source,
   g_autoptr(GError) error = NULL;
   const char *path = NULL;
 
+  self->watching = FALSE;
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (reply == NULL)
     {
@@ -796,11 +798,13 @@ on_bus (GObject      *source,
   bus = g_bus_get_finish (result, &error);
   if (bus == NULL)
     {
+      self->watching = FALSE;
       g_debug ("The refresh scheduler cannot watch the keyring: %s", error->message);
       return;
     }
   if (self->refresher == NULL)
     {
+      self->watching = FALSE;
       g_object_unref (bus);
       return;
     }
@@ -829,6 +833,7 @@ watch_secret_service (PiKeyringScheduler *self)
       !session_bus_reachable ())
     return;
 
+  self->watching = TRUE;
   g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus, g_object_ref (self));
 }
 
@@ -1032,7 +1037,9 @@ _pi_keyring_scheduler_is_idle (PiKeyringScheduler *self)
 
   g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), TRUE);
 
-  if (self->scanning || self->settle_source != NULL)
+  /* Until the subscriptions are made (and the default collection known),
+   * a change elsewhere could go unseen. */
+  if (self->scanning || self->watching || self->settle_source != NULL)
     return FALSE;
 
   g_hash_table_iter_init (&iter, self->entries);

@@ -174,7 +174,7 @@ void          _pi_keyring_scheduler_queue_scan          (PiKeyringScheduler  *se
 void          _pi_keyring_scheduler_stop                (PiKeyringScheduler  *self);
 /* For tests: the deadline armed (-1: none), the timer source itself, how
  * many scans of the credentials were completed, and whether nothing is
- * pending (no scan due or running, no refresh running). */
+ * pending (no scan due or running, no refresh running, the keyring watched). */
 gint64        _pi_keyring_scheduler_get_deadline        (PiKeyringScheduler  *self);
 GSource      *_pi_keyring_scheduler_get_timer_source    (PiKeyringScheduler  *self);
 guint         _pi_keyring_scheduler_get_scan_count      (PiKeyringScheduler  *self);
