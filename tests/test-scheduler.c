@@ -126,14 +126,6 @@ test_refresh_async (PiKeyringProvider   *provider,
   g_task_attach_source (task, source, on_refresh_delay);
 }
 
-static PiKeyringCredential *
-test_refresh_finish (PiKeyringProvider  *provider,
-                     GAsyncResult       *result,
-                     GError            **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 test_login_async (PiKeyringProvider    *provider,
                   PiKeyringInteraction *interaction,
@@ -146,23 +138,13 @@ test_login_async (PiKeyringProvider    *provider,
                            PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED, "No logins here.");
 }
 
-static PiKeyringCredential *
-test_login_finish (PiKeyringProvider  *provider,
-                   GAsyncResult       *result,
-                   GError            **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 test_provider_iface_init (PiKeyringProviderInterface *iface)
 {
   iface->get_id = test_get_id;
   iface->get_display_name = test_get_display_name;
   iface->login_async = test_login_async;
-  iface->login_finish = test_login_finish;
   iface->refresh_async = test_refresh_async;
-  iface->refresh_finish = test_refresh_finish;
 }
 
 static void

@@ -150,14 +150,6 @@ test_refresh_async (PiKeyringProvider   *provider,
   return_after_delay (self, task, on_refresh_delay);
 }
 
-static PiKeyringCredential *
-test_refresh_finish (PiKeyringProvider  *provider,
-                     GAsyncResult       *result,
-                     GError            **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static gboolean
 on_login_delay (gpointer user_data)
 {
@@ -191,14 +183,6 @@ test_login_async (PiKeyringProvider    *provider,
   return_after_delay (self, task, on_login_delay);
 }
 
-static PiKeyringCredential *
-test_login_finish (PiKeyringProvider  *provider,
-                   GAsyncResult       *result,
-                   GError            **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 test_revoke_async (PiKeyringProvider   *provider,
                    PiKeyringCredential *credential,
@@ -220,14 +204,6 @@ test_revoke_async (PiKeyringProvider   *provider,
     g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-test_revoke_finish (PiKeyringProvider  *provider,
-                    GAsyncResult       *result,
-                    GError            **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static void
 test_provider_iface_init (PiKeyringProviderInterface *iface)
 {
@@ -235,11 +211,8 @@ test_provider_iface_init (PiKeyringProviderInterface *iface)
   iface->get_display_name = test_get_display_name;
   iface->get_api_key = test_get_api_key;
   iface->login_async = test_login_async;
-  iface->login_finish = test_login_finish;
   iface->refresh_async = test_refresh_async;
-  iface->refresh_finish = test_refresh_finish;
   iface->revoke_async = test_revoke_async;
-  iface->revoke_finish = test_revoke_finish;
 }
 
 static void

@@ -22,9 +22,47 @@
 
 G_DEFINE_INTERFACE (PiKeyringBackend, pi_keyring_backend, G_TYPE_OBJECT)
 
+/* The finishers every backend of ours would write the same way: its
+ * _async methods return a GTask whose source object is the backend. A
+ * backend that finishes otherwise sets its own. */
+static gboolean
+task_boolean_finish (PiKeyringBackend  *self,
+                     GAsyncResult      *result,
+                     GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static PiKeyringCredential *
+task_lookup_finish (PiKeyringBackend  *self,
+                    GAsyncResult      *result,
+                    GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GPtrArray *
+task_list_finish (PiKeyringBackend  *self,
+                  GAsyncResult      *result,
+                  GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 pi_keyring_backend_default_init (PiKeyringBackendInterface *iface)
 {
+  iface->check_finish = task_boolean_finish;
+  iface->lookup_finish = task_lookup_finish;
+  iface->store_finish = task_boolean_finish;
+  iface->remove_finish = task_boolean_finish;
+  iface->list_finish = task_list_finish;
 }
 
 static const char * const backend_names[] = {

@@ -648,42 +648,6 @@ encrypted_get_location (PiKeyringBackend *backend)
   return g_strdup (PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend)->path);
 }
 
-static gboolean
-encrypted_boolean_finish (PiKeyringBackend  *backend,
-                          GAsyncResult      *result,
-                          GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-encrypted_pointer_finish (PiKeyringBackend  *backend,
-                          GAsyncResult      *result,
-                          GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static PiKeyringCredential *
-encrypted_lookup_finish (PiKeyringBackend  *backend,
-                         GAsyncResult      *result,
-                         GError           **error)
-{
-  return encrypted_pointer_finish (backend, result, error);
-}
-
-static GPtrArray *
-encrypted_list_finish (PiKeyringBackend  *backend,
-                       GAsyncResult      *result,
-                       GError           **error)
-{
-  return encrypted_pointer_finish (backend, result, error);
-}
-
 static void
 encrypted_check_async (PiKeyringBackend    *backend,
                        GCancellable        *cancellable,
@@ -752,15 +716,10 @@ backend_iface_init (PiKeyringBackendInterface *iface)
   iface->is_plaintext = encrypted_is_plaintext;
   iface->get_location = encrypted_get_location;
   iface->check_async = encrypted_check_async;
-  iface->check_finish = encrypted_boolean_finish;
   iface->lookup_async = encrypted_lookup_async;
-  iface->lookup_finish = encrypted_lookup_finish;
   iface->store_async = encrypted_store_async;
-  iface->store_finish = encrypted_boolean_finish;
   iface->remove_async = encrypted_remove_async;
-  iface->remove_finish = encrypted_boolean_finish;
   iface->list_async = encrypted_list_async;
-  iface->list_finish = encrypted_list_finish;
 }
 
 /* --- the object --- */

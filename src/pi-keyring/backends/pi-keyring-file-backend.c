@@ -482,16 +482,6 @@ file_check_async (PiKeyringBackend    *backend,
   start_op (self, task, op);
 }
 
-static gboolean
-file_boolean_finish (PiKeyringBackend  *backend,
-                     GAsyncResult      *result,
-                     GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 static void
 file_lookup_async (PiKeyringBackend    *backend,
                    const char          *provider,
@@ -518,16 +508,6 @@ file_lookup_async (PiKeyringBackend    *backend,
   op->kind = OP_LOOKUP;
   op->provider = g_strdup (provider);
   start_op (self, task, op);
-}
-
-static PiKeyringCredential *
-file_lookup_finish (PiKeyringBackend  *backend,
-                    GAsyncResult      *result,
-                    GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -604,16 +584,6 @@ file_list_async (PiKeyringBackend    *backend,
   start_op (self, task, op);
 }
 
-static GPtrArray *
-file_list_finish (PiKeyringBackend  *backend,
-                  GAsyncResult      *result,
-                  GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 backend_iface_init (PiKeyringBackendInterface *iface)
 {
@@ -621,15 +591,10 @@ backend_iface_init (PiKeyringBackendInterface *iface)
   iface->is_plaintext = file_is_plaintext;
   iface->get_location = file_get_location;
   iface->check_async = file_check_async;
-  iface->check_finish = file_boolean_finish;
   iface->lookup_async = file_lookup_async;
-  iface->lookup_finish = file_lookup_finish;
   iface->store_async = file_store_async;
-  iface->store_finish = file_boolean_finish;
   iface->remove_async = file_remove_async;
-  iface->remove_finish = file_boolean_finish;
   iface->list_async = file_list_async;
-  iface->list_finish = file_list_finish;
 }
 
 /* --- the object --- */

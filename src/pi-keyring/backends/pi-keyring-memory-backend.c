@@ -82,16 +82,6 @@ memory_lookup_async (PiKeyringBackend    *backend,
     g_task_return_pointer (task, NULL, NULL);
 }
 
-static PiKeyringCredential *
-memory_lookup_finish (PiKeyringBackend  *backend,
-                      GAsyncResult      *result,
-                      GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 memory_store_async (PiKeyringBackend    *backend,
                     PiKeyringCredential *credential,
@@ -116,16 +106,6 @@ memory_store_async (PiKeyringBackend    *backend,
     g_ptr_array_add (self->credentials, g_object_ref (credential));
 
   g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-memory_boolean_finish (PiKeyringBackend  *backend,
-                       GAsyncResult      *result,
-                       GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -180,29 +160,15 @@ memory_list_async (PiKeyringBackend    *backend,
   g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
 }
 
-static GPtrArray *
-memory_list_finish (PiKeyringBackend  *backend,
-                    GAsyncResult      *result,
-                    GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 backend_iface_init (PiKeyringBackendInterface *iface)
 {
   iface->get_name = memory_get_name;
   iface->get_location = memory_get_location;
   iface->lookup_async = memory_lookup_async;
-  iface->lookup_finish = memory_lookup_finish;
   iface->store_async = memory_store_async;
-  iface->store_finish = memory_boolean_finish;
   iface->remove_async = memory_remove_async;
-  iface->remove_finish = memory_boolean_finish;
   iface->list_async = memory_list_async;
-  iface->list_finish = memory_list_finish;
 }
 
 static void

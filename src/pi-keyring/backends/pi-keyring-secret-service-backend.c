@@ -900,36 +900,6 @@ ss_backend_get_location (PiKeyringBackend *backend)
   return location;
 }
 
-static gboolean
-ss_backend_boolean_finish (PiKeyringBackend  *backend,
-                           GAsyncResult      *result,
-                           GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static PiKeyringCredential *
-ss_backend_lookup_finish (PiKeyringBackend  *backend,
-                          GAsyncResult      *result,
-                          GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static GPtrArray *
-ss_backend_list_finish (PiKeyringBackend  *backend,
-                        GAsyncResult      *result,
-                        GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 ss_backend_check_async (PiKeyringBackend    *backend,
                         GCancellable        *cancellable,
@@ -997,15 +967,10 @@ backend_iface_init (PiKeyringBackendInterface *iface)
   iface->get_name = ss_backend_get_name;
   iface->get_location = ss_backend_get_location;
   iface->check_async = ss_backend_check_async;
-  iface->check_finish = ss_backend_boolean_finish;
   iface->lookup_async = ss_backend_lookup_async;
-  iface->lookup_finish = ss_backend_lookup_finish;
   iface->store_async = ss_backend_store_async;
-  iface->store_finish = ss_backend_boolean_finish;
   iface->remove_async = ss_backend_remove_async;
-  iface->remove_finish = ss_backend_boolean_finish;
   iface->list_async = ss_backend_list_async;
-  iface->list_finish = ss_backend_list_finish;
 }
 
 static void

@@ -84,17 +84,4 @@ _pi_keyring_builtin_provider_iface_init (PiKeyringProviderInterface         *ifa
   iface->get_flow = builtin_get_flow;
   if (g_str_equal (info->flow, "loopback"))
     iface->login_finish = _pi_keyring_loopback_provider_login_finish;
-  iface->refresh_finish = _pi_keyring_builtin_provider_refresh_finish;
-}
-
-PiKeyringCredential *
-_pi_keyring_builtin_provider_refresh_finish (PiKeyringProvider  *provider,
-                                             GAsyncResult       *result,
-                                             GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        (gpointer) PI_KEYRING_PROVIDER_GET_IFACE (provider)->refresh_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -646,17 +646,6 @@ copilot_login_async (PiKeyringProvider    *provider,
                                          g_steal_pointer (&task));
 }
 
-static PiKeyringCredential *
-copilot_login_finish (PiKeyringProvider  *provider,
-                      GAsyncResult       *result,
-                      GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == copilot_login_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* --- refresh --- */
 
 static void
@@ -737,10 +726,8 @@ provider_iface_init (PiKeyringProviderInterface *iface)
 {
   _pi_keyring_builtin_provider_iface_init (iface, &copilot_info);
   iface->login_async = copilot_login_async;
-  iface->login_finish = copilot_login_finish;
   iface->refresh_async = copilot_refresh_async;
   iface->get_api_key = copilot_get_api_key;
   /* No revoke_async: see the comment at the top of the file. */
   iface->revoke_async = NULL;
-  iface->revoke_finish = NULL;
 }

@@ -402,17 +402,6 @@ google_revoke_async (PiKeyringProvider   *provider,
                                       g_steal_pointer (&task));
 }
 
-static gboolean
-google_revoke_finish (PiKeyringProvider  *provider,
-                      GAsyncResult       *result,
-                      GError            **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, provider), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == google_revoke_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* --- the provider --- */
 
 static const char *
@@ -450,7 +439,6 @@ provider_iface_init (PiKeyringProviderInterface *iface)
   iface->refresh_async = google_refresh_async;
   iface->get_api_key = google_get_api_key;
   iface->revoke_async = google_revoke_async;
-  iface->revoke_finish = google_revoke_finish;
 }
 
 static void

@@ -35,11 +35,64 @@ default_get_flow (PiKeyringProvider *self)
   return "loopback";
 }
 
+/* The finishers of a provider whose _async methods return a GTask with the
+ * provider as its source object (and, when it sets one, the _async method
+ * as its source tag). A provider that finishes otherwise sets its own. */
+static gboolean
+task_is_valid (PiKeyringProvider *self,
+               GAsyncResult      *result,
+               gpointer           async_method)
+{
+  gpointer tag;
+
+  if (!g_task_is_valid (result, self))
+    return FALSE;
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  return tag == NULL || tag == async_method;
+}
+
+static PiKeyringCredential *
+default_login_finish (PiKeyringProvider  *self,
+                      GAsyncResult       *result,
+                      GError            **error)
+{
+  g_return_val_if_fail (task_is_valid (self, result,
+                                       PI_KEYRING_PROVIDER_GET_IFACE (self)->login_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static PiKeyringCredential *
+default_refresh_finish (PiKeyringProvider  *self,
+                        GAsyncResult       *result,
+                        GError            **error)
+{
+  g_return_val_if_fail (task_is_valid (self, result,
+                                       PI_KEYRING_PROVIDER_GET_IFACE (self)->refresh_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+default_revoke_finish (PiKeyringProvider  *self,
+                       GAsyncResult       *result,
+                       GError            **error)
+{
+  g_return_val_if_fail (task_is_valid (self, result,
+                                       PI_KEYRING_PROVIDER_GET_IFACE (self)->revoke_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 pi_keyring_provider_default_init (PiKeyringProviderInterface *iface)
 {
   iface->get_api_key = default_get_api_key;
   iface->get_flow = default_get_flow;
+  iface->login_finish = default_login_finish;
+  iface->refresh_finish = default_refresh_finish;
+  iface->revoke_finish = default_revoke_finish;
 }
 
 /**

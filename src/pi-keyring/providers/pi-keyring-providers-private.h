@@ -91,12 +91,6 @@ PiKeyringCredential *_pi_keyring_loopback_provider_login_finish (PiKeyringProvid
                                                                  GAsyncResult       *result,
                                                                  GError            **error);
 
-/* The refresh_finish of the built-in providers, whose refresh_async makes a
- * GTask with itself as the source tag and returns a credential. */
-PiKeyringCredential *_pi_keyring_builtin_provider_refresh_finish (PiKeyringProvider  *provider,
-                                                                  GAsyncResult       *result,
-                                                                  GError            **error);
-
 /* What a built-in provider type says of itself. */
 typedef struct
 {
