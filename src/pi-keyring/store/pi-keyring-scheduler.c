@@ -15,10 +15,8 @@
  * - the store says a credential changed (_pi_keyring_scheduler_queue_scan),
  *   or gives it another profile or auth.json;
  * - another process changes a credential: the default collection's
- *   ItemCreated / ItemChanged / ItemDeleted signals for the Secret Service
- *   (only when the backend is the Secret Service and a session bus is
- *   reachable without autolaunch), a file monitor on auth.json (and on the
- *   vault of the encrypted-file backend).
+ *   signals, or a file monitor on auth.json or the vault
+ *   (pi-keyring-change-watch.c says which, and when).
  * Bursts of changes are coalesced: one scan once they settle.
  *
  * Failures: a transient one (network, 5xx, 429, a locked keyring) is
@@ -37,16 +35,9 @@
 
 #include "store/pi-keyring-store-private.h"
 
-#include <string.h>
-#include <sys/stat.h>
 
 /* Changes are taken in once they have come for this long. */
 #define SETTLE_MS        150
-
-#define SECRETS_BUS_NAME        "org.freedesktop.secrets"
-#define SECRETS_PATH            "/org/freedesktop/secrets"
-#define SECRET_SERVICE_IFACE    "org.freedesktop.Secret.Service"
-#define SECRET_COLLECTION_IFACE "org.freedesktop.Secret.Collection"
 
 enum
 {
@@ -142,26 +133,18 @@ struct _PiKeyringScheduler
   GHashTable      *entries;        /* entry_key () → Entry */
 
   gboolean         scanning;
-  gboolean         watching;       /* the keyring's signals are being subscribed to */
   gboolean         rescan;         /* another scan once this one is done */
   GPtrArray       *scan_backend;   /* the backend's list during a scan; NULL: failed */
   guint            scans;
   GSource         *settle_source;
-  gboolean         rewatch_files;
 
   gulong           failed_id;
-
-  GDBusConnection *bus;
-  char            *default_collection;
-  guint            collection_signal_id;
-  guint            service_signal_id;
-  GPtrArray       *monitors;       /* GFileMonitor */
+  PiKeyringChangeWatch *watch;     /* changes made by other processes */
 };
 
 G_DEFINE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, G_TYPE_OBJECT)
 
 static void scan_start (PiKeyringScheduler *self);
-static void watch_files (PiKeyringScheduler *self);
 
 static void
 arm (PiKeyringScheduler *self)
@@ -200,11 +183,8 @@ on_settled (gpointer user_data)
   PiKeyringScheduler *self = user_data;
 
   g_clear_pointer (&self->settle_source, g_source_unref);
-  if (self->rewatch_files)
-    {
-      self->rewatch_files = FALSE;
-      watch_files (self);
-    }
+  if (self->watch != NULL)
+    _pi_keyring_change_watch_update (self->watch);
   scan_start (self);
 
   return G_SOURCE_REMOVE;
@@ -630,213 +610,6 @@ on_refresh_failed (PiKeyringRefresher *refresher,
     }
 }
 
-static void
-on_file_changed (GFileMonitor      *monitor,
-                 GFile             *file,
-                 GFile             *other_file,
-                 GFileMonitorEvent  event_type,
-                 gpointer           user_data)
-{
-  PiKeyringScheduler *self = user_data;
-
-  if (event_type == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED ||
-      event_type == G_FILE_MONITOR_EVENT_PRE_UNMOUNT)
-    return;
-
-  /* A directory on the way to the file appeared: watch closer. */
-  if (g_object_get_data (G_OBJECT (monitor), "pi-keyring-ancestor") != NULL)
-    self->rewatch_files = TRUE;
-  schedule_scan (self);
-}
-
-static void
-clear_monitors (PiKeyringScheduler *self)
-{
-  for (guint i = 0; i < self->monitors->len; i++)
-    {
-      GFileMonitor *monitor = self->monitors->pdata[i];
-
-      g_signal_handlers_disconnect_by_data (monitor, self);
-      g_file_monitor_cancel (monitor);
-    }
-  g_ptr_array_set_size (self->monitors, 0);
-}
-
-/* A monitor on the file when its directory exists; else on the nearest
- * directory that does (GLib would poll for a missing one). */
-static void
-watch_path (PiKeyringScheduler *self,
-            const char         *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFile) dir = g_file_get_parent (file);
-  g_autoptr(GFileMonitor) monitor = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean ancestor = FALSE;
-
-  while (dir != NULL &&
-         g_file_query_file_type (dir, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
-    {
-      GFile *parent = g_file_get_parent (dir);
-
-      g_object_unref (dir);
-      dir = parent;
-      ancestor = TRUE;
-    }
-  if (dir == NULL)
-    return;
-
-  if (ancestor)
-    monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_NONE, NULL, &error);
-  else
-    monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
-
-  if (monitor == NULL)
-    {
-      g_debug ("The refresh scheduler cannot watch %s: %s", path, error->message);
-      return;
-    }
-
-  if (ancestor)
-    g_object_set_data (G_OBJECT (monitor), "pi-keyring-ancestor", GINT_TO_POINTER (1));
-  g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
-  g_ptr_array_add (self->monitors, g_steal_pointer (&monitor));
-}
-
-static void
-watch_files (PiKeyringScheduler *self)
-{
-  PiKeyringBackend *backend;
-  PiKeyringBackend *auth_backend;
-
-  clear_monitors (self);
-  if (self->refresher == NULL)
-    return;
-
-  backend = self->backend;
-  if (PI_KEYRING_IS_FILE_BACKEND (backend))
-    watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (backend)));
-  else if (PI_KEYRING_IS_ENCRYPTED_FILE_BACKEND (backend))
-    watch_path (self, pi_keyring_encrypted_file_backend_get_path (
-                        PI_KEYRING_ENCRYPTED_FILE_BACKEND (backend)));
-
-  auth_backend = self->auth_backend;
-  if (auth_backend != NULL)
-    watch_path (self, pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (auth_backend)));
-}
-
-/* As the Secret Service backend decides it: never a bus that would be
- * autolaunched. */
-static gboolean
-session_bus_reachable (void)
-{
-  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
-  g_autofree char *socket_path = NULL;
-  struct stat st;
-
-  if (address != NULL && *address != '\0')
-    return strstr (address, "autolaunch:") == NULL;
-
-  socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
-  return stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode);
-}
-
-static void
-on_secret_signal (GDBusConnection *connection,
-                  const char      *sender_name,
-                  const char      *object_path,
-                  const char      *interface_name,
-                  const char      *signal_name,
-                  GVariant        *parameters,
-                  gpointer         user_data)
-{
-  PiKeyringScheduler *self = user_data;
-
-  if (g_str_equal (interface_name, SECRET_COLLECTION_IFACE) &&
-      self->default_collection != NULL &&
-      !g_str_equal (object_path, self->default_collection))
-    return;
-
-  g_debug ("The keyring changed (%s): looking again at the credentials", signal_name);
-  schedule_scan (self);
-}
-
-static void
-on_alias_read (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(PiKeyringScheduler) self = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *path = NULL;
-
-  self->watching = FALSE;
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL)
-    {
-      /* Then every collection's changes count. */
-      g_debug ("The refresh scheduler could not find the default collection: %s",
-               error->message);
-      return;
-    }
-
-  g_variant_get (reply, "(&o)", &path);
-  if (self->refresher != NULL && !g_str_equal (path, "/"))
-    self->default_collection = g_strdup (path);
-}
-
-static void
-on_bus (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  g_autoptr(PiKeyringScheduler) self = user_data;
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *bus;
-
-  bus = g_bus_get_finish (result, &error);
-  if (bus == NULL)
-    {
-      self->watching = FALSE;
-      g_debug ("The refresh scheduler cannot watch the keyring: %s", error->message);
-      return;
-    }
-  if (self->refresher == NULL)
-    {
-      self->watching = FALSE;
-      g_object_unref (bus);
-      return;
-    }
-
-  self->bus = bus;
-  self->collection_signal_id =
-    g_dbus_connection_signal_subscribe (bus, SECRETS_BUS_NAME, SECRET_COLLECTION_IFACE,
-                                        NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_secret_signal, g_object_ref (self), g_object_unref);
-  /* A collection unlocked, created, or the default one changed. */
-  self->service_signal_id =
-    g_dbus_connection_signal_subscribe (bus, SECRETS_BUS_NAME, SECRET_SERVICE_IFACE,
-                                        NULL, SECRETS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_secret_signal, g_object_ref (self), g_object_unref);
-
-  g_dbus_connection_call (bus, SECRETS_BUS_NAME, SECRETS_PATH, SECRET_SERVICE_IFACE,
-                          "ReadAlias", g_variant_new ("(s)", "default"), G_VARIANT_TYPE ("(o)"),
-                          G_DBUS_CALL_FLAGS_NO_AUTO_START, (gint) _pi_keyring_get_timeout_ms (),
-                          self->cancellable, on_alias_read, g_object_ref (self));
-}
-
-static void
-watch_secret_service (PiKeyringScheduler *self)
-{
-  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (self->backend) ||
-      !session_bus_reachable ())
-    return;
-
-  self->watching = TRUE;
-  g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus, g_object_ref (self));
-}
-
 /* --- life --- */
 
 void
@@ -863,17 +636,13 @@ _pi_keyring_scheduler_stop (PiKeyringScheduler *self)
       g_clear_pointer (&self->settle_source, g_source_unref);
     }
 
-  if (self->bus != NULL)
+  if (self->watch != NULL)
     {
-      if (self->collection_signal_id != 0)
-        g_dbus_connection_signal_unsubscribe (self->bus, self->collection_signal_id);
-      if (self->service_signal_id != 0)
-        g_dbus_connection_signal_unsubscribe (self->bus, self->service_signal_id);
-      self->collection_signal_id = self->service_signal_id = 0;
-      g_clear_object (&self->bus);
+      g_signal_handlers_disconnect_by_data (self->watch, self);
+      _pi_keyring_change_watch_stop (self->watch);
+      g_clear_object (&self->watch);
     }
 
-  clear_monitors (self);
   g_hash_table_remove_all (self->entries);
   g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
 }
@@ -892,11 +661,9 @@ _pi_keyring_scheduler_finalize (GObject *object)
   PiKeyringScheduler *self = PI_KEYRING_SCHEDULER (object);
 
   g_hash_table_unref (self->entries);
-  g_ptr_array_unref (self->monitors);
   g_clear_object (&self->backend);
   g_clear_object (&self->auth_backend);
   g_free (self->profile);
-  g_free (self->default_collection);
   g_ptr_array_unref (self->replaced);
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
@@ -926,7 +693,6 @@ _pi_keyring_scheduler_init (PiKeyringScheduler *self)
   self->cancellable = g_cancellable_new ();
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) entry_free);
-  self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
   self->replaced = g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -962,8 +728,8 @@ _pi_keyring_scheduler_new (PiKeyringRefresher *refresher,
   self->failed_id = g_signal_connect (refresher, "refresh-failed",
                                       G_CALLBACK (on_refresh_failed), self);
 
-  watch_secret_service (self);
-  watch_files (self);
+  self->watch = _pi_keyring_change_watch_new (backend, auth_backend);
+  g_signal_connect_swapped (self->watch, "changed", G_CALLBACK (schedule_scan), self);
   scan_start (self);
 
   return self;
@@ -992,7 +758,8 @@ _pi_keyring_scheduler_set_auth_backend (PiKeyringScheduler *self,
   g_return_if_fail (auth_backend == NULL || PI_KEYRING_IS_FILE_BACKEND (auth_backend));
 
   g_set_object (&self->auth_backend, auth_backend);
-  self->rewatch_files = TRUE;
+  if (self->watch != NULL)
+    _pi_keyring_change_watch_set_auth_backend (self->watch, auth_backend);
   schedule_scan (self);
 }
 
@@ -1039,7 +806,8 @@ _pi_keyring_scheduler_is_idle (PiKeyringScheduler *self)
 
   /* Until the subscriptions are made (and the default collection known),
    * a change elsewhere could go unseen. */
-  if (self->scanning || self->watching || self->settle_source != NULL)
+  if (self->scanning || self->settle_source != NULL ||
+      (self->watch != NULL && !_pi_keyring_change_watch_is_ready (self->watch)))
     return FALSE;
 
   g_hash_table_iter_init (&iter, self->entries);

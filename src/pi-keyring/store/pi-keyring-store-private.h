@@ -1,4 +1,4 @@
-/* pi-keyring-store-private.h: what the store's files share: the store's internals, the single-flight refresh, the cross-process refresh lock and the scheduler.
+/* pi-keyring-store-private.h: what the store's files share: the store's internals, the single-flight refresh, the cross-process refresh lock, the scheduler and its change watch.
  *
  * Nothing here is exported; the layers above and the tests reach it
  * through the static library.
@@ -153,6 +153,24 @@ gint64        _pi_keyring_refresh_backoff_ms            (guint                fa
 /* Whether a refresh that failed with @error may work later (network,
  * 5xx, 429, a locked or unreachable keyring, a lock held too long). */
 gboolean      _pi_keyring_refresh_error_is_transient    (const GError        *error);
+
+/* pi-keyring-change-watch.c: `changed` when another process may have
+ * changed a credential of @backend (its keyring's signals, or its file) or
+ * of @auth_backend (nullable: none), in the thread-default main context
+ * of now. _update () moves the file monitors closer when a missing
+ * directory appeared, or to the auth.json given by _set_auth_backend ();
+ * _is_ready () is FALSE until the keyring's signals are subscribed to. */
+#define PI_KEYRING_TYPE_CHANGE_WATCH (_pi_keyring_change_watch_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringChangeWatch, _pi_keyring_change_watch, PI_KEYRING, CHANGE_WATCH,
+                      GObject)
+
+PiKeyringChangeWatch *_pi_keyring_change_watch_new      (PiKeyringBackend     *backend,
+                                                         PiKeyringBackend     *auth_backend);
+void          _pi_keyring_change_watch_set_auth_backend (PiKeyringChangeWatch *self,
+                                                         PiKeyringBackend     *auth_backend);
+void          _pi_keyring_change_watch_update           (PiKeyringChangeWatch *self);
+gboolean      _pi_keyring_change_watch_is_ready         (PiKeyringChangeWatch *self);
+void          _pi_keyring_change_watch_stop             (PiKeyringChangeWatch *self);
 
 #define PI_KEYRING_TYPE_SCHEDULER (_pi_keyring_scheduler_get_type ())
 G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
