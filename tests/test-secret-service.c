@@ -16,6 +16,7 @@
 
 #include <libsecret/secret.h>
 
+#include "backends/pi-keyring-secret-service-private.h"
 #include "store/pi-keyring-store-private.h"
 
 #include "test-util.h"
@@ -612,16 +613,121 @@ test_list_round_trips (Fixture       *fixture,
    * an AddMatch)... */
   g_assert_cmpuint (counts.get_all, ==, 0);
   g_assert_cmpuint (counts.get_secret, ==, 0);
-  g_assert_cmpuint (counts.add_match, ==, 0);
+  /* (the one match rule of the attributes kept, when this is the
+   * program's first listing) */
+  g_assert_cmpuint (counts.add_match, <=, 1);
   /* ...one search and one GetSecrets per listing, and the attributes of
-   * each listed item once. */
+   * each item once: the second listing knows them all. */
   g_assert_cmpuint (counts.search, ==, 2);
   g_assert_cmpuint (counts.get_secrets, ==, 2);
-  g_assert_cmpuint (counts.get, ==, n_items + n_items / 2);
+  g_assert_cmpuint (counts.get, ==, n_items);
   g_mutex_unlock (&counts.lock);
 
   g_free (counts.sender);
   g_mutex_clear (&counts.lock);
+}
+
+/* Sets the attributes of @provider's item from another process, as a
+ * user with gdbus or seahorse could. */
+static void
+set_attributes_elsewhere (const char *provider,
+                          const char *new_provider)
+{
+  GList *items = search_items (provider, NULL);
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *standard_error = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer name, attribute;
+  int status;
+
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  attributes = secret_item_get_attributes (items->data);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_hash_table_iter_init (&iter, attributes);
+  while (g_hash_table_iter_next (&iter, &name, &attribute))
+    g_variant_builder_add (&builder, "{ss}", name,
+                           g_str_equal (name, "provider") ? new_provider : attribute);
+  value = g_variant_ref_sink (g_variant_new_variant (g_variant_builder_end (&builder)));
+  text = g_variant_print (value, TRUE);
+
+  {
+    const char *argv[] = {
+      "gdbus", "call", "--session", "--dest", "org.freedesktop.secrets", "--object-path",
+      g_dbus_proxy_get_object_path (items->data),
+      "--method", "org.freedesktop.DBus.Properties.Set",
+      "org.freedesktop.Secret.Item", "Attributes", text, NULL
+    };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                  NULL, NULL, NULL, &standard_error, &status, &error);
+  }
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("gdbus call failed: %s", standard_error);
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
+test_list_keeps_attributes (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const guint n_items = 10;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *text = NULL;
+  guint reads;
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autofree char *provider = g_strdup_printf ("kept-%02u", i);
+      g_autoptr(PiKeyringCredential) credential =
+        pi_keyring_credential_new_api_key (provider, NULL, "sk-test-kept");
+
+      store_ok (fixture->backend, credential);
+    }
+
+  /* New items: their attributes are asked for once... */
+  reads = _pi_keyring_secret_service_get_attribute_reads ();
+  first = list_ok (fixture->backend, NULL);
+  g_assert_cmpuint (_pi_keyring_secret_service_get_attribute_reads () - reads, ==, n_items);
+  g_assert_true (g_str_has_prefix (first, "kept-00/default kept-01/default"));
+
+  /* ...and kept: the same list without a call per item. */
+  reads = _pi_keyring_secret_service_get_attribute_reads ();
+  text = list_ok (fixture->backend, NULL);
+  g_assert_cmpstr (text, ==, first);
+  g_assert_cmpuint (_pi_keyring_secret_service_get_attribute_reads () - reads, ==, 0);
+  g_clear_pointer (&text, g_free);
+
+  /* Another process renames one: its ItemChanged forgets what was kept,
+   * and the next list asks again, for that one only. */
+  set_attributes_elsewhere ("kept-03", "renamed-03");
+  reads = _pi_keyring_secret_service_get_attribute_reads ();
+  text = list_ok (fixture->backend, NULL);
+  g_assert_cmpuint (_pi_keyring_secret_service_get_attribute_reads () - reads, ==, 1);
+  g_assert_nonnull (strstr (text, "renamed-03/default"));
+  g_assert_null (strstr (text, "kept-03/"));
+  g_clear_pointer (&text, g_free);
+
+  /* A removal elsewhere (secret-tool) is seen at once too. */
+  {
+    const char *argv[] = { "secret-tool", "clear", "provider", "kept-05", NULL };
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                  &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+  }
+  reads = _pi_keyring_secret_service_get_attribute_reads ();
+  text = list_ok (fixture->backend, NULL);
+  g_assert_cmpuint (_pi_keyring_secret_service_get_attribute_reads () - reads, ==, 0);
+  g_assert_null (strstr (text, "kept-05/"));
+  g_assert_nonnull (strstr (text, "kept-06/default"));
 }
 
 static void
@@ -862,13 +968,17 @@ test_daemon_restart (Fixture       *fixture,
   g_autoptr(GVariant) owner_reply = NULL;
   g_autofree char *old_owner = NULL;
   g_autofree char *daemon_err = NULL;
+  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   gint64 deadline;
+  guint reads;
   int status;
 
   credential = pi_keyring_credential_new_api_key ("openai", NULL, "sk-test-survives");
   store_ok (fixture->backend, credential);
   assert_lookup_equals (fixture->backend, credential);
+  /* (its attributes are kept now) */
+  g_free (list_ok (fixture->backend, NULL));
 
   owner_reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                              "org.freedesktop.DBus", "GetNameOwner",
@@ -905,6 +1015,12 @@ test_daemon_restart (Fixture       *fixture,
     }
 
   assert_lookup_equals (fixture->backend, credential);
+
+  /* Another keyring daemon: nothing kept of the old one is trusted. */
+  reads = _pi_keyring_secret_service_get_attribute_reads ();
+  text = list_ok (fixture->backend, NULL);
+  g_assert_cmpstr (text, ==, "openai/default");
+  g_assert_cmpuint (_pi_keyring_secret_service_get_attribute_reads () - reads, ==, 1);
 }
 
 /* --- tests in subprocesses: no bus, no Secret Service, no answer --- */
@@ -1249,6 +1365,7 @@ main (int   argc,
   ADD ("remove", test_remove);
   ADD ("list/first-stored-order", test_list_order);
   ADD ("list/round-trips", test_list_round_trips);
+  ADD ("list/keeps-attributes", test_list_keeps_attributes);
   ADD ("list/skips-invalid", test_list_skips_invalid);
   ADD ("item-format", test_item_format);
   ADD ("secret-tool-lookup", test_secret_tool);

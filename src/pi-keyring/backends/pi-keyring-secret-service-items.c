@@ -8,6 +8,17 @@
  * pipelined beside them, a window of calls in flight at a time, so that the
  * keyring daemon is never idle waiting for us.
  *
+ * The attributes are also kept, per item path, for the next read in this
+ * process (a daemon lists again on every change; its ListCredentials
+ * answers `list`): only items not seen before cost a call. An item's
+ * ItemChanged or ItemDeleted signal forgets it. The signals are taken by
+ * a filter in GDBus's worker thread, which sees every message in the
+ * order it arrived, before any reply is handed to a main context: an
+ * answer read after the change cannot be overtaken by the change, and an
+ * answer that came while any change was coming in is used once and not
+ * kept. Another keyring daemon (a new owner of the bus name) or another
+ * bus forgets everything. Secrets are never kept.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -269,6 +280,153 @@ typedef struct
   gint64  created;
 } ItemInfo;
 
+/* --- the attributes kept from one read to the next --- */
+
+static GMutex           cache_lock;
+static GHashTable      *cache;             /* item path → ItemInfo */
+static GDBusConnection *cache_connection;  /* the bus the cache is of */
+static guint            cache_filter_id;
+static char            *cache_owner;       /* the unique name of the keyring daemon */
+static guint64          cache_epoch;       /* counts the changes seen */
+static guint            attribute_reads;   /* for tests: Properties.Get calls made */
+
+static void
+item_info_free (gpointer data)
+{
+  ItemInfo *info = data;
+
+  g_free (info->provider);
+  g_free (info->profile);
+  g_free (info);
+}
+
+/* GDBus's worker thread: every incoming message, in order. */
+static GDBusMessage *
+cache_filter (GDBusConnection *connection,
+              GDBusMessage    *message,
+              gboolean         incoming,
+              gpointer         user_data)
+{
+  const char *member;
+  GVariant *body;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
+      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.Secret.Collection") != 0)
+    return message;
+
+  member = g_dbus_message_get_member (message);
+  if (g_strcmp0 (member, "ItemChanged") != 0 && g_strcmp0 (member, "ItemDeleted") != 0)
+    return message;
+
+  body = g_dbus_message_get_body (message);
+  g_mutex_lock (&cache_lock);
+  cache_epoch++;
+  if (cache != NULL && body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(o)")))
+    {
+      const char *path;
+
+      g_variant_get (body, "(&o)", &path);
+      g_hash_table_remove (cache, path);
+    }
+  g_mutex_unlock (&cache_lock);
+
+  return message;
+}
+
+/* Before a read on @connection, whose keyring daemon is @owner: the
+ * filter and the match rule are in place before the read's first call
+ * (the bus takes one connection's messages in order). */
+static void
+cache_begin (GDBusConnection *connection,
+             const char      *owner)
+{
+  g_mutex_lock (&cache_lock);
+  if (cache_connection != connection)
+    {
+      if (cache_connection != NULL)
+        {
+          g_dbus_connection_remove_filter (cache_connection, cache_filter_id);
+          g_clear_object (&cache_connection);
+        }
+      g_clear_pointer (&cache, g_hash_table_unref);
+      cache_connection = g_object_ref (connection);
+      cache_filter_id = g_dbus_connection_add_filter (connection, cache_filter, NULL, NULL);
+      g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "AddMatch",
+                              g_variant_new ("(s)", "type='signal',sender='org.freedesktop.secrets',"
+                                                    "interface='org.freedesktop.Secret.Collection'"),
+                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+    }
+  if (cache == NULL || g_strcmp0 (owner, cache_owner) != 0)
+    {
+      g_clear_pointer (&cache, g_hash_table_unref);
+      cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, item_info_free);
+      g_free (cache_owner);
+      cache_owner = g_strdup (owner);
+    }
+  g_mutex_unlock (&cache_lock);
+}
+
+/* Fills @info from the cache; FALSE when the item is not known. */
+static gboolean
+cache_lookup (GDBusConnection *connection,
+              const char      *path,
+              ItemInfo        *info)
+{
+  ItemInfo *known = NULL;
+
+  g_mutex_lock (&cache_lock);
+  if (connection == cache_connection && cache != NULL)
+    known = g_hash_table_lookup (cache, path);
+  if (known != NULL)
+    {
+      info->provider = g_strdup (known->provider);
+      info->profile = g_strdup (known->profile);
+      info->created = known->created;
+    }
+  g_mutex_unlock (&cache_lock);
+
+  return known != NULL;
+}
+
+static guint64
+cache_get_epoch (void)
+{
+  guint64 epoch;
+
+  g_mutex_lock (&cache_lock);
+  epoch = cache_epoch;
+  g_mutex_unlock (&cache_lock);
+
+  return epoch;
+}
+
+/* Keeps @info, asked for at @epoch, unless a change came in meanwhile. */
+static void
+cache_store (GDBusConnection *connection,
+             const char      *path,
+             const ItemInfo  *info,
+             guint64          epoch)
+{
+  g_mutex_lock (&cache_lock);
+  if (connection == cache_connection && cache != NULL && epoch == cache_epoch)
+    {
+      ItemInfo *copy = g_new0 (ItemInfo, 1);
+
+      copy->provider = g_strdup (info->provider);
+      copy->profile = g_strdup (info->profile);
+      copy->created = info->created;
+      g_hash_table_replace (cache, g_strdup (path), copy);
+    }
+  g_mutex_unlock (&cache_lock);
+}
+
+guint
+_pi_keyring_secret_service_get_attribute_reads (void)
+{
+  return g_atomic_int_get (&attribute_reads);
+}
+
 typedef struct
 {
   SecretService   *service;
@@ -426,8 +584,9 @@ static void ask_attributes (GTask *task);
 /* One Properties.Get call: which item it is for. */
 typedef struct
 {
-  GTask *task;
-  guint  index;
+  GTask   *task;
+  guint    index;
+  guint64  epoch;  /* the changes seen when it was asked */
 } AttributesCall;
 
 static void
@@ -438,6 +597,7 @@ on_attributes (GObject      *source,
   AttributesCall *call = user_data;
   g_autoptr(GTask) task = call->task;
   guint index = call->index;
+  guint64 epoch = call->epoch;
   ReadAll *ra = g_task_get_task_data (task);
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) boxed = NULL;
@@ -470,6 +630,7 @@ on_attributes (GObject      *source,
   info->provider = g_strdup (provider != NULL ? provider : "");
   info->profile = g_strdup (profile);
   info->created = _pi_keyring_secret_service_parse_created (created);
+  cache_store (ra->connection, ra->paths[index], info, epoch);
 
   if (ra->error == NULL)
     ask_attributes (task);
@@ -482,13 +643,25 @@ ask_attributes (GTask *task)
 {
   ReadAll *ra = g_task_get_task_data (task);
 
-  while (ra->next < ra->n_paths && ra->pending < ATTRIBUTES_WINDOW)
+  while (ra->next < ra->n_paths)
     {
-      AttributesCall *call = g_new (AttributesCall, 1);
+      AttributesCall *call;
 
+      /* Known from an earlier read. */
+      if (ra->infos[ra->next].provider != NULL)
+        {
+          ra->next++;
+          continue;
+        }
+      if (ra->pending >= ATTRIBUTES_WINDOW)
+        break;
+
+      call = g_new (AttributesCall, 1);
       call->task = g_object_ref (task);
       call->index = ra->next;
+      call->epoch = cache_get_epoch ();
       ra->pending++;
+      g_atomic_int_inc (&attribute_reads);
       g_dbus_connection_call (ra->connection, ra->bus_name, ra->paths[ra->next],
                               "org.freedesktop.DBus.Properties", "Get",
                               g_variant_new ("(ss)", ITEM_INTERFACE, "Attributes"),
@@ -544,6 +717,8 @@ on_paths (GObject      *source,
     }
 
   ra->infos = g_new0 (ItemInfo, ra->n_paths);
+  for (guint i = 0; i < ra->n_paths; i++)
+    cache_lookup (ra->connection, ra->paths[i], &ra->infos[i]);
 
   /* The secrets in one call, the attributes beside it. */
   ra->pending++;
@@ -615,6 +790,7 @@ _pi_keyring_secret_service_read_all_async (SecretService       *service,
                                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autofree char *owner = NULL;
   ReadAll *ra;
 
   g_return_if_fail (SECRET_IS_SERVICE (service));
@@ -630,6 +806,8 @@ _pi_keyring_secret_service_read_all_async (SecretService       *service,
   ra->profile = g_strdup (profile);
   g_task_set_task_data (task, ra, (GDestroyNotify) read_all_free);
 
+  owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (service));
+  cache_begin (ra->connection, owner);
   default_collection_async (service, ra->cancellable, on_all_alias, g_object_ref (task));
 }
 

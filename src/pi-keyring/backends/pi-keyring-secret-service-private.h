@@ -57,6 +57,9 @@ void                _pi_keyring_secret_service_read_all_async  (SecretService   
                                                                 gpointer             user_data);
 GPtrArray          *_pi_keyring_secret_service_read_all_finish (GAsyncResult        *result,
                                                                 GError             **error);
+/* For tests: how many items' attributes were asked for (the ones kept
+ * from an earlier read are not). */
+guint               _pi_keyring_secret_service_get_attribute_reads (void);
 
 /* Reads the credential of @provider in @profile from the default collection
  * in three calls (ReadAlias, SearchItems, GetSecrets), with no proxy for the
