@@ -676,6 +676,56 @@ class GetTest(DaemonTestCase):
         self.assertEqual(result.out, b"sk-daemon-test-openai-5f6e")
 
 
+class ListTest(DaemonTestCase):
+    def test_list_goes_through_the_daemon_and_shows_the_same(self):
+        self.set_key("openai", "sk-daemon-test-openai-5f6e")
+        self.set_key("groq", "gsk-daemon-test-groq-1c2d", "--profile=work")
+        self.import_oauth(now_ms() + 3600 * 1000)
+        # An entry of a type pi does not know, kept as it is.
+        source = os.path.join(self.tmp, "other.json")
+        self.write_auth_file(cli.pi_format({"custom": {"type": "bearer", "token": "t-daemon-9f"}}),
+                             path=source)
+        self.remember_secrets("t-daemon-9f")
+        self.assertExit(self.run_cli("import", source), 0)
+
+        commands = [["list"], ["--json", "list"], ["--profile=work", "list"],
+                    ["--json", "--profile=work", "list"]]
+        alone = {}
+        for args in commands:
+            result = self.run_cli(*args)
+            self.assertExit(result, 0)
+            alone[tuple(args)] = result.out
+        self.assertIn(b"other (\xe2\x80\x9cbearer\xe2\x80\x9d)", alone[("list",)])
+
+        daemon = self.start_daemon()
+        client_env = {"G_MESSAGES_DEBUG": "pi-keyring"}
+        for args in commands:
+            with self.subTest(args=args):
+                before = daemon.requests("ListCredentials")
+                result = self.run_cli(*args, extra_env=client_env)
+                self.assertExit(result, 0)
+                self.assertEqual(result.out, alone[tuple(args)])
+                self.assertEqual(daemon.requests("ListCredentials"), before + 1)
+                self.assertIn("Asking the pi-keyring daemon", result.err)
+                self.assertNotIn("looking alone", result.err)
+
+        # A change behind the daemon's back is in the next list.
+        proc = subprocess.run(["secret-tool", "clear", "provider", "groq"], env=self.env,
+                              timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        listed = self.run_cli("--json", "list").json()
+        self.assertEqual(sorted(c["provider"] for c in listed), ["anthropic", "custom", "openai"])
+        self.set_key("mistral", "mk-daemon-test-3a4b")
+        listed = self.run_cli("--json", "list").json()
+        self.assertIn("mistral", [c["provider"] for c in listed])
+        self.assertEqual(daemon.requests("ListCredentials"), len(commands) + 2)
+
+        # Another backend lists alone.
+        result = self.run_cli("--backend=file", "list")
+        self.assertExit(result, 0)
+        self.assertEqual(daemon.requests("ListCredentials"), len(commands) + 2)
+
+
 class BackgroundTest(DaemonTestCase):
     def test_refreshes_a_credential_that_falls_due_with_no_client_asking(self):
         # Due (expires - 5 min) three seconds from now.

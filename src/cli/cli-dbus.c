@@ -234,44 +234,44 @@ is_final_error (const GError *error)
     }
 }
 
-CliDaemonAnswer
-cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
-                             const char        *provider,
-                             char             **out_key,
-                             GError           **error)
+/* Calls @method of the daemon that uses @backend, when one runs: NULL
+ * with *answer set otherwise (NOT_ASKED, or FAILED with @error set when
+ * the daemon's error is its answer). */
+static GVariant *
+call_daemon (PiKeyringBackend    *backend,
+             const char          *method,
+             GVariant            *parameters,
+             const GVariantType  *reply_type,
+             CliDaemonAnswer     *answer,
+             GError             **error)
 {
+  g_autoptr(GVariant) owned_parameters = g_variant_ref_sink (parameters);
   g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *unique_name = NULL;
-  const char *key;
+  GVariant *reply;
 
-  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), CLI_DAEMON_NOT_ASKED);
-  g_return_val_if_fail (out_key != NULL, CLI_DAEMON_NOT_ASKED);
-
-  *out_key = NULL;
+  *answer = CLI_DAEMON_NOT_ASKED;
 
   if (g_str_equal (pi_keyring_backend_get_name (backend), "memory") ||
       !cli_dbus_session_bus_reachable ())
-    return CLI_DAEMON_NOT_ASKED;
+    return NULL;
 
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
   if (bus == NULL)
     {
       g_debug ("No session bus: %s", local_error->message);
-      return CLI_DAEMON_NOT_ASKED;
+      return NULL;
     }
 
   unique_name = find_daemon (bus);
   if (unique_name == NULL || !daemon_has_backend (bus, unique_name, backend))
-    return CLI_DAEMON_NOT_ASKED;
+    return NULL;
 
   cli_dbus_register_errors ();
-  g_debug ("Asking the pi-keyring daemon %s for the key of %s", unique_name, provider);
+  g_debug ("Asking the pi-keyring daemon %s: %s", unique_name, method);
   reply = g_dbus_connection_call_sync (bus, unique_name, CLI_DBUS_PATH, CLI_DBUS_INTERFACE,
-                                       "GetApiKey",
-                                       g_variant_new ("(ss)", provider, cli_get_profile ()),
-                                       G_VARIANT_TYPE ("(s)"),
+                                       method, owned_parameters, reply_type,
                                        G_DBUS_CALL_FLAGS_NO_AUTO_START, GET_API_KEY_TIMEOUT_MS,
                                        NULL, &local_error);
   if (reply == NULL)
@@ -279,14 +279,58 @@ cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
       g_dbus_error_strip_remote_error (local_error);
       if (is_final_error (local_error))
         {
+          *answer = CLI_DAEMON_FAILED;
           g_propagate_error (error, g_steal_pointer (&local_error));
-          return CLI_DAEMON_FAILED;
+          return NULL;
         }
 
-      g_debug ("The pi-keyring daemon did not give the key (%s); looking alone",
-               local_error->message);
-      return CLI_DAEMON_NOT_ASKED;
+      g_debug ("The pi-keyring daemon did not answer %s (%s); looking alone",
+               method, local_error->message);
+      return NULL;
     }
+
+  *answer = CLI_DAEMON_ANSWERED;
+  return reply;
+}
+
+CliDaemonAnswer
+cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
+                                  GVariant         **out_credentials,
+                                  GError           **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  CliDaemonAnswer answer;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), CLI_DAEMON_NOT_ASKED);
+  g_return_val_if_fail (out_credentials != NULL, CLI_DAEMON_NOT_ASKED);
+
+  *out_credentials = NULL;
+  reply = call_daemon (backend, "ListCredentials", g_variant_new ("()"),
+                       G_VARIANT_TYPE ("(aa{sv})"), &answer, error);
+  if (reply != NULL)
+    *out_credentials = g_variant_get_child_value (reply, 0);
+
+  return answer;
+}
+
+CliDaemonAnswer
+cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
+                             const char        *provider,
+                             char             **out_key,
+                             GError           **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  CliDaemonAnswer answer;
+  const char *key;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), CLI_DAEMON_NOT_ASKED);
+  g_return_val_if_fail (out_key != NULL, CLI_DAEMON_NOT_ASKED);
+
+  *out_key = NULL;
+  reply = call_daemon (backend, "GetApiKey", g_variant_new ("(ss)", provider, cli_get_profile ()),
+                       G_VARIANT_TYPE ("(s)"), &answer, error);
+  if (reply == NULL)
+    return answer;
 
   g_variant_get (reply, "(&s)", &key);
   *out_key = g_strdup (key);

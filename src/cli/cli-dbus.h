@@ -1,5 +1,5 @@
 /* cli-dbus.h: the dev.pi.Keyring1 D-Bus interface of `pi-keyring daemon`,
- * shared by the daemon and by its client in `pi-keyring get`
+ * shared by the daemon and by its clients in `pi-keyring get` and `list`
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -28,7 +28,7 @@ gboolean  cli_dbus_session_bus_reachable  (void);
  * the others. The daemon's BackendPath property. */
 char     *cli_dbus_get_backend_path       (PiKeyringBackend  *backend);
 
-/* The client side, for `pi-keyring get`. */
+/* The client side, for `pi-keyring get` and `list`. */
 typedef enum
 {
   CLI_DAEMON_ANSWERED,     /* *out_key is the key */
@@ -45,5 +45,12 @@ CliDaemonAnswer cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
                                              const char        *provider,
                                              char             **out_key,
                                              GError           **error);
+
+/* Asks such a daemon for its credentials, without secrets: the
+ * ListCredentials dictionaries of every profile. Only a locked keyring is
+ * its final answer (FAILED); otherwise, NOT_ASKED: list alone. */
+CliDaemonAnswer cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
+                                                  GVariant         **out_credentials,
+                                                  GError           **error);
 
 G_END_DECLS

@@ -465,6 +465,10 @@ on_credentials_listed (GObject      *source,
           pi_keyring_credential_has_expires (credential))
         g_variant_builder_add (&builder, "{sv}", "expires",
                                g_variant_new_int64 (pi_keyring_credential_get_expires (credential)));
+      if (kind == PI_KEYRING_CREDENTIAL_KIND_OTHER &&
+          pi_keyring_credential_get_type_name (credential) != NULL)
+        g_variant_builder_add (&builder, "{sv}", "type",
+                               g_variant_new_string (pi_keyring_credential_get_type_name (credential)));
       g_variant_builder_close (&builder);
     }
 

@@ -4,12 +4,18 @@
  */
 #include "config.h"
 
-#include "cli-util.h"
+#include "cli-dbus.h"
 
+/* What a listing shows of a credential: never a secret. */
 typedef struct
 {
-  PiKeyringCredential *credential;
-  const char          *backend;  /* the backend's name */
+  char                    *provider;
+  char                    *profile;
+  PiKeyringCredentialKind  kind;
+  char                    *type_name;  /* of an "other" entry; nullable */
+  gboolean                 has_expires;
+  gint64                   expires;
+  const char              *backend;    /* the backend's name */
 } Entry;
 
 static void
@@ -17,7 +23,9 @@ entry_clear (gpointer data)
 {
   Entry *entry = data;
 
-  g_clear_object (&entry->credential);
+  g_free (entry->provider);
+  g_free (entry->profile);
+  g_free (entry->type_name);
 }
 
 static void
@@ -27,9 +35,74 @@ add_entries (GArray     *entries,
 {
   for (guint i = 0; i < credentials->len; i++)
     {
-      Entry entry = { g_object_ref (g_ptr_array_index (credentials, i)), backend };
+      PiKeyringCredential *credential = g_ptr_array_index (credentials, i);
+      Entry entry = {
+        .provider = g_strdup (pi_keyring_credential_get_provider (credential)),
+        .profile = g_strdup (pi_keyring_credential_get_profile (credential)),
+        .kind = pi_keyring_credential_get_kind (credential),
+        .type_name = g_strdup (pi_keyring_credential_get_type_name (credential)),
+        .backend = backend,
+      };
 
+      if (entry.kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+          pi_keyring_credential_has_expires (credential))
+        {
+          entry.has_expires = TRUE;
+          entry.expires = pi_keyring_credential_get_expires (credential);
+        }
       g_array_append_val (entries, entry);
+    }
+}
+
+static PiKeyringCredentialKind
+kind_from_string (const char *kind)
+{
+  if (g_strcmp0 (kind, "api_key") == 0)
+    return PI_KEYRING_CREDENTIAL_KIND_API_KEY;
+  if (g_strcmp0 (kind, "oauth") == 0)
+    return PI_KEYRING_CREDENTIAL_KIND_OAUTH;
+  return PI_KEYRING_CREDENTIAL_KIND_OTHER;
+}
+
+/* The daemon's ListCredentials answer, of @profile only (NULL: all). */
+static void
+add_daemon_entries (GArray     *entries,
+                    GVariant   *credentials,
+                    const char *profile,
+                    const char *backend)
+{
+  GVariantIter iter;
+  GVariant *dict;
+
+  g_variant_iter_init (&iter, credentials);
+  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *provider = NULL, *entry_profile = NULL, *kind = NULL, *type_name = NULL;
+      gint64 expires;
+
+      if (g_variant_lookup (dict, "provider", "&s", &provider) &&
+          g_variant_lookup (dict, "profile", "&s", &entry_profile) &&
+          (profile == NULL || g_str_equal (profile, entry_profile)))
+        {
+          Entry entry = {
+            .provider = g_strdup (provider),
+            .profile = g_strdup (entry_profile),
+            .backend = backend,
+          };
+
+          g_variant_lookup (dict, "kind", "&s", &kind);
+          g_variant_lookup (dict, "type", "&s", &type_name);
+          entry.kind = kind_from_string (kind);
+          entry.type_name = g_strdup (type_name);
+          if (entry.kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+              g_variant_lookup (dict, "expires", "x", &expires))
+            {
+              entry.has_expires = TRUE;
+              entry.expires = expires;
+            }
+          g_array_append_val (entries, entry);
+        }
+      g_variant_unref (dict);
     }
 }
 
@@ -43,20 +116,17 @@ print_json (GArray *entries)
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = &g_array_index (entries, Entry, i);
-      PiKeyringCredential *credential = entry->credential;
-      PiKeyringCredentialKind kind = pi_keyring_credential_get_kind (credential);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "provider");
-      json_builder_add_string_value (builder, pi_keyring_credential_get_provider (credential));
+      json_builder_add_string_value (builder, entry->provider);
       json_builder_set_member_name (builder, "profile");
-      json_builder_add_string_value (builder, pi_keyring_credential_get_profile (credential));
+      json_builder_add_string_value (builder, entry->profile);
       json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, cli_kind_to_string (kind));
+      json_builder_add_string_value (builder, cli_kind_to_string (entry->kind));
       json_builder_set_member_name (builder, "expires");
-      if (kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
-          pi_keyring_credential_has_expires (credential))
-        json_builder_add_int_value (builder, pi_keyring_credential_get_expires (credential));
+      if (entry->has_expires)
+        json_builder_add_int_value (builder, entry->expires);
       else
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "backend");
@@ -70,11 +140,9 @@ print_json (GArray *entries)
 }
 
 static char *
-describe_kind (PiKeyringCredential *credential)
+describe_kind (const Entry *entry)
 {
-  const char *type;
-
-  switch (pi_keyring_credential_get_kind (credential))
+  switch (entry->kind)
     {
     case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
       return g_strdup (_("API key"));
@@ -84,26 +152,24 @@ describe_kind (PiKeyringCredential *credential)
       break;
     }
 
-  type = pi_keyring_credential_get_type_name (credential);
-  if (type == NULL)
+  if (entry->type_name == NULL)
     return g_strdup (_("other (no type)"));
 
   /* Translators: an auth.json entry whose "type" pi does not know */
-  return g_strdup_printf (_("other (“%s”)"), type);
+  return g_strdup_printf (_("other (“%s”)"), entry->type_name);
 }
 
 static char *
-describe_expiry (PiKeyringCredential *credential,
-                 gint64               now_ms)
+describe_expiry (const Entry *entry,
+                 gint64       now_ms)
 {
   g_autofree char *time = NULL;
 
-  if (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OAUTH ||
-      !pi_keyring_credential_has_expires (credential))
+  if (!entry->has_expires)
     return g_strdup ("-");
 
-  time = cli_format_time (pi_keyring_credential_get_expires (credential));
-  if (pi_keyring_credential_is_expired (credential, now_ms))
+  time = cli_format_time (entry->expires);
+  if (now_ms >= entry->expires)
     /* Translators: an expiry time in the past, such as "2026-03-15 20:15:00 (expired)" */
     return g_strdup_printf (_("%s (expired)"), time);
 
@@ -129,13 +195,11 @@ print_text (GArray *entries)
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = &g_array_index (entries, Entry, i);
-      g_autofree char *kind = describe_kind (entry->credential);
-      g_autofree char *expiry = describe_expiry (entry->credential, now_ms);
+      g_autofree char *kind = describe_kind (entry);
+      g_autofree char *expiry = describe_expiry (entry, now_ms);
 
       g_ptr_array_add (rows, g_strdupv ((char *[]) {
-        (char *) pi_keyring_credential_get_provider (entry->credential),
-        (char *) pi_keyring_credential_get_profile (entry->credential),
-        kind, expiry, (char *) entry->backend, NULL }));
+        entry->provider, entry->profile, kind, expiry, (char *) entry->backend, NULL }));
     }
 
   cli_print_table (rows);
@@ -180,13 +244,16 @@ cli_cmd_list (const CliCommand  *command,
   g_autoptr(PiKeyringBackend) backend = NULL;
   g_autoptr(PiKeyringStore) store = NULL;
   g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GVariant) daemon_credentials = NULL;
   g_autoptr(GArray) entries = NULL;
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_description (context,
                                     N_("Without --profile, the credentials of every profile are "
                                       "listed. Entries of pi's auth.json, which pi-keyring reads "
-                                      "as a fallback, are listed with the backend “file”."));
+                                      "as a fallback, are listed with the backend “file”. When a "
+                                      "pi-keyring daemon with the same backend runs, it is asked "
+                                      "for the list."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 0, 0))
     return CLI_EXIT_USAGE;
@@ -196,13 +263,30 @@ cli_cmd_list (const CliCommand  *command,
     return cli_report_error (error);
   store = cli_open_store (backend);
 
-  credentials = pi_keyring_backend_list_sync (backend, cli_options.profile, NULL, &error);
-  if (credentials == NULL)
-    return cli_report_error (error);
-
   entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_array_set_clear_func (entries, entry_clear);
-  add_entries (entries, credentials, pi_keyring_backend_get_name (backend));
+
+  /* A running daemon keeps what it read of the keyring, and answers from
+   * that and the changes it was told of: a list of many credentials
+   * without a call per item. */
+  switch (cli_dbus_daemon_list_credentials (backend, &daemon_credentials, &error))
+    {
+    case CLI_DAEMON_ANSWERED:
+      add_daemon_entries (entries, daemon_credentials, cli_options.profile,
+                          pi_keyring_backend_get_name (backend));
+      break;
+
+    case CLI_DAEMON_FAILED:
+      return cli_report_error (error);
+
+    case CLI_DAEMON_NOT_ASKED:
+    default:
+      credentials = pi_keyring_backend_list_sync (backend, cli_options.profile, NULL, &error);
+      if (credentials == NULL)
+        return cli_report_error (error);
+      add_entries (entries, credentials, pi_keyring_backend_get_name (backend));
+      break;
+    }
   add_auth_file_entries (entries, store, backend);
 
   if (cli_options.json)
