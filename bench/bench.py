@@ -12,7 +12,8 @@ private, unlocked gnome-keyring and a temporary HOME), then compares:
      (node, from the npm package: run bench/setup-peers.sh once) on the
      same auth.json;
   3. `pi-keyring list` with `secret-tool search --all` over 10, 100 and
-     1000 stored credentials (how the time grows), and `pi-keyring export -`
+     1000 stored credentials (how the time grows), alone and with
+     `pi-keyring daemon` running (list asks it), and `pi-keyring export -`
      over the 1000;
   4. in-process pi_keyring_store_get_api_key_sync () calls per second on a
      warm store (bench/bench-get-api-key.c), for a runtime override and for
@@ -409,6 +410,22 @@ def main():
                             ["secret-tool", "search", "--all", "xdg:schema",
                              "dev.pi.Keyring.Credential"],
                             env, max(3, args.runs // 10) if size >= 1000 else args.runs))
+        # The same with `pi-keyring daemon` running (the desktop's user
+        # service): `list` asks it, and it answers from the attributes it
+        # keeps. One list first, which reads them all; then the daemon is
+        # quiet, and stopped again before the next step.
+        daemon_proc = start_daemon(cli, env, os.path.join(tmp, f"list-daemon-{size}.log"))
+        try:
+            subprocess.run([cli, "--backend=secret-service", "list"], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_quiet([daemon_proc.pid])
+            rows.append(compare(f"list ({size}), daemon running, vs secret-tool search --all",
+                                [cli, "--backend=secret-service", "list"],
+                                ["secret-tool", "search", "--all", "xdg:schema",
+                                 "dev.pi.Keyring.Credential"],
+                                env, max(3, args.runs // 10) if size >= 1000 else args.runs))
+        finally:
+            stop_daemon(daemon_proc)
     rows.append(compare(f"export - ({stored} credentials) vs secret-tool search --all",
                         [cli, "--backend=secret-service", "export", "-"],
                         ["secret-tool", "search", "--all", "xdg:schema", "dev.pi.Keyring.Credential"],
