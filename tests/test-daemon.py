@@ -612,6 +612,12 @@ class GetTest(DaemonTestCase):
         result = self.run_cli("get", "groq")
         self.assertExit(result, 3)
 
+        # A name that is not UTF-8 is none the daemon can be asked for.
+        proc = subprocess.run([cli.CLI.encode(), b"get", b"\xff\xfe"], env=self.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.assertIn(proc.returncode, (2, 3))
+        self.assertEqual(daemon.requests("GetApiKey"), 5)
+
     def test_get_with_another_backend_does_not_ask(self):
         self.write_auth_file(cli.pi_format({"openai": {"type": "api_key",
                                                        "key": "sk-daemon-test-file-9a0b"}}))

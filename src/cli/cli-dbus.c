@@ -327,6 +327,10 @@ cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
   g_return_val_if_fail (out_key != NULL, CLI_DAEMON_NOT_ASKED);
 
   *out_key = NULL;
+  /* D-Bus strings are UTF-8: another name is none the daemon can know. */
+  if (!g_utf8_validate (provider, -1, NULL) || !g_utf8_validate (cli_get_profile (), -1, NULL))
+    return CLI_DAEMON_NOT_ASKED;
+
   reply = call_daemon (backend, "GetApiKey", g_variant_new ("(ss)", provider, cli_get_profile ()),
                        G_VARIANT_TYPE ("(s)"), &answer, error);
   if (reply == NULL)

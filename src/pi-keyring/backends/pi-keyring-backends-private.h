@@ -119,4 +119,11 @@ char         *_pi_keyring_vault_read_passphrase_file (const char  *path,
 void          _pi_keyring_encrypted_file_backend_set_iterations (PiKeyringEncryptedFileBackend *self,
                                                                  guint                          iterations);
 
+/* --- pi-keyring-secret-service-backend.c --- */
+
+/* TRUE when GDBus can reach a session bus without autolaunching one (an
+ * explicit DBUS_SESSION_BUS_ADDRESS without "autolaunch:", or the socket
+ * $XDG_RUNTIME_DIR/bus); else FALSE with @error saying why. */
+gboolean      _pi_keyring_session_bus_reachable      (GError     **error);
+
 G_END_DECLS

@@ -61,11 +61,8 @@ address_may_autolaunch (const char *address)
   return FALSE;
 }
 
-/* TRUE when GDBus can reach a session bus without autolaunching one: an
- * explicit DBUS_SESSION_BUS_ADDRESS, or the socket GDBus looks for in the
- * runtime directory. */
-static gboolean
-session_bus_reachable (GError **error)
+gboolean
+_pi_keyring_session_bus_reachable (GError **error)
 {
   const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
   g_autofree char *socket_path = NULL;
@@ -725,7 +722,7 @@ op_run (GTask *task_in)
       return;
     }
 
-  if (!session_bus_reachable (&error))
+  if (!_pi_keyring_session_bus_reachable (&error))
     {
       op_return_error (task, error);
       return;
@@ -857,7 +854,7 @@ pi_keyring_secret_service_backend_is_available (GCancellable *cancellable)
 
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
-  if (!session_bus_reachable (&error))
+  if (!_pi_keyring_session_bus_reachable (&error))
     {
       g_debug ("No Secret Service: %s", error->message);
       return FALSE;

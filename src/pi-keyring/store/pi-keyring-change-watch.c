@@ -20,9 +20,6 @@
 
 #include "store/pi-keyring-store-private.h"
 
-#include <string.h>
-#include <sys/stat.h>
-
 #define SECRETS_BUS_NAME        "org.freedesktop.secrets"
 #define SECRETS_PATH            "/org/freedesktop/secrets"
 #define SECRET_SERVICE_IFACE    "org.freedesktop.Secret.Service"
@@ -159,22 +156,6 @@ watch_files (PiKeyringChangeWatch *self)
 
 /* --- the keyring --- */
 
-/* As the Secret Service backend decides it: never a bus that would be
- * autolaunched. */
-static gboolean
-session_bus_reachable (void)
-{
-  const char *address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
-  g_autofree char *socket_path = NULL;
-  struct stat st;
-
-  if (address != NULL && *address != '\0')
-    return strstr (address, "autolaunch:") == NULL;
-
-  socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
-  return stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode);
-}
-
 static void
 on_secret_signal (GDBusConnection *connection,
                   const char      *sender_name,
@@ -263,7 +244,10 @@ on_bus (GObject      *source,
 static void
 watch_secret_service (PiKeyringChangeWatch *self)
 {
-  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (self->backend) || !session_bus_reachable ())
+  /* As the Secret Service backend decides it: never a bus that would be
+   * autolaunched. */
+  if (!PI_KEYRING_IS_SECRET_SERVICE_BACKEND (self->backend) ||
+      !_pi_keyring_session_bus_reachable (NULL))
     return;
 
   self->subscribing = TRUE;
