@@ -117,6 +117,8 @@ test_refresh_async (PiKeyringProvider   *provider,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GSource) source = g_timeout_source_new (5);
 
+  g_task_set_source_tag (task, test_refresh_async);
+
   self->refresh_calls++;
   g_ptr_array_add (self->refresh_tokens,
                    g_strdup (pi_keyring_credential_get_refresh (credential)));

@@ -139,6 +139,8 @@ test_refresh_async (PiKeyringProvider   *provider,
   TestProvider *self = TEST_PROVIDER (provider);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
+  g_task_set_source_tag (task, test_refresh_async);
+
   self->refresh_calls++;
   g_ptr_array_add (self->refresh_tokens,
                    g_strdup (pi_keyring_credential_get_refresh (credential)));
@@ -174,6 +176,8 @@ test_login_async (PiKeyringProvider    *provider,
   TestProvider *self = TEST_PROVIDER (provider);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
+  g_task_set_source_tag (task, test_login_async);
+
   self->login_calls++;
   g_clear_pointer (&self->login_options, g_variant_unref);
   if (options != NULL)
@@ -192,6 +196,8 @@ test_revoke_async (PiKeyringProvider   *provider,
 {
   TestProvider *self = TEST_PROVIDER (provider);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, test_revoke_async);
 
   self->revoke_calls++;
   if (self->on_revoke != NULL)

@@ -36,20 +36,15 @@ default_get_flow (PiKeyringProvider *self)
 }
 
 /* The finishers of a provider whose _async methods return a GTask with the
- * provider as its source object (and, when it sets one, the _async method
- * as its source tag). A provider that finishes otherwise sets its own. */
+ * provider as its source object and the _async method as its source tag. A
+ * provider that finishes otherwise sets its own. */
 static gboolean
 task_is_valid (PiKeyringProvider *self,
                GAsyncResult      *result,
                gpointer           async_method)
 {
-  gpointer tag;
-
-  if (!g_task_is_valid (result, self))
-    return FALSE;
-
-  tag = g_task_get_source_tag (G_TASK (result));
-  return tag == NULL || tag == async_method;
+  return g_task_is_valid (result, self) &&
+         g_task_get_source_tag (G_TASK (result)) == async_method;
 }
 
 static PiKeyringCredential *
