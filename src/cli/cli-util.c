@@ -894,6 +894,17 @@ cli_kind_to_string (PiKeyringCredentialKind kind)
   return "other";
 }
 
+PiKeyringCredentialKind
+cli_kind_from_string (const char *kind)
+{
+  if (g_strcmp0 (kind, "api_key") == 0)
+    return PI_KEYRING_CREDENTIAL_KIND_API_KEY;
+  if (g_strcmp0 (kind, "oauth") == 0)
+    return PI_KEYRING_CREDENTIAL_KIND_OAUTH;
+
+  return PI_KEYRING_CREDENTIAL_KIND_OTHER;
+}
+
 void
 cli_print_table (GPtrArray *rows)
 {

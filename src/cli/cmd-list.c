@@ -54,16 +54,6 @@ add_entries (GArray     *entries,
     }
 }
 
-static PiKeyringCredentialKind
-kind_from_string (const char *kind)
-{
-  if (g_strcmp0 (kind, "api_key") == 0)
-    return PI_KEYRING_CREDENTIAL_KIND_API_KEY;
-  if (g_strcmp0 (kind, "oauth") == 0)
-    return PI_KEYRING_CREDENTIAL_KIND_OAUTH;
-  return PI_KEYRING_CREDENTIAL_KIND_OTHER;
-}
-
 /* The daemon's ListCredentials answer, of @profile only (NULL: all). */
 static void
 add_daemon_entries (GArray     *entries,
@@ -92,7 +82,7 @@ add_daemon_entries (GArray     *entries,
 
           g_variant_lookup (dict, "kind", "&s", &kind);
           g_variant_lookup (dict, "type", "&s", &type_name);
-          entry.kind = kind_from_string (kind);
+          entry.kind = cli_kind_from_string (kind);
           entry.type_name = g_strdup (type_name);
           if (entry.kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
               g_variant_lookup (dict, "expires", "x", &expires))

@@ -291,13 +291,26 @@ static guint64          cache_epoch;       /* counts the changes seen */
 static guint            attribute_reads;   /* for tests: Properties.Get calls made */
 
 static void
-item_info_free (gpointer data)
+item_info_clear (ItemInfo *info)
 {
-  ItemInfo *info = data;
-
   g_free (info->provider);
   g_free (info->profile);
-  g_free (info);
+}
+
+static void
+item_info_free (gpointer data)
+{
+  item_info_clear (data);
+  g_free (data);
+}
+
+static void
+item_info_copy (ItemInfo       *dest,
+                const ItemInfo *src)
+{
+  dest->provider = g_strdup (src->provider);
+  dest->profile = g_strdup (src->profile);
+  dest->created = src->created;
 }
 
 /* GDBus's worker thread: every incoming message, in order. */
@@ -367,26 +380,24 @@ cache_begin (GDBusConnection *connection,
   g_mutex_unlock (&cache_lock);
 }
 
-/* Fills @info from the cache; FALSE when the item is not known. */
-static gboolean
-cache_lookup (GDBusConnection *connection,
-              const char      *path,
-              ItemInfo        *info)
+/* Fills the @infos of the @n_paths @paths the cache knows; the others
+ * stay empty (provider NULL). */
+static void
+cache_lookup (GDBusConnection  *connection,
+              char            **paths,
+              guint             n_paths,
+              ItemInfo         *infos)
 {
-  ItemInfo *known = NULL;
-
   g_mutex_lock (&cache_lock);
   if (connection == cache_connection && cache != NULL)
-    known = g_hash_table_lookup (cache, path);
-  if (known != NULL)
-    {
-      info->provider = g_strdup (known->provider);
-      info->profile = g_strdup (known->profile);
-      info->created = known->created;
-    }
-  g_mutex_unlock (&cache_lock);
+    for (guint i = 0; i < n_paths; i++)
+      {
+        const ItemInfo *known = g_hash_table_lookup (cache, paths[i]);
 
-  return known != NULL;
+        if (known != NULL)
+          item_info_copy (&infos[i], known);
+      }
+  g_mutex_unlock (&cache_lock);
 }
 
 static guint64
@@ -413,9 +424,7 @@ cache_store (GDBusConnection *connection,
     {
       ItemInfo *copy = g_new0 (ItemInfo, 1);
 
-      copy->provider = g_strdup (info->provider);
-      copy->profile = g_strdup (info->profile);
-      copy->created = info->created;
+      item_info_copy (copy, info);
       g_hash_table_replace (cache, g_strdup (path), copy);
     }
   g_mutex_unlock (&cache_lock);
@@ -449,10 +458,7 @@ static void
 read_all_free (ReadAll *ra)
 {
   for (guint i = 0; ra->infos != NULL && i < ra->n_paths; i++)
-    {
-      g_free (ra->infos[i].provider);
-      g_free (ra->infos[i].profile);
-    }
+    item_info_clear (&ra->infos[i]);
   g_free (ra->infos);
   g_strfreev (ra->paths);
   g_clear_pointer (&ra->secrets, g_hash_table_unref);
@@ -717,8 +723,7 @@ on_paths (GObject      *source,
     }
 
   ra->infos = g_new0 (ItemInfo, ra->n_paths);
-  for (guint i = 0; i < ra->n_paths; i++)
-    cache_lookup (ra->connection, ra->paths[i], &ra->infos[i]);
+  cache_lookup (ra->connection, ra->paths, ra->n_paths, ra->infos);
 
   /* The secrets in one call, the attributes beside it. */
   ra->pending++;
