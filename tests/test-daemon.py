@@ -8,6 +8,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import collections
+import hashlib
 import importlib.util
 import json
 import os
@@ -730,6 +731,86 @@ class ListTest(DaemonTestCase):
         result = self.run_cli("--backend=file", "list")
         self.assertExit(result, 0)
         self.assertEqual(daemon.requests("ListCredentials"), len(commands) + 2)
+
+
+class ExportTest(DaemonTestCase):
+    def assertSameBytes(self, got, expected, what):
+        # By digest: the bytes hold (test) secrets, kept off the test's output.
+        self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(expected).hexdigest(),
+                         "%s: %d bytes, %d expected" % (what, len(got), len(expected)))
+
+    def test_export_goes_through_the_daemon_and_writes_the_same(self):
+        # pi's own file, unknown fields and an entry of an unknown type included.
+        source = os.path.join(self.tmp, "source.json")
+        self.write_auth_file(self.read(cli.PI_AUTH), path=source)
+        self.assertExit(self.run_cli("import", source), 0)
+        self.set_key("groq", "gsk-daemon-test-export-1c2d", "--profile=work")
+
+        def export(*args, extra_env=None):
+            result = self.run_cli(*args, secrets_on_stdout=True, extra_env=extra_env)
+            self.assertExit(result, 0)
+            written = None
+            if args[-1].endswith(".json"):
+                written = self.read(args[-1])
+                os.unlink(args[-1])
+            return result, written
+
+        target = os.path.join(self.tmp, "exported.json")
+        commands = [("export",), ("export", "-"), ("--profile=work", "export"),
+                    ("export", target), ("--profile=work", "export", target)]
+        alone = {args: export(*args) for args in commands}
+        self.assertSameBytes(alone[("export",)][0].out, self.read(cli.PI_AUTH), "alone")
+        self.assertSameBytes(alone[("export", target)][1], self.read(cli.PI_AUTH), "alone, file")
+        self.assertIn(b"gsk-daemon-test-export-1c2d", alone[("--profile=work", "export")][0].out)
+
+        daemon = self.start_daemon()
+        client_env = {"G_MESSAGES_DEBUG": "pi-keyring"}
+        for args in commands:
+            with self.subTest(args=args):
+                before = daemon.requests("ExportCredentials")
+                result, written = export(*args, extra_env=client_env)
+                self.assertSameBytes(result.out, alone[args][0].out, "stdout")
+                if written is not None:
+                    self.assertSameBytes(written, alone[args][1], "file")
+                self.assertEqual(daemon.requests("ExportCredentials"), before + 1)
+                self.assertIn("Asking the pi-keyring daemon", result.err)
+                self.assertNotIn("looking alone", result.err)
+                # The same warnings as alone (two copies of OAuth tokens).
+                self.assertEqual(result.err.count("two copies"),
+                                 alone[args][0].err.count("two copies"))
+
+        # The daemon keeps no secret: a new key is in the next export.
+        self.set_key("openai", "sk-daemon-test-export-new-7e8f")
+        result, _ = export("export")
+        self.assertEqual(json.loads(result.out)["openai"],
+                         {"type": "api_key", "key": "sk-daemon-test-export-new-7e8f"})
+        self.assertEqual(daemon.requests("ExportCredentials"), len(commands) + 1)
+
+        # A locked keyring is the daemon's final answer: exit 5, nothing out.
+        cli.keyring_lock()
+        self.addCleanup(cli.keyring_unlock)
+        result = self.run_cli("export", secrets_on_stdout=True)
+        self.assertExit(result, 5)
+        self.assertEqual(result.out, b"")
+        self.assertIn("locked", result.err)
+        self.assertEqual(daemon.requests("ExportCredentials"), len(commands) + 2)
+        cli.keyring_unlock()
+
+        # Another backend exports alone.
+        self.assertExit(self.run_cli("--backend=file", "export", secrets_on_stdout=True), 0)
+        self.assertEqual(daemon.requests("ExportCredentials"), len(commands) + 2)
+
+    def test_export_credentials_answers_only_for_its_profile(self):
+        self.set_key("openai", "sk-daemon-test-export-0a1b")
+        self.set_key("groq", "gsk-daemon-test-export-2c3d", "--profile=work")
+        self.start_daemon()
+        (default,) = call("ExportCredentials", GLib.Variant("(s)", ("",)), "(a(ss))")
+        self.assertEqual([(p, json.loads(e)) for p, e in default],
+                         [("openai", {"type": "api_key", "key": "sk-daemon-test-export-0a1b"})])
+        (work,) = call("ExportCredentials", GLib.Variant("(s)", ("work",)), "(a(ss))")
+        self.assertEqual([p for p, _ in work], ["groq"])
+        (none,) = call("ExportCredentials", GLib.Variant("(s)", ("nobody",)), "(a(ss))")
+        self.assertEqual(none, [])
 
 
 class BackgroundTest(DaemonTestCase):

@@ -314,6 +314,57 @@ cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
 }
 
 CliDaemonAnswer
+cli_dbus_daemon_export_credentials (PiKeyringBackend  *backend,
+                                    GPtrArray        **out_credentials,
+                                    GError           **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) entries = NULL;
+  g_autoptr(GPtrArray) credentials = NULL;
+  const char *profile = cli_get_profile ();
+  CliDaemonAnswer answer;
+  GVariantIter iter;
+  const char *provider, *json;
+
+  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), CLI_DAEMON_NOT_ASKED);
+  g_return_val_if_fail (out_credentials != NULL, CLI_DAEMON_NOT_ASKED);
+
+  *out_credentials = NULL;
+  if (!g_utf8_validate (profile, -1, NULL))
+    return CLI_DAEMON_NOT_ASKED;
+
+  reply = call_daemon (backend, "ExportCredentials", g_variant_new ("(s)", profile),
+                       G_VARIANT_TYPE ("(a(ss))"), &answer, error);
+  if (reply == NULL)
+    return answer;
+
+  entries = g_variant_get_child_value (reply, 0);
+  credentials = g_ptr_array_new_with_free_func (g_object_unref);
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(&s&s)", &provider, &json))
+    {
+      g_autoptr(GError) local_error = NULL;
+      PiKeyringCredential *credential;
+
+      credential = pi_keyring_credential_new_from_json (provider, profile, json, -1,
+                                                        &local_error);
+      /* The reply's copy is wiped: its buffer is ours alone now. */
+      explicit_bzero ((char *) json, strlen (json));
+      if (credential == NULL)
+        {
+          /* The daemon read it from the same backend: ask that alone. */
+          g_debug ("The pi-keyring daemon's entry of %s was not understood (%s); "
+                   "looking alone", provider, local_error->message);
+          return CLI_DAEMON_NOT_ASKED;
+        }
+      g_ptr_array_add (credentials, credential);
+    }
+
+  *out_credentials = g_steal_pointer (&credentials);
+  return CLI_DAEMON_ANSWERED;
+}
+
+CliDaemonAnswer
 cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
                              const char        *provider,
                              char             **out_key,

@@ -1,5 +1,6 @@
 /* cli-dbus.h: the dev.pi.Keyring1 D-Bus interface of `pi-keyring daemon`,
- * shared by the daemon and by its clients in `pi-keyring get` and `list`
+ * shared by the daemon and by its clients in `pi-keyring get`, `list` and
+ * `export`
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -52,5 +53,12 @@ CliDaemonAnswer cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
 CliDaemonAnswer cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
                                                   GVariant         **out_credentials,
                                                   GError           **error);
+
+/* Asks such a daemon for the credentials of the command line's profile,
+ * secrets included, as `export` writes them. FAILED only with the daemon's
+ * final answer (a locked keyring); otherwise NOT_ASKED: export alone. */
+CliDaemonAnswer cli_dbus_daemon_export_credentials (PiKeyringBackend  *backend,
+                                                    GPtrArray        **out_credentials,
+                                                    GError           **error);
 
 G_END_DECLS

@@ -213,6 +213,7 @@ typedef enum
 {
   REQUEST_GET_API_KEY,
   REQUEST_LIST_CREDENTIALS,
+  REQUEST_EXPORT_CREDENTIALS,
   REQUEST_REFRESH,
 } RequestKind;
 
@@ -222,6 +223,7 @@ typedef struct
   GDBusMethodInvocation *invocation;  /* owned until the reply */
   RequestKind            kind;
   char                  *provider;
+  char                  *profile;     /* of an export */
   PiKeyringStore        *store;
 } Request;
 
@@ -248,6 +250,7 @@ request_free (Request *request)
   g_assert (request->invocation == NULL);
 
   g_free (request->provider);
+  g_free (request->profile);
   g_clear_object (&request->store);
   g_free (request);
 }
@@ -477,6 +480,42 @@ on_credentials_listed (GObject      *source,
                                                g_variant_builder_end (&builder));
 }
 
+/* --- ExportCredentials --- */
+
+static void
+on_credentials_exported (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder builder;
+
+  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (credentials == NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  /* The entries themselves, secrets and all: what `export -` prints. */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < credentials->len; i++)
+    {
+      PiKeyringCredential *credential = credentials->pdata[i];
+      g_autofree char *json = pi_keyring_credential_to_json (credential);
+
+      g_variant_builder_add (&builder, "(ss)",
+                             pi_keyring_credential_get_provider (credential), json);
+      explicit_bzero (json, strlen (json));
+    }
+
+  cli_dbus_keyring1_complete_export_credentials (request->daemon->skeleton,
+                                                 g_steal_pointer (&request->invocation),
+                                                 g_variant_builder_end (&builder));
+}
+
 /* --- Refresh --- */
 
 static void
@@ -517,6 +556,11 @@ request_run (Request *request)
     case REQUEST_LIST_CREDENTIALS:
       pi_keyring_backend_list_async (daemon->backend, NULL, NULL,
                                      on_credentials_listed, request);
+      return;
+
+    case REQUEST_EXPORT_CREDENTIALS:
+      pi_keyring_backend_list_async (daemon->backend, request->profile, NULL,
+                                     on_credentials_exported, request);
       return;
 
     case REQUEST_REFRESH:
@@ -650,6 +694,21 @@ on_handle_list_credentials (CliDBusKeyring1       *skeleton,
 }
 
 static gboolean
+on_handle_export_credentials (CliDBusKeyring1       *skeleton,
+                              GDBusMethodInvocation *invocation,
+                              const char            *profile,
+                              Daemon                *daemon)
+{
+  Request *request = request_new (daemon, invocation, REQUEST_EXPORT_CREDENTIALS, NULL);
+
+  /* Only read: no store, so no refreshing, for a profile exported once. */
+  request->profile = g_strdup (*profile != '\0' ? profile : daemon->profile);
+  request_start (request);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 on_handle_refresh (CliDBusKeyring1       *skeleton,
                    GDBusMethodInvocation *invocation,
                    const char            *provider,
@@ -739,6 +798,8 @@ daemon_export (Daemon  *daemon,
                     G_CALLBACK (on_handle_get_api_key), daemon);
   g_signal_connect (daemon->skeleton, "handle-list-credentials",
                     G_CALLBACK (on_handle_list_credentials), daemon);
+  g_signal_connect (daemon->skeleton, "handle-export-credentials",
+                    G_CALLBACK (on_handle_export_credentials), daemon);
   g_signal_connect (daemon->skeleton, "handle-refresh",
                     G_CALLBACK (on_handle_refresh), daemon);
 

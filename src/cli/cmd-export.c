@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "cli-util.h"
+#include "cli-dbus.h"
 
 static int
 export_to_stdout (GPtrArray *credentials)
@@ -96,7 +96,8 @@ cli_cmd_export (const CliCommand  *command,
                                        "format: to standard output for “-” (the default), else "
                                        "merged into FILE, which is written with mode 0600 and "
                                        "keeps the entries of other providers. The output holds "
-                                       "secrets."));
+                                       "secrets. When a pi-keyring daemon with the same backend "
+                                       "runs, it is asked for the credentials."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 0, 1))
     return CLI_EXIT_USAGE;
@@ -106,9 +107,23 @@ cli_cmd_export (const CliCommand  *command,
   if (backend == NULL)
     return cli_report_error (error);
 
-  credentials = pi_keyring_backend_list_sync (backend, cli_get_profile (), NULL, &error);
-  if (credentials == NULL)
-    return cli_report_error (error);
+  /* A running daemon keeps what it read of the keyring: many credentials
+   * without a call per item. */
+  switch (cli_dbus_daemon_export_credentials (backend, &credentials, &error))
+    {
+    case CLI_DAEMON_ANSWERED:
+      break;
+
+    case CLI_DAEMON_FAILED:
+      return cli_report_error (error);
+
+    case CLI_DAEMON_NOT_ASKED:
+    default:
+      credentials = pi_keyring_backend_list_sync (backend, cli_get_profile (), NULL, &error);
+      if (credentials == NULL)
+        return cli_report_error (error);
+      break;
+    }
 
   if (g_str_equal (target, "-"))
     status = export_to_stdout (credentials);
