@@ -14,7 +14,7 @@ private, unlocked gnome-keyring and a temporary HOME), then compares:
   3. `pi-keyring list` with `secret-tool search --all` over 10, 100 and
      1000 stored credentials (how the time grows), alone and with
      `pi-keyring daemon` running (list asks it), and `pi-keyring export -`
-     over the 1000;
+     over the 1000, alone and with the daemon running (export asks it);
   4. in-process pi_keyring_store_get_api_key_sync () calls per second on a
      warm store (bench/bench-get-api-key.c), for a runtime override and for
      an api_key entry of a memory backend, with a GHashTable lookup +
@@ -395,6 +395,22 @@ def main():
     # the ones the step adds: how the time of `list` grows, against
     # secret-tool's over the same items. `export -` at the largest.
     sizes = sorted({n for n in (10, 100, args.items) if n <= args.items})
+    search_all = ["secret-tool", "search", "--all", "xdg:schema", "dev.pi.Keyring.Credential"]
+
+    def with_daemon_running(name, argv, size, runs):
+        # `pi-keyring daemon` running (the desktop's user service): list
+        # and export ask it, and it answers from the attributes it keeps.
+        # One list first, which reads them all; then the daemon is quiet,
+        # and it is stopped again before the next step.
+        daemon_proc = start_daemon(cli, env, os.path.join(tmp, f"daemon-{size}-{argv[-1]}.log"))
+        try:
+            subprocess.run([cli, "--backend=secret-service", "list"], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_quiet([daemon_proc.pid])
+            rows.append(compare(name, argv, search_all, env, runs))
+        finally:
+            stop_daemon(daemon_proc)
+
     stored = 0
     for size in sizes:
         many = os.path.join(tmp, f"many-{size}.json")
@@ -405,31 +421,18 @@ def main():
         subprocess.run([cli, "--backend=secret-service", "import", many], env=env, check=True,
                        stderr=subprocess.DEVNULL)
         stored = size
+        runs = max(3, args.runs // 10) if size >= 1000 else args.runs
+        list_argv = [cli, "--backend=secret-service", "list"]
         rows.append(compare(f"list ({size} credentials) vs secret-tool search --all",
-                            [cli, "--backend=secret-service", "list"],
-                            ["secret-tool", "search", "--all", "xdg:schema",
-                             "dev.pi.Keyring.Credential"],
-                            env, max(3, args.runs // 10) if size >= 1000 else args.runs))
-        # The same with `pi-keyring daemon` running (the desktop's user
-        # service): `list` asks it, and it answers from the attributes it
-        # keeps. One list first, which reads them all; then the daemon is
-        # quiet, and stopped again before the next step.
-        daemon_proc = start_daemon(cli, env, os.path.join(tmp, f"list-daemon-{size}.log"))
-        try:
-            subprocess.run([cli, "--backend=secret-service", "list"], env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_quiet([daemon_proc.pid])
-            rows.append(compare(f"list ({size}), daemon running, vs secret-tool search --all",
-                                [cli, "--backend=secret-service", "list"],
-                                ["secret-tool", "search", "--all", "xdg:schema",
-                                 "dev.pi.Keyring.Credential"],
-                                env, max(3, args.runs // 10) if size >= 1000 else args.runs))
-        finally:
-            stop_daemon(daemon_proc)
+                            list_argv, search_all, env, runs))
+        with_daemon_running(f"list ({size}), daemon running, vs secret-tool search --all",
+                            list_argv, size, runs)
+
+    export_argv = [cli, "--backend=secret-service", "export", "-"]
     rows.append(compare(f"export - ({stored} credentials) vs secret-tool search --all",
-                        [cli, "--backend=secret-service", "export", "-"],
-                        ["secret-tool", "search", "--all", "xdg:schema", "dev.pi.Keyring.Credential"],
-                        env, max(3, args.runs // 10)))
+                        export_argv, search_all, env, max(3, args.runs // 10)))
+    with_daemon_running(f"export - ({stored}), daemon running, vs secret-tool search --all",
+                        export_argv, stored, max(3, args.runs // 10))
 
     daemon = None
     if not args.no_daemon:
