@@ -431,26 +431,14 @@ on_stored_credential (GObject      *source,
     }
 }
 
-/* --- ListCredentials --- */
+/* --- ListCredentials, ExportCredentials --- */
 
-static void
-on_credentials_listed (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+/* Identifiers and the expiry: never a secret. */
+static GVariant *
+list_reply (GPtrArray *credentials)
 {
-  g_autoptr(Request) request = user_data;
-  g_autoptr(GPtrArray) credentials = NULL;
-  g_autoptr(GError) error = NULL;
   GVariantBuilder builder;
 
-  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (credentials == NULL)
-    {
-      request_return_error (request, error);
-      return;
-    }
-
-  /* Identifiers and the expiry: never a secret. */
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < credentials->len; i++)
     {
@@ -475,31 +463,15 @@ on_credentials_listed (GObject      *source,
       g_variant_builder_close (&builder);
     }
 
-  cli_dbus_keyring1_complete_list_credentials (request->daemon->skeleton,
-                                               g_steal_pointer (&request->invocation),
-                                               g_variant_builder_end (&builder));
+  return g_variant_builder_end (&builder);
 }
 
-/* --- ExportCredentials --- */
-
-static void
-on_credentials_exported (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+/* The entries themselves, secrets and all: what `export -` prints. */
+static GVariant *
+export_reply (GPtrArray *credentials)
 {
-  g_autoptr(Request) request = user_data;
-  g_autoptr(GPtrArray) credentials = NULL;
-  g_autoptr(GError) error = NULL;
   GVariantBuilder builder;
 
-  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (credentials == NULL)
-    {
-      request_return_error (request, error);
-      return;
-    }
-
-  /* The entries themselves, secrets and all: what `export -` prints. */
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
   for (guint i = 0; i < credentials->len; i++)
     {
@@ -511,9 +483,33 @@ on_credentials_exported (GObject      *source,
       explicit_bzero (json, strlen (json));
     }
 
-  cli_dbus_keyring1_complete_export_credentials (request->daemon->skeleton,
-                                                 g_steal_pointer (&request->invocation),
-                                                 g_variant_builder_end (&builder));
+  return g_variant_builder_end (&builder);
+}
+
+static void
+on_credentials_read (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GPtrArray) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+  CliDBusKeyring1 *skeleton = request->daemon->skeleton;
+
+  credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (credentials == NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+
+  if (request->kind == REQUEST_LIST_CREDENTIALS)
+    cli_dbus_keyring1_complete_list_credentials (skeleton, g_steal_pointer (&request->invocation),
+                                                 list_reply (credentials));
+  else
+    cli_dbus_keyring1_complete_export_credentials (skeleton,
+                                                   g_steal_pointer (&request->invocation),
+                                                   export_reply (credentials));
 }
 
 /* --- Refresh --- */
@@ -555,12 +551,12 @@ request_run (Request *request)
 
     case REQUEST_LIST_CREDENTIALS:
       pi_keyring_backend_list_async (daemon->backend, NULL, NULL,
-                                     on_credentials_listed, request);
+                                     on_credentials_read, request);
       return;
 
     case REQUEST_EXPORT_CREDENTIALS:
       pi_keyring_backend_list_async (daemon->backend, request->profile, NULL,
-                                     on_credentials_exported, request);
+                                     on_credentials_read, request);
       return;
 
     case REQUEST_REFRESH:
