@@ -812,6 +812,28 @@ class ExportTest(DaemonTestCase):
         (none,) = call("ExportCredentials", GLib.Variant("(s)", ("nobody",)), "(a(ss))")
         self.assertEqual(none, [])
 
+    def test_an_encrypted_file_is_not_exported_by_the_daemon(self):
+        passphrase = os.path.join(self.tmp, "passphrase")
+        with open(passphrase, "w") as f:
+            f.write("daemon test passphrase 4e5f\n")
+        os.chmod(passphrase, 0o600)
+        self.env["PI_KEYRING_PASSPHRASE_FILE"] = passphrase
+        self.set_key("openai", "sk-daemon-test-vault-6a7b", "--backend=encrypted-file")
+        daemon = self.start_daemon("--backend=encrypted-file")
+        with self.assertRaises(GLib.Error) as caught:
+            call("ExportCredentials", GLib.Variant("(s)", ("",)), "(a(ss))")
+        self.assertEqual(remote_error(caught.exception), "dev.pi.Keyring1.Error.AccessDenied")
+        self.assertIn("passphrase", caught.exception.message)
+        # `export` does not ask it, and exports with the passphrase alone.
+        result = self.run_cli("--backend=encrypted-file", "export", secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(json.loads(result.out)["openai"]["key"], "sk-daemon-test-vault-6a7b")
+        self.assertEqual(daemon.requests("ExportCredentials"), 0)
+        # Its keys are served as ever.
+        self.assertEqual(daemon.requests("ListCredentials"), 0)
+        (listed,) = call("ListCredentials", None, "(aa{sv})")
+        self.assertEqual([c["provider"] for c in listed], ["openai"])
+
 
 class BackgroundTest(DaemonTestCase):
     def test_refreshes_a_credential_that_falls_due_with_no_client_asking(self):

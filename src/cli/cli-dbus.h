@@ -54,8 +54,9 @@ CliDaemonAnswer cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
                                                   GVariant         **out_credentials,
                                                   GError           **error);
 
-/* Asks such a daemon for the credentials of the command line's profile,
- * secrets included, as `export` writes them. FAILED only with the daemon's
+/* Asks such a daemon, when @backend is the Secret Service one, for the
+ * credentials of the command line's profile, secrets included, as `export`
+ * writes them. FAILED only with the daemon's
  * final answer (a locked keyring); otherwise NOT_ASKED: export alone. */
 CliDaemonAnswer cli_dbus_daemon_export_credentials (PiKeyringBackend  *backend,
                                                     GPtrArray        **out_credentials,

@@ -695,8 +695,22 @@ on_handle_export_credentials (CliDBusKeyring1       *skeleton,
                               const char            *profile,
                               Daemon                *daemon)
 {
-  Request *request = request_new (daemon, invocation, REQUEST_EXPORT_CREDENTIALS, NULL);
+  Request *request;
 
+  /* The keyring hands its secrets to any client of the user: the daemon
+   * adds nothing to that. An encrypted file's refresh tokens are its
+   * passphrase's to give, not a running daemon's. */
+  if (g_str_equal (pi_keyring_backend_get_name (daemon->backend), "encrypted-file"))
+    {
+      g_dbus_method_invocation_return_error_literal (g_object_ref (invocation), PI_KEYRING_ERROR,
+                                                     PI_KEYRING_ERROR_ACCESS_DENIED,
+                                                     _("The credentials of an encrypted file "
+                                                       "are exported with its passphrase, by "
+                                                       "“pi-keyring export” itself."));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  request = request_new (daemon, invocation, REQUEST_EXPORT_CREDENTIALS, NULL);
   /* Only read: no store, so no refreshing, for a profile exported once. */
   request->profile = g_strdup (*profile != '\0' ? profile : daemon->profile);
   request_start (request);

@@ -96,8 +96,8 @@ cli_cmd_export (const CliCommand  *command,
                                        "format: to standard output for “-” (the default), else "
                                        "merged into FILE, which is written with mode 0600 and "
                                        "keeps the entries of other providers. The output holds "
-                                       "secrets. When a pi-keyring daemon with the same backend "
-                                       "runs, it is asked for the credentials."));
+                                       "secrets. When a pi-keyring daemon with the Secret Service "
+                                       "backend runs, it is asked for the credentials."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 0, 1))
     return CLI_EXIT_USAGE;
