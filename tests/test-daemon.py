@@ -825,8 +825,10 @@ class ExportTest(DaemonTestCase):
         self.assertEqual(remote_error(caught.exception), "dev.pi.Keyring1.Error.AccessDenied")
         self.assertIn("passphrase", caught.exception.message)
         # `export` does not ask it, and exports with the passphrase alone.
-        result = self.run_cli("--backend=encrypted-file", "export", secrets_on_stdout=True)
+        result = self.run_cli("--backend=encrypted-file", "export", secrets_on_stdout=True,
+                              extra_env={"G_MESSAGES_DEBUG": "pi-keyring"})
         self.assertExit(result, 0)
+        self.assertNotIn("Asking the pi-keyring daemon", result.err)
         self.assertEqual(json.loads(result.out)["openai"]["key"], "sk-daemon-test-vault-6a7b")
         self.assertEqual(daemon.requests("ExportCredentials"), 0)
         # Its keys are served as ever.

@@ -347,21 +347,26 @@ cli_dbus_daemon_export_credentials (PiKeyringBackend  *backend,
   while (g_variant_iter_next (&iter, "(&s&s)", &provider, &json))
     {
       g_autoptr(GError) local_error = NULL;
-      PiKeyringCredential *credential;
+      PiKeyringCredential *credential = NULL;
 
-      credential = pi_keyring_credential_new_from_json (provider, profile, json, -1,
-                                                        &local_error);
-      /* The reply's copy is wiped: its buffer is ours alone now. */
+      if (credentials != NULL)
+        credential = pi_keyring_credential_new_from_json (provider, profile, json, -1,
+                                                          &local_error);
+      /* Every entry of the reply is wiped: its buffer is ours alone now. */
       explicit_bzero ((char *) json, strlen (json));
-      if (credential == NULL)
+      if (credential != NULL)
+        g_ptr_array_add (credentials, credential);
+      else if (credentials != NULL)
         {
           /* The daemon read it from the same backend: ask that alone. */
           g_debug ("The pi-keyring daemon's entry of %s was not understood (%s); "
                    "looking alone", provider, local_error->message);
-          return CLI_DAEMON_NOT_ASKED;
+          g_clear_pointer (&credentials, g_ptr_array_unref);
         }
-      g_ptr_array_add (credentials, credential);
     }
+
+  if (credentials == NULL)
+    return CLI_DAEMON_NOT_ASKED;
 
   *out_credentials = g_steal_pointer (&credentials);
   return CLI_DAEMON_ANSWERED;

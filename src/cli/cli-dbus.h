@@ -29,7 +29,7 @@ gboolean  cli_dbus_session_bus_reachable  (void);
  * the others. The daemon's BackendPath property. */
 char     *cli_dbus_get_backend_path       (PiKeyringBackend  *backend);
 
-/* The client side, for `pi-keyring get` and `list`. */
+/* The client side, for `pi-keyring get`, `list` and `export`. */
 typedef enum
 {
   CLI_DAEMON_ANSWERED,     /* *out_key is the key */
@@ -56,8 +56,8 @@ CliDaemonAnswer cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
 
 /* Asks such a daemon, when @backend is the Secret Service one, for the
  * credentials of the command line's profile, secrets included, as `export`
- * writes them. FAILED only with the daemon's
- * final answer (a locked keyring); otherwise NOT_ASKED: export alone. */
+ * writes them. FAILED only with the daemon's final answer (a locked
+ * keyring); otherwise NOT_ASKED: export alone. */
 CliDaemonAnswer cli_dbus_daemon_export_credentials (PiKeyringBackend  *backend,
                                                     GPtrArray        **out_credentials,
                                                     GError           **error);
