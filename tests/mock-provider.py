@@ -55,6 +55,8 @@ HOSTS = [
     "company.ghe.com",
     "api.company.ghe.com",
     "copilot-api.company.ghe.com",
+    "api.anthropic.com",
+    "api.openai.com",
 ]
 
 GEMINI_SCOPES = [
@@ -140,6 +142,15 @@ DEFAULT_CONFIG = {
     "antigravity_project": "proj-antigravity",
     "antigravity_project_object": False,  # {"id": …} instead of a string
     "antigravity_load_fail": False,   # both Code Assist endpoints fail
+    # A refresh kills the access tokens issued before on the same grant (a
+    # provider that revokes the old access token at once; the real ones let
+    # it live until it expires).
+    "revoke_access_on_refresh": False,
+    # The LLM APIs (api.anthropic.com /v1/messages, api.openai.com
+    # /v1/chat/completions): the text of every answer ("{n}": the request's
+    # number, "{prompt}": the last user text), and a delay before it.
+    "llm_reply": "mock reply {n}: {prompt}",
+    "llm_delay": 0.0,
 }
 
 ADMIN_HELP = {
@@ -154,6 +165,9 @@ ADMIN_HELP = {
     "POST /_admin/device/approve": "{user_code?, deny?}: newest pending code by default",
     "POST /_admin/seed-refresh": "{provider, domain?} -> {refresh_token, access_token}",
     "POST /_admin/revoke": "{token, reason=revoked|expired}",
+    "POST /_admin/api-key": "{provider=anthropic|openai, key?} -> {key}: an API key the LLM APIs accept",
+    "GET /_admin/llm": "LLM API requests: {requests: [{api, provider, credential, kind, status, "
+                       "model, stream, prompt}], by_credential: {credential: count}}",
     "POST /_admin/shutdown": "stop serving",
 }
 
@@ -227,6 +241,8 @@ class MockState:
             self.injections = []
             self.requests = []
             self.policies = []
+            self.api_keys = {}    # API key -> provider ("anthropic", "openai")
+            self.llm = []         # LLM API requests
             self.seq = 0
             self.release_event.set()
             self.release_event = threading.Event()
@@ -502,6 +518,12 @@ class Routes:
                 if m != method:
                     return Reply(405, "Method Not Allowed\n", "text/plain", {"Allow": method})
                 return handler()
+        if h == "api.anthropic.com" and sub == "/v1/messages":
+            return self.anthropic_messages(req) if m == "POST" else \
+                Reply(405, "Method Not Allowed\n", "text/plain", {"Allow": "POST"})
+        if h == "api.openai.com" and sub == "/v1/chat/completions":
+            return self.openai_chat(req) if m == "POST" else \
+                Reply(405, "Method Not Allowed\n", "text/plain", {"Allow": "POST"})
         if h in CODE_ASSIST_HOSTS and sub.startswith("/v1internal/operations/") and m == "GET":
             return self.poll_operation(req)
         if h in COPILOT_API_HOSTS and sub.startswith("/models/") and sub.endswith("/policy") and m == "POST":
@@ -610,6 +632,10 @@ class Routes:
             if record["status"] != "valid":
                 return None, None, record["reason"]
             provider = record["provider"]
+            if self.state.config["revoke_access_on_refresh"]:
+                for other in list(self.state.tokens.values()):
+                    if other["kind"] == "access" and other["grant"] == record["grant"]:
+                        self.state.kill(other["token"], "refreshed")
             if not self.state.config["rotate"].get(provider, False):
                 return record, None, None
             self.state.kill(old_value, "rotated")
@@ -772,6 +798,148 @@ class Routes:
                 if other["grant"] == record["grant"]:
                     self.state.kill(other["token"], "revoked")
         return json_reply(200, {})
+
+    # -- LLM APIs (Anthropic Messages, OpenAI Chat Completions)
+
+    def llm_credential(self, req, provider):
+        """(credential, kind, accepted): the credential a request carries and whether it is live.
+
+        Anthropic: OAuth access tokens as `Authorization: Bearer`, API keys as
+        `x-api-key` (or Bearer); OpenAI: API keys as Bearer."""
+        api_key = req.headers.get("x-api-key")
+        bearer = req.bearer()
+        value = api_key or bearer
+        if value is None:
+            return None, None, False
+        with self.state.lock:
+            if self.state.api_keys.get(value) == provider:
+                return value, "api_key", True
+        if provider == "anthropic" and bearer and not api_key:
+            return value, "oauth", self.state.valid_token(bearer, "access", ("anthropic",)) is not None
+        return value, "api_key" if api_key else "unknown", False
+
+    @staticmethod
+    def last_user_text(messages):
+        for message in reversed(messages or []):
+            if not isinstance(message, dict) or message.get("role") != "user":
+                continue
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                texts = [c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text"]
+                if texts:
+                    return texts[-1]
+        return ""
+
+    def llm_record(self, api, provider, req, body, credential, kind, status):
+        body = body or {}
+        with self.state.lock:
+            entry = {"api": api, "provider": provider, "credential": credential, "kind": kind,
+                     "status": status, "model": body.get("model"), "stream": bool(body.get("stream")),
+                     "prompt": self.last_user_text(body.get("messages")), "time": time.time(),
+                     "headers": dict(req.headers.items())}
+            self.state.llm.append(entry)
+            return len(self.state.llm)
+
+    def llm_text(self, n, body):
+        text = self.state.config["llm_reply"]
+        return text.replace("{n}", str(n)).replace("{prompt}", self.last_user_text(body.get("messages")))
+
+    def llm_wait(self):
+        delay = float(self.state.config["llm_delay"] or 0)
+        if delay > 0:
+            self.state.release_event.wait(delay)
+
+    @staticmethod
+    def sse(events):
+        out = []
+        for name, data in events:
+            if name:
+                out.append("event: %s\n" % name)
+            out.append("data: %s\n\n" % (data if isinstance(data, str) else json.dumps(data)))
+        return "".join(out)
+
+    def anthropic_messages(self, req):
+        body = req.json()
+        credential, kind, ok = self.llm_credential(req, "anthropic")
+        if body is None or not isinstance(body.get("messages"), list) or not body.get("model"):
+            self.llm_record("anthropic-messages", "anthropic", req, body, credential, kind, 400)
+            return json_reply(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                               "message": "messages: field required"}})
+        if not ok:
+            self.llm_record("anthropic-messages", "anthropic", req, body, credential, kind, 401)
+            return json_reply(401, {"type": "error", "error": {"type": "authentication_error",
+                                                               "message": "invalid x-api-key"}},
+                              {"request-id": "req_mock_" + secrets.token_hex(8)})
+        n = self.llm_record("anthropic-messages", "anthropic", req, body, credential, kind, 200)
+        self.llm_wait()
+        text = self.llm_text(n, body)
+        msg_id = "msg_mock_" + secrets.token_hex(10)
+        usage_in = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                    "output_tokens": 1}
+        if not body.get("stream"):
+            return json_reply(200, {"id": msg_id, "type": "message", "role": "assistant", "model": body["model"],
+                                    "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                                    "stop_sequence": None,
+                                    "usage": dict(usage_in, output_tokens=len(text.split()))})
+        half = len(text) // 2
+        events = [
+            ("message_start", {"type": "message_start", "message": {
+                "id": msg_id, "type": "message", "role": "assistant", "model": body["model"], "content": [],
+                "stop_reason": None, "stop_sequence": None, "usage": usage_in}}),
+            ("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "text", "text": ""}}),
+            ("ping", {"type": "ping"}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                     "delta": {"type": "text_delta", "text": text[:half]}}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                     "delta": {"type": "text_delta", "text": text[half:]}}),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                               "usage": {"output_tokens": len(text.split())}}),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        return Reply(200, self.sse(events), "text/event-stream; charset=utf-8",
+                     {"request-id": "req_mock_" + secrets.token_hex(8)})
+
+    def openai_chat(self, req):
+        body = req.json()
+        credential, kind, ok = self.llm_credential(req, "openai")
+        if body is None or not isinstance(body.get("messages"), list) or not body.get("model"):
+            self.llm_record("openai-completions", "openai", req, body, credential, kind, 400)
+            return json_reply(400, {"error": {"message": "messages is required", "type": "invalid_request_error",
+                                              "param": None, "code": None}})
+        if not ok:
+            self.llm_record("openai-completions", "openai", req, body, credential, kind, 401)
+            return json_reply(401, {"error": {"message": "Incorrect API key provided.",
+                                              "type": "invalid_request_error", "param": None,
+                                              "code": "invalid_api_key"}})
+        n = self.llm_record("openai-completions", "openai", req, body, credential, kind, 200)
+        self.llm_wait()
+        text = self.llm_text(n, body)
+        cid = "chatcmpl-mock" + secrets.token_hex(8)
+        created = int(time.time())
+        usage = {"prompt_tokens": 12, "completion_tokens": len(text.split()),
+                 "total_tokens": 12 + len(text.split())}
+        if not body.get("stream"):
+            return json_reply(200, {"id": cid, "object": "chat.completion", "created": created,
+                                    "model": body["model"], "choices": [{
+                                        "index": 0, "message": {"role": "assistant", "content": text},
+                                        "finish_reason": "stop"}], "usage": usage})
+
+        def chunk(delta, finish=None, with_usage=False):
+            obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body["model"],
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if with_usage:
+                obj = dict(obj, choices=[], usage=usage)
+            return (None, obj)
+        events = [chunk({"role": "assistant", "content": ""}), chunk({"content": text}),
+                  chunk({}, "stop")]
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append(chunk({}, with_usage=True))
+        events.append((None, "[DONE]"))
+        return Reply(200, self.sse(events), "text/event-stream; charset=utf-8")
 
     # -- Google APIs
 
@@ -1081,6 +1249,25 @@ class Admin:
         if record is None:
             return json_reply(404, {"error": "unknown token"})
         return json_reply(200, {"token": record["token"], "status": record["status"], "reason": record["reason"]})
+
+    def post_api_key(self, req, body):
+        provider = body.get("provider", "anthropic")
+        if provider not in ("anthropic", "openai"):
+            raise ValueError("unknown API-key provider %r" % (provider,))
+        key = body.get("key") or {"anthropic": "sk-ant-api03-", "openai": "sk-proj-"}[provider] + \
+            secrets.token_urlsafe(48)
+        with self.state.lock:
+            self.state.api_keys[key] = provider
+        return json_reply(200, {"provider": provider, "key": key})
+
+    def get_llm(self, req, body):
+        with self.state.lock:
+            found = [dict(r) for r in self.state.llm]
+        counts = {}
+        for r in found:
+            if r["status"] == 200 and r["credential"]:
+                counts[r["credential"]] = counts.get(r["credential"], 0) + 1
+        return json_reply(200, {"requests": found, "by_credential": counts})
 
     def post_shutdown(self, req, body):
         self.state.shutdown_event.set()
