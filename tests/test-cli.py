@@ -736,9 +736,10 @@ class ImportExportTest(CliTestCase):
         entries = load_ordered(self.original())
         kept = collections.OrderedDict()
         for provider, entry in entries.items():
-            if entry.get("type") == "oauth":
+            if entry.get("type") == "oauth" and link is None:
                 continue
-            if link is not None and entry.get("type") == "api_key":
+            # --link leaves a link for moved OAuth entries too
+            if link is not None and entry.get("type") in ("api_key", "oauth"):
                 entry = collections.OrderedDict([("type", "api_key"), ("key", link(provider))])
             kept[provider] = entry
         return pi_format(kept)

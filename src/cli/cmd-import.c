@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "cli-util.h"
+#include "cli-pi-setup.h"
 
 typedef struct
 {
@@ -97,6 +97,32 @@ import_api_key (Import               *import,
   return TRUE;
 }
 
+/* The OAuth entry in the file is replaced by a link, in one write: pi
+ * without the extension still sees that the provider is set up, and the
+ * file keeps no token. */
+static gboolean
+link_oauth (Import      *import,
+            const char  *provider,
+            GError     **error)
+{
+  g_autofree char *command = link_command (provider);
+  g_autoptr(PiKeyringCredential) link = pi_keyring_credential_new_api_key (provider, NULL,
+                                                                          command);
+
+  if (!pi_keyring_backend_store_sync (import->source, link, NULL, error))
+    {
+      cli_error (_("%s: copied the OAuth credential to %s, but could not remove it from %s; "
+                   "remove one of the two copies, or they will break each other at the "
+                   "next refresh."),
+                 provider, import->where, import->source_name);
+      return FALSE;
+    }
+
+  cli_info (_("%s: moved the OAuth credential from %s to %s; %s now runs “%s”."),
+            provider, import->source_name, import->where, import->source_name, command);
+  return TRUE;
+}
+
 static gboolean
 import_one (Import               *import,
             PiKeyringCredential  *credential,
@@ -124,6 +150,8 @@ import_one (Import               *import,
     {
     case PI_KEYRING_CREDENTIAL_KIND_OAUTH:
       /* Refresh tokens rotate: two holders of one would break each other. */
+      if (import->link)
+        return link_oauth (import, provider, error);
       if (!pi_keyring_backend_remove_sync (import->source, provider, NULL, NULL, error))
         {
           cli_error (_("%s: copied the OAuth credential to %s, but could not remove it from %s; "
@@ -156,7 +184,8 @@ cli_cmd_import (const CliCommand  *command,
   gboolean link = FALSE;
   const GOptionEntry entries[] = {
     { "link", 0, 0, G_OPTION_ARG_NONE, &link,
-      N_("Rewrite the imported API keys in FILE as “!pi-keyring get PROVIDER”"), NULL },
+      N_("Leave “!pi-keyring get PROVIDER” in FILE for every imported entry, and set pi up "
+         "as “pi-keyring setup-pi” does"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = cli_option_context_new (command, N_("[FILE]"), entries);
@@ -170,8 +199,11 @@ cli_cmd_import (const CliCommand  *command,
                                     N_("FILE is pi's auth.json by default. Every entry is stored "
                                        "in the backend. OAuth entries are then removed from FILE, "
                                        "so that one refresh token has one holder; API keys stay "
-                                       "in FILE unless --link rewrites them to ask pi-keyring. A "
-                                       "FILE that does not parse is left as it is."));
+                                       "in FILE unless --link rewrites them to ask pi-keyring. "
+                                       "--link also replaces each moved OAuth entry with one that "
+                                       "asks pi-keyring (no token is left in FILE), then installs "
+                                       "pi's extension as “pi-keyring setup-pi” does. A FILE that "
+                                       "does not parse is left as it is."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
       !cli_check_arguments (argc, 0, 1))
     return CLI_EXIT_USAGE;
@@ -210,7 +242,7 @@ cli_cmd_import (const CliCommand  *command,
   if (credentials->len == 0)
     {
       cli_info (_("%s has no entries; there is nothing to import."), import.source_name);
-      return CLI_EXIT_OK;
+      return link ? cli_pi_setup (FALSE, FALSE) : CLI_EXIT_OK;
     }
 
   if (pi_keyring_backend_is_plaintext (import.backend))
@@ -225,5 +257,11 @@ cli_cmd_import (const CliCommand  *command,
   cli_info (ngettext ("Imported %u entry from %s.", "Imported %u entries from %s.",
                       import.imported),
             import.imported, import.source_name);
+
+  /* pi's extension: every request asks pi-keyring, so that pi never keeps
+   * an old token for the rest of its session. */
+  if (link)
+    return cli_pi_setup (FALSE, FALSE);
+
   return CLI_EXIT_OK;
 }

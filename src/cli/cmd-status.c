@@ -6,7 +6,7 @@
 
 #include <sys/stat.h>
 
-#include "cli-util.h"
+#include "cli-pi-setup.h"
 
 /* The sources in the order of the lookup: the first one present wins. */
 static const PiKeyringSource source_order[] = {
@@ -560,6 +560,61 @@ print_row_text (Status *status,
     }
 }
 
+/* Whether pi is set up: pi-keyring's extension, and the pi on PATH. */
+static void
+print_pi_text (void)
+{
+  g_autofree char *path = cli_pi_get_extension_path ();
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *wanted = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GPtrArray) programs = cli_pi_find_programs ();
+  g_autoptr(GError) error = NULL;
+
+  /* Without it (a broken build), an extension of ours is "out of date". */
+  wanted = cli_pi_extension_contents (NULL);
+  switch (cli_pi_extension_check (path, wanted, &command, &error))
+    {
+    case CLI_PI_EXTENSION_INSTALLED:
+      /* Translators: in “pi-keyring status” */
+      cli_output (_("pi's extension: %s: installed"), display);
+      break;
+    case CLI_PI_EXTENSION_OUTDATED:
+      cli_output (_("pi's extension: %s: out of date; “pi-keyring setup-pi” updates it"),
+                  display);
+      break;
+    case CLI_PI_EXTENSION_FOREIGN:
+      cli_output (_("pi's extension: %s: a file of that name that pi-keyring did not write"),
+                  display);
+      break;
+    case CLI_PI_EXTENSION_ABSENT:
+    default:
+      cli_output (_("pi's extension: %s: not installed; “pi-keyring setup-pi” installs it"),
+                  display);
+      break;
+    }
+  if (error != NULL)
+    cli_output (_("  warning: %s"), error->message);
+  if (command != NULL)
+    {
+      cli_output (_("  runs: %s"), command);
+      if (!g_file_test (command, G_FILE_TEST_IS_EXECUTABLE))
+        cli_output (_("  warning: %s is not there; “pi-keyring setup-pi” points the extension "
+                      "at this pi-keyring."),
+                    command);
+    }
+
+  if (programs->len == 0)
+    cli_output (_("pi: none found on PATH"));
+  for (guint i = 0; i < programs->len; i++)
+    {
+      g_autofree char *description = cli_pi_program_describe (g_ptr_array_index (programs, i));
+
+      /* Translators: "pi: pi 0.73.1 (@mariozechner/pi-coding-agent) at /usr/local/bin/pi" */
+      cli_output (_("pi: %s"), description);
+    }
+}
+
 static void
 print_text (Status    *status,
             GPtrArray *rows,
@@ -575,6 +630,8 @@ print_text (Status    *status,
     }
   if (cli_options.profile != NULL)
     cli_output (_("Profile: %s"), cli_get_profile ());
+  if (all)
+    print_pi_text ();
 
   /* warnings about the whole status: stderr, as every warning */
   for (guint i = 0; i < status->notes->len; i++)
@@ -634,7 +691,10 @@ cli_cmd_status (const CliCommand  *command,
                                     N_("For every provider that has a key (or for PROVIDER): the "
                                        "source that wins (runtime, keyring, auth.json or env), "
                                        "the sources it shadows, the expiry of OAuth tokens, and "
-                                       "warnings about credentials kept in plaintext. The exit "
+                                       "warnings about credentials kept in plaintext; without "
+                                       "PROVIDER, also whether pi's extension is installed "
+                                       "(“pi-keyring setup-pi”) and which pi is on PATH (in the "
+                                       "text form only: --json keeps its array). The exit "
                                        "status is 5 when the backend is locked or unavailable, "
                                        "and 3 when PROVIDER has no key."));
   if (!cli_option_context_parse (context, &argc, &argv) ||
