@@ -11,7 +11,13 @@ PACKAGES="gcc pkg-config meson ninja-build gettext
   python3-gi gi-docgen
   gnome-keyring libsecret-tools dbus dbus-daemon strace
   clang libclang-rt-14-dev
-  zsh fish bash-completion"
+  zsh fish bash-completion
+  tmux"
+# The tests with the real pi (tests/pi/install-pi.sh) need npm; a machine with
+# a Node.js of its own (e.g. NodeSource's, which carries npm) keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+fi
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then

