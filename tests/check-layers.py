@@ -43,6 +43,7 @@ PUBLIC = {
     'pi-keyring-provider.h': 'providers',
     'pi-keyring-catalog.h': 'providers',
     'pi-keyring-config-value.h': 'core',
+    'pi-keyring-credential-lock.h': 'store',
     'pi-keyring-store.h': 'store',
     'pi-keyring.h': 'api',
 }

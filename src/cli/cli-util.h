@@ -63,6 +63,7 @@ int cli_cmd_refresh   (const CliCommand *command, int argc, char **argv);
 int cli_cmd_exec      (const CliCommand *command, int argc, char **argv);
 int cli_cmd_unlock    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_daemon    (const CliCommand *command, int argc, char **argv);
+int cli_cmd_bridge    (const CliCommand *command, int argc, char **argv);
 int cli_cmd_setup_pi  (const CliCommand *command, int argc, char **argv);
 
 /* --- process hardening (cli-harden.c) --- */

@@ -42,6 +42,8 @@ static const CliCommand commands[] = {
   { "daemon", cli_cmd_daemon,
     N_("Keep the OAuth tokens fresh and serve the keys on the session bus (dev.pi.Keyring1)."),
     FALSE },
+  { "bridge", cli_cmd_bridge,
+    N_("Answer the requests of pi's extension: JSON lines on standard input and output."), FALSE },
   { "setup-pi", cli_cmd_setup_pi,
     N_("Install pi-keyring's extension for pi, so that pi takes every credential from "
        "pi-keyring (--undo removes it)."),

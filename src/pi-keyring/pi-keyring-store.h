@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include "pi-keyring-backend.h"
 #include "pi-keyring-credential.h"
+#include "pi-keyring-credential-lock.h"
 #include "pi-keyring-interaction.h"
 #include "pi-keyring-version-macros.h"
 
@@ -80,6 +81,35 @@ PiKeyringCredential *pi_keyring_store_get_credential_sync    (PiKeyringStore    
                                                               const char           *provider,
                                                               GCancellable         *cancellable,
                                                               GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_get_fresh_credential_async  (PiKeyringStore       *self,
+                                                                   const char           *provider,
+                                                                   gint64                min_validity_ms,
+                                                                   GCancellable         *cancellable,
+                                                                   GAsyncReadyCallback   callback,
+                                                                   gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredential *pi_keyring_store_get_fresh_credential_finish (PiKeyringStore       *self,
+                                                                   GAsyncResult         *result,
+                                                                   GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredential *pi_keyring_store_get_fresh_credential_sync   (PiKeyringStore       *self,
+                                                                   const char           *provider,
+                                                                   gint64                min_validity_ms,
+                                                                   GCancellable         *cancellable,
+                                                                   GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_lock_credential_async  (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringCredentialLock *pi_keyring_store_lock_credential_finish (PiKeyringStore   *self,
+                                                                  GAsyncResult     *result,
+                                                                  GError          **error);
 
 PI_KEYRING_AVAILABLE_IN_ALL
 void                 pi_keyring_store_set_credential_async   (PiKeyringStore       *self,

@@ -10,6 +10,7 @@
 #include "pi-keyring-enum-types.h"
 #include "pi-keyring-error.h"
 #include "pi-keyring-credential.h"
+#include "pi-keyring-credential-lock.h"
 #include "pi-keyring-backend.h"
 #include "pi-keyring-memory-backend.h"
 #include "pi-keyring-file-backend.h"

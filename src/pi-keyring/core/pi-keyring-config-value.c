@@ -526,3 +526,76 @@ _pi_keyring_resolve_config_value_finish (GAsyncResult  *result,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+static void
+on_config_value_resolved (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *key;
+
+  key = _pi_keyring_resolve_config_value_finish (result, &error);
+  if (key == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, key, (GDestroyNotify) _pi_keyring_secret_free);
+}
+
+/**
+ * pi_keyring_resolve_config_value_async:
+ * @value: the `key` of an api_key entry
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called with the result
+ * @user_data: data for @callback
+ *
+ * Resolves @value as [func@PiKeyring.resolve_config_value] does, without
+ * blocking the caller: a `!command` runs in a worker thread, and @callback
+ * is called in the thread-default main context of the caller. A command
+ * already resolved in this process answers from the cache at once.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_resolve_config_value_async (const char          *value,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_resolve_config_value_async);
+
+  _pi_keyring_resolve_config_value_async (value, cancellable, on_config_value_resolved,
+                                          g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_resolve_config_value_finish:
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [func@PiKeyring.resolve_config_value_async].
+ *
+ * Returns: (transfer full) (nullable): the resolved key, a secret to wipe
+ *   before freeing; %NULL with @error set to
+ *   %PI_KEYRING_ERROR_COMMAND_FAILED when the command failed, timed out or
+ *   printed nothing
+ *
+ * Since: 1.0
+ */
+char *
+pi_keyring_resolve_config_value_finish (GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_resolve_config_value_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -121,6 +121,308 @@ pi_keyring_store_get_credential_sync (PiKeyringStore  *self,
   return ret;
 }
 
+/* --- get_fresh_credential --- */
+
+typedef struct
+{
+  char   *provider;
+  gint64  min_validity_ms;
+  GError *refresh_error;   /* a transient failure, while the entry is read again */
+} FreshData;
+
+static void
+fresh_data_free (FreshData *data)
+{
+  g_clear_error (&data->refresh_error);
+  g_free (data->provider);
+  g_free (data);
+}
+
+/* `now >= expires − margin` (margin 0: pi's test, expired), as the
+ * refresher decides it; an entry without a numeric `expires` never is. */
+static gboolean
+credential_is_due (PiKeyringCredential *credential,
+                   gint64               margin_ms)
+{
+  gint64 now = _pi_keyring_wall_clock_now_ms ();
+  gint64 expires;
+
+  if (margin_ms <= 0)
+    return pi_keyring_credential_is_expired (credential, now);
+
+  if (!pi_keyring_credential_has_expires (credential))
+    return FALSE;
+
+  expires = pi_keyring_credential_get_expires (credential);
+  return expires < G_MININT64 + margin_ms || now >= expires - margin_ms;
+}
+
+/* @credential (taken), or NOT_FOUND when there is none. */
+static void
+return_fresh (GTask               *task,
+              PiKeyringCredential *credential)
+{
+  FreshData *data = g_task_get_task_data (task);
+
+  if (credential == NULL)
+    g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                             _("No credential of “%s” is stored."), data->provider);
+  else
+    g_task_return_pointer (task, credential, g_object_unref);
+}
+
+/* Read again after a refresh: what is stored now. After a transient
+ * failure that is the answer only while its token is still valid. */
+static void
+on_fresh_looked_up_again (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  PiKeyringCredential *credential;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (data->refresh_error == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        return_fresh (task, credential);
+      return;
+    }
+
+  if (credential != NULL &&
+      pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+      !pi_keyring_credential_is_expired (credential, _pi_keyring_wall_clock_now_ms ()))
+    {
+      g_debug ("Answering the unexpired credential of %s after a failed refresh: %s",
+               data->provider, data->refresh_error->message);
+      return_fresh (task, credential);
+      return;
+    }
+
+  g_clear_object (&credential);
+  g_task_return_error (task, g_steal_pointer (&data->refresh_error));
+}
+
+static void
+look_up_again (GTask *task)
+{
+  PiKeyringStore *self = g_task_get_source_object (task);
+  FreshData *data = g_task_get_task_data (task);
+
+  pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), data->provider,
+                                   pi_keyring_store_get_profile (self),
+                                   g_task_get_cancellable (task),
+                                   on_fresh_looked_up_again, task);
+}
+
+static void
+on_fresh_refreshed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FreshData *data = g_task_get_task_data (task);
+  PiKeyringCredential *credential;
+  GError *error = NULL;
+
+  credential = _pi_keyring_refresher_refresh_finish (PI_KEYRING_REFRESHER (source), result,
+                                                     &error);
+  if (credential != NULL)
+    {
+      return_fresh (task, credential);
+      return;
+    }
+
+  if (error != NULL)
+    {
+      if (!_pi_keyring_refresh_error_is_transient (error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      data->refresh_error = error;
+    }
+
+  /* Removed or no longer OAuth meanwhile, or a failure that may pass:
+   * what is stored now decides. */
+  look_up_again (g_steal_pointer (&task));
+}
+
+static void
+on_fresh_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringStore *self = g_task_get_source_object (task);
+  FreshData *data = g_task_get_task_data (task);
+  g_autoptr(PiKeyringProvider) provider = NULL;
+  PiKeyringCredential *credential;
+  GError *error = NULL;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (credential != NULL &&
+      pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+      credential_is_due (credential, data->min_validity_ms))
+    provider = pi_keyring_lookup_provider (data->provider);
+
+  if (provider == NULL)
+    {
+      /* Nothing to refresh here: the entry as stored. */
+      return_fresh (task, credential);
+      return;
+    }
+
+  g_object_unref (credential);
+  _pi_keyring_refresher_refresh_due_async (_pi_keyring_store_get_refresher (self),
+                                           PI_KEYRING_BACKEND (source), data->provider,
+                                           pi_keyring_store_get_profile (self),
+                                           data->min_validity_ms, FALSE,
+                                           g_task_get_cancellable (task),
+                                           on_fresh_refreshed, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_get_fresh_credential_async:
+ * @self: a store
+ * @provider: a provider id
+ * @min_validity_ms: how long the access token must stay valid, in
+ *   milliseconds (0: until it has expired)
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called with the credential
+ * @user_data: data for @callback
+ *
+ * Looks up the credential stored in the store's backend for @provider in
+ * the store's profile, as [method@Store.get_credential_async] does (no
+ * runtime override, no auth.json, no environment), and refreshes it first
+ * when it is an OAuth credential of a registered [iface@Provider] that
+ * expires within @min_validity_ms (`now >= expires − min_validity_ms`).
+ *
+ * The refresh is the one [method@Store.get_api_key_async] does: shared with
+ * the other refreshes of the credential in this process, under the
+ * credential's cross-process lock, the entry read again first (and used as
+ * it is when another program refreshed it meanwhile), the new credential
+ * written back to the backend. A failure that may pass (network, HTTP 5xx,
+ * 429, a time-out) answers with the stored credential while its token is
+ * still valid; a refused refresh token fails with
+ * %PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED and the stored credential
+ * stays as it is.
+ *
+ * Other credentials (API keys, entries of another type, OAuth entries of a
+ * provider that is not registered) are answered as stored.
+ *
+ * Since: 1.0
+ */
+void
+pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
+                                             const char          *provider,
+                                             gint64               min_validity_ms,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  FreshData *data;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (min_validity_ms >= 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_store_get_fresh_credential_async);
+  data = g_new0 (FreshData, 1);
+  data->provider = g_strdup (provider);
+  data->min_validity_ms = min_validity_ms;
+  g_task_set_task_data (task, data, (GDestroyNotify) fresh_data_free);
+
+  pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
+                                   pi_keyring_store_get_profile (self), cancellable,
+                                   on_fresh_looked_up, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_get_fresh_credential_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.get_fresh_credential_async].
+ *
+ * Returns: (transfer full): the stored credential, refreshed when it was
+ *   due; %NULL with @error set: %PI_KEYRING_ERROR_NOT_FOUND when the
+ *   backend holds none for the provider,
+ *   %PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED when the provider refused
+ *   the refresh token, %PI_KEYRING_ERROR_RATE_LIMITED or
+ *   %PI_KEYRING_ERROR_TEMPORARY when the refresh may work later and the
+ *   token has expired, or the error of the backend
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_store_get_fresh_credential_finish (PiKeyringStore  *self,
+                                              GAsyncResult    *result,
+                                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        pi_keyring_store_get_fresh_credential_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * pi_keyring_store_get_fresh_credential_sync:
+ * @self: a store
+ * @provider: a provider id
+ * @min_validity_ms: how long the access token must stay valid, in
+ *   milliseconds (0: until it has expired)
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Looks up the stored credential of @provider, refreshed when due,
+ * blocking. See [method@Store.get_fresh_credential_async].
+ *
+ * Returns: (transfer full): the stored credential, refreshed when it was
+ *   due; %NULL with @error set
+ *
+ * Since: 1.0
+ */
+PiKeyringCredential *
+pi_keyring_store_get_fresh_credential_sync (PiKeyringStore  *self,
+                                            const char      *provider,
+                                            gint64           min_validity_ms,
+                                            GCancellable    *cancellable,
+                                            GError         **error)
+{
+  PiKeyringSyncClosure closure;
+  PiKeyringCredential *ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), NULL);
+  g_return_val_if_fail (provider != NULL, NULL);
+  g_return_val_if_fail (min_validity_ms >= 0, NULL);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_get_fresh_credential_async (self, provider, min_validity_ms, cancellable,
+                                               _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_get_fresh_credential_finish (self,
+                                                      _pi_keyring_sync_closure_wait (&closure),
+                                                      error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
 /* --- set_credential and remove --- */
 
 static void
