@@ -26,7 +26,7 @@ FISH = shutil.which("fish")
 BASH = shutil.which("bash") if os.path.exists(BASH_COMPLETION) else None
 
 COMMANDS = {"providers", "list", "status", "get", "set", "remove", "logout", "login",
-            "refresh", "import", "export", "exec", "unlock", "daemon", "help"}
+            "refresh", "import", "export", "exec", "unlock", "daemon", "setup-pi", "help"}
 BACKENDS = {"auto", "secret-service", "file", "encrypted-file", "memory"}
 
 # The keys stored for the tests: none may show up in any shell's output.
@@ -131,6 +131,7 @@ class CompletionTests:
                          "--json", "--interactive", "--help"} <= self.strip_eq(login), login)
         self.assertEqual(self.strip_eq(self.complete("pi-keyring daemon --r")), {"--replace"})
         self.assertEqual(self.strip_eq(self.complete("pi-keyring import --l")), {"--link"})
+        self.assertEqual(self.strip_eq(self.complete("pi-keyring setup-pi --u")), {"--undo"})
         self.assertNotIn("--replace", self.strip_eq(self.complete("pi-keyring login --")))
         self.assertEqual(self.strip_eq(self.complete("pi-keyring --ver")), {"--version"})
 

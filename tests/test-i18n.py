@@ -64,6 +64,7 @@ ERRORS = [
     (["--backend=encrypted-file", "unlock"], 0, "gibt es noch keinen verschlüsselten Tresor",
      "There is no encrypted vault"),
     (["daemon", "extra"], 2, "Zu viele Argumente.", "too many arguments"),
+    (["setup-pi", "extra"], 2, "Zu viele Argumente.", "too many arguments"),
 ]
 
 

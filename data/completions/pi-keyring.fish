@@ -138,7 +138,7 @@ end
 complete -c pi-keyring -f
 
 # The commands.
-set -l __pi_keyring_commands providers list status get set remove logout login refresh import export exec unlock daemon help
+set -l __pi_keyring_commands providers list status get set remove logout login refresh import export exec unlock daemon setup-pi help
 complete -c pi-keyring -n __pi_keyring_using -a providers -d 'List the providers pi knows'
 complete -c pi-keyring -n __pi_keyring_using -a list -d 'List the stored credentials'
 complete -c pi-keyring -n __pi_keyring_using -a status -d 'Show where each key comes from'
@@ -153,6 +153,7 @@ complete -c pi-keyring -n __pi_keyring_using -a export -d 'Write a pi-compatible
 complete -c pi-keyring -n __pi_keyring_using -a exec -d "Run a command with the keys in pi's variables"
 complete -c pi-keyring -n __pi_keyring_using -a unlock -d 'Unlock the keyring or check the vault passphrase'
 complete -c pi-keyring -n __pi_keyring_using -a daemon -d 'Keep OAuth tokens fresh, serve them on the bus'
+complete -c pi-keyring -n __pi_keyring_using -a setup-pi -d "Install pi-keyring's extension for pi"
 complete -c pi-keyring -n __pi_keyring_using -a help -d 'Show the options of a command'
 complete -c pi-keyring -n '__pi_keyring_using help' -a "$__pi_keyring_commands"
 
@@ -172,9 +173,10 @@ complete -c pi-keyring -n '__pi_keyring_using login' -l enterprise-domain -x -d 
 complete -c pi-keyring -n '__pi_keyring_using remove logout' -a '(__pi_keyring_ids stored)'
 complete -c pi-keyring -n '__pi_keyring_using refresh' -a '(__pi_keyring_ids refresh)'
 complete -c pi-keyring -n '__pi_keyring_using import' -F
-complete -c pi-keyring -n '__pi_keyring_using import' -l link -d 'Rewrite the imported API keys to ask pi-keyring'
+complete -c pi-keyring -n '__pi_keyring_using import' -l link -d 'Leave entries that ask pi-keyring, and set pi up'
 complete -c pi-keyring -n '__pi_keyring_using export' -F -a - -d 'Standard output'
 complete -c pi-keyring -n '__pi_keyring_using exec; and not __pi_keyring_exec_has_command' -s p -l provider -x -a '(__pi_keyring_ids providers)' -d 'Hand over the key of a provider only'
 complete -c pi-keyring -n '__pi_keyring_using exec; and not __pi_keyring_exec_has_command' -a -- -d 'The command to run follows'
 complete -c pi-keyring -n __pi_keyring_exec_has_command -a '(__pi_keyring_exec_complete_command)'
 complete -c pi-keyring -n '__pi_keyring_using daemon' -l replace -d 'Take the place of a running daemon'
+complete -c pi-keyring -n '__pi_keyring_using setup-pi' -l undo -d "Remove pi-keyring's extension again"
