@@ -262,6 +262,7 @@ on_fresh_looked_up (GObject      *source,
   FreshData *data = g_task_get_task_data (task);
   g_autoptr(PiKeyringProvider) provider = NULL;
   PiKeyringCredential *credential;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
@@ -284,11 +285,11 @@ on_fresh_looked_up (GObject      *source,
     }
 
   g_object_unref (credential);
+  cancellable = g_task_get_cancellable (task);
   _pi_keyring_refresher_refresh_due_async (_pi_keyring_store_get_refresher (self),
                                            PI_KEYRING_BACKEND (source), data->provider,
                                            pi_keyring_store_get_profile (self),
-                                           data->min_validity_ms, FALSE,
-                                           g_task_get_cancellable (task),
+                                           data->min_validity_ms, FALSE, cancellable,
                                            on_fresh_refreshed, g_steal_pointer (&task));
 }
 
