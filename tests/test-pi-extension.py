@@ -251,7 +251,9 @@ class RefreshMixin:
 
 class Retry401Mixin:
     def test_a_401_asks_pi_keyring_again(self):
-        if ROUTE == "extension" and not re.search(r"\b401\b", open(EXTENSION_SOURCE).read()):
+        with open(EXTENSION_SOURCE, encoding="utf-8") as f:
+            handles_401 = re.search(r"\b401\b", f.read()) is not None
+        if ROUTE == "extension" and not handles_401:
             self.skipTest("the extension does not handle a 401 (no 401 in %s)" % EXTENSION_SOURCE)
         entry = self.seed_anthropic()
         self.setup_pi()
