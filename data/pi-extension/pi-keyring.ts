@@ -388,8 +388,96 @@ async function bridgeLogin(provider: string, ui: LoginUi, options: Json = {}): P
   }
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* A 401 from the provider: ask pi-keyring once more before failing. The
+ * token may have been refreshed (and the old one revoked) between our read
+ * and the request, or revoked early; pi-keyring re-reads, and for an OAuth
+ * provider it refreshes itself it refreshes now. Each request retries once. */
+
+const FORCE_REFRESH_MS = Number.MAX_SAFE_INTEGER;
+
+function isUnauthorized(message: Json): boolean {
+  const text = String(message?.errorMessage ?? "");
+  return /\b401\b|authentication_error|unauthorized|invalid.{0,20}(api.?key|token|bearer)/i.test(text);
+}
+
+/* The key pi-keyring holds for the provider if it differs from `used`, else
+ * undefined (then the 401 stands). */
+async function askAgain(provider: string, used: string | undefined): Promise<string | undefined> {
+  try {
+    const again = await bridge.call({ op: "read", provider, min_validity_ms: 0 });
+    if (!again.entry)
+      return undefined;
+    if (again.key != null && again.key !== used)
+      return again.key;
+    if (again.entry.type !== "oauth" || !bridge.oauth.has(provider))
+      return undefined;
+    const refreshed = await bridge.call({ op: "read", provider, min_validity_ms: FORCE_REFRESH_MS });
+    return refreshed.key != null && refreshed.key !== used ? refreshed.key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/* Wraps one streaming call: the events of the first attempt are held until
+ * the first one that is not `start`; an error event that says 401 there
+ * (nothing reached the user yet) is replaced by a second attempt. */
+function retryingStream(first: Json, retry: (used: Json) => Promise<Json | undefined>): Json {
+  let out: Json;
+  try {
+    out = new first.constructor();
+  } catch {
+    return first;
+  }
+  if (typeof out?.push !== "function")
+    return first;
+  const pipe = async (stream: Json) => {
+    for await (const event of stream)
+      out.push(event);
+  };
+  (async () => {
+    const held: Json[] = [];
+    const iterator = first[Symbol.asyncIterator]();
+    for (;;) {
+      const { value: event, done } = await iterator.next();
+      if (done)
+        break;
+      if (event.type === "start") {
+        held.push(event);
+        continue;
+      }
+      if (event.type === "error" && isUnauthorized(event.error)) {
+        const second = await retry(event.error);
+        if (second) {
+          await pipe(second);
+          out.end?.();
+          return;
+        }
+      }
+      for (const h of held)
+        out.push(h);
+      held.length = 0;
+      out.push(event);
+      await pipe({ [Symbol.asyncIterator]: () => iterator });
+      break;
+    }
+    for (const h of held)
+      out.push(h);
+    out.end?.();
+  })().catch((error) => {
+    out.push({ type: "error", reason: "error", error: { role: "assistant", content: [], stopReason: "error",
+                                                        errorMessage: `pi-keyring: ${(error as Error)?.message ?? error}` } });
+    out.end?.();
+  });
+  return out;
+}
+
 /* ------------------------------------------------------------------------ */
 /* pi 1.6.0: a CredentialStore over pi-keyring, pi's auth.json store behind it. */
+
+/* provider → the key pi-keyring last handed pi 1.6.0 for it. */
+const served = new Map<string, string | undefined>();
 
 class PiKeyringCredentialStore {
   readonly piKeyring = true;
@@ -405,8 +493,11 @@ class PiKeyringCredentialStore {
         return this.fallback.read(providerId, options);
       throw userError(providerId, error);
     }
-    if (!reply.entry)
+    if (!reply.entry) {
+      served.delete(providerId);
       return this.fallback.read(providerId, options);
+    }
+    served.set(providerId, reply.key ?? undefined);
     if (reply.entry.type === "api_key")
       return { ...reply.entry, key: reply.key ?? reply.entry.key };
     return reply.entry;
@@ -491,6 +582,25 @@ function installOn160(registry: Json): boolean {
   if (store.piKeyring)
     return true;
   credentials.store = new PiKeyringCredentialStore(store);
+
+  /* A 401 asks pi-keyring once more: pi's agent streams through the
+   * runtime, which resolves the credential again on the second call. */
+  for (const method of ["streamSimple", "stream"]) {
+    const original = runtime[method];
+    if (typeof original !== "function" || original.piKeyring)
+      continue;
+    const bound = original.bind(runtime);
+    const wrapped = (model: Json, context: Json, options: Json) =>
+      retryingStream(bound(model, context, options), async () => {
+        const provider = model?.provider;
+        if (!served.has(provider) || options?.apiKey !== undefined)
+          return undefined;
+        return (await askAgain(provider, served.get(provider))) !== undefined
+          ? bound(model, context, options) : undefined;
+      });
+    (wrapped as Json).piKeyring = true;
+    runtime[method] = wrapped;
+  }
 
   /* Logins of the providers pi-keyring runs itself go through pi-keyring
    * (its loopback checks, state apart from the verifier, its endpoints);
@@ -712,6 +822,31 @@ function installOn073(auth: Json): boolean {
       held.has(providerId) ? { configured: true, source: "stored" } : original.getAuthStatus(providerId);
   }
 
+  /* A 401 asks pi-keyring once more: pi 0.73.1's agent streams through
+   * pi-ai's registry of APIs, with the key getApiKey gave it. */
+  const wrapApis = import("@mariozechner/pi-ai").then((ai: Json) => {
+    for (const provider of ai.getApiProviders?.() ?? []) {
+      if (provider.streamSimple?.piKeyring)
+        continue;
+      const wrap = (original: Json) => {
+        const wrapped = (model: Json, context: Json, options: Json) =>
+          retryingStream(original(model, context, options), async () => {
+            const id = model?.provider;
+            if (!held.has(id) || auth.runtimeOverrides?.get?.(id))
+              return undefined;
+            const key = await askAgain(id, options?.apiKey);
+            return key !== undefined ? original(model, context, { ...options, apiKey: key }) : undefined;
+          });
+        (wrapped as Json).piKeyring = true;
+        return wrapped;
+      };
+      ai.registerApiProvider({ api: provider.api, stream: wrap(provider.stream), streamSimple: wrap(provider.streamSimple) },
+                             "pi-keyring");
+    }
+  }, () => {
+    /* without pi-ai's registry a 401 is final */
+  });
+
   /* Learn what pi-keyring holds, so that pi counts those providers as
    * configured (model lists, /logout). */
   const learn = bridge.call({ op: "list" }).then((reply: Json) => {
@@ -722,7 +857,7 @@ function installOn073(auth: Json): boolean {
     if (!isUnavailable(error))
       sayOnce("list", userError("", error).message);
   });
-  (auth as Json).piKeyringReady = learn;
+  (auth as Json).piKeyringReady = Promise.all([learn, wrapApis]);
   return true;
 }
 
