@@ -7,8 +7,7 @@
 # (a class per release), in the private keyring of tests/with-test-keyring.sh
 # with HOME, PI_CODING_AGENT_DIR (HOME/.pi/agent) in a temporary directory.
 #
-# How pi is set up: `pi-keyring setup-pi` (the extension). Where this
-# pi-keyring has no setup-pi yet, the cases are skipped, unless
+# How pi is set up: `pi-keyring setup-pi` (the extension), unless
 # PI_KEYRING_TEST_PI_ROUTE=command asks for the old route, auth.json's
 # `"key": "!pi-keyring get anthropic"` (pi caches its output for the life of
 # the process): the cases that issue 20 is about fail there, which shows that
@@ -49,7 +48,6 @@ import pi_session  # noqa: E402
 INSTALLS = {pi.version: pi for pi in pi_session.installs()}
 VERSIONS = ("0.73.1", "1.6.0")
 BROWSER = os.path.join(HERE, "pi", "loopback-browser.sh")
-EXTENSION_SOURCE = os.path.join(os.path.dirname(HERE), "data", "pi-extension", "pi-keyring.ts")
 MODEL = ["--provider", "anthropic", "--model", "claude-sonnet-4-5"]
 TOKEN_PATH = login.ANTHROPIC_TOKEN_PATH
 MESSAGES_PATH = "/api.anthropic.com/v1/messages"
@@ -64,15 +62,7 @@ def digest(value):
     return hashlib.sha256((value or "").encode()).hexdigest()[:12] if value else None
 
 
-def has_setup_pi():
-    if not cli.CLI:
-        return False
-    proc = subprocess.run([cli.CLI, "setup-pi", "--help"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, timeout=30)
-    return proc.returncode == 0
-
-
-ROUTE = os.environ.get("PI_KEYRING_TEST_PI_ROUTE") or ("extension" if has_setup_pi() else "")
+ROUTE = os.environ.get("PI_KEYRING_TEST_PI_ROUTE") or "extension"
 
 
 class PiTestCase(login.LoginTestCase):
@@ -88,8 +78,7 @@ class PiTestCase(login.LoginTestCase):
                 self.fail(reason + " (PI_KEYRING_TEST_PI_REQUIRED=1: CI must run these tests)")
             self.skipTest(reason)
         if ROUTE not in ("extension", "command"):
-            self.skipTest("this pi-keyring has no `setup-pi` (the pi extension of issue 20 has not landed); "
-                          "PI_KEYRING_TEST_PI_ROUTE=command runs the cases against the `!pi-keyring get` route")
+            self.fail("PI_KEYRING_TEST_PI_ROUTE must be extension or command, not %r" % ROUTE)
         super().setUp()
         self.pi = INSTALLS[self.PI_VERSION]
         self.home = self.env["HOME"]
@@ -251,10 +240,6 @@ class RefreshMixin:
 
 class Retry401Mixin:
     def test_a_401_asks_pi_keyring_again(self):
-        with open(EXTENSION_SOURCE, encoding="utf-8") as f:
-            handles_401 = re.search(r"\b401\b", f.read()) is not None
-        if ROUTE == "extension" and not handles_401:
-            self.skipTest("the extension does not handle a 401 (no 401 in %s)" % EXTENSION_SOURCE)
         entry = self.seed_anthropic()
         self.setup_pi()
         session = self.rpc()
