@@ -145,7 +145,9 @@ class Bridge {
         this.failAll(err);
         reject(err);
       });
-      child.on("exit", (code: number | null, signal: string | null) => {
+      /* "close", not "exit": the last lines of stderr (an old pi-keyring's
+       * "unknown command") have been read by then. */
+      child.on("close", (code: number | null, signal: string | null) => {
         if (this.child === child)
           this.child = undefined;
         this.hello = undefined;
