@@ -251,6 +251,31 @@ class ExecVariablesTest(ExecTestCase):
         env, _ = self.exec_env("--backend=encrypted-file", "exec", extra_env=vault_env)
         self.assertEqual(env["GROQ_API_KEY"], GROQ_KEY)
 
+    def test_the_vaults_passphrase_is_not_handed_over(self):
+        # The passphrase opens every credential of the vault: the command
+        # (pi, and everything pi runs) gets the keys it was given, not it.
+        passphrase_file = os.path.join(self.tmp, "passphrase")
+        with open(passphrase_file, "w") as f:
+            f.write(PASSPHRASE)
+        os.chmod(passphrase_file, 0o600)
+        result = self.run_cli("--backend=encrypted-file", "set", "groq", stdin=GROQ_KEY.encode(),
+                              extra_env={"PI_KEYRING_PASSPHRASE": PASSPHRASE})
+        self.assertExit(result, 0)
+        for vault_env in [{"PI_KEYRING_PASSPHRASE": PASSPHRASE},
+                          {"PI_KEYRING_PASSPHRASE_FILE": passphrase_file},
+                          {"PI_KEYRING_PASSPHRASE": PASSPHRASE,
+                           "PI_KEYRING_PASSPHRASE_FILE": passphrase_file}]:
+            for backend in ["--backend=encrypted-file", "--backend=file"]:
+                with self.subTest(variables=sorted(vault_env), backend=backend):
+                    env, _ = self.exec_env(backend, "exec", extra_env=vault_env)
+                    self.assertNotIn("PI_KEYRING_PASSPHRASE", env)
+                    self.assertNotIn("PI_KEYRING_PASSPHRASE_FILE", env)
+                    if backend == "--backend=encrypted-file":
+                        self.assertEqual(env["GROQ_API_KEY"], GROQ_KEY)
+        result = self.run_cli("exec", "--help")
+        self.assertExit(result, 0)
+        self.assertIn("PI_KEYRING_PASSPHRASE", result.text)
+
 
 class ExecAuthJsonShadowTest(ExecTestCase):
     def test_warns_when_an_auth_json_entry_shadows_the_variable(self):

@@ -219,6 +219,13 @@ unset_preceding (char       ***envp,
     }
 }
 
+/* What opens the encrypted-file backend's vault (DESIGN §4.1): never
+ * handed to the command. */
+static const char * const vault_variables[] = {
+  "PI_KEYRING_PASSPHRASE",
+  "PI_KEYRING_PASSPHRASE_FILE",
+};
+
 /* --- auth.json, which pi reads before the environment --- */
 
 /* An entry of pi's auth.json that pi would use instead of the variable:
@@ -441,7 +448,9 @@ cli_cmd_exec (const CliCommand  *command,
                                        "google-gemini-cli, google-antigravity and openai-codex "
                                        "cannot be handed over: pi reads them only from its "
                                        "auth.json. PI_KEYRING_EXEC=1 is set for COMMAND, and an "
-                                       "exec inside it refuses to run."));
+                                       "exec inside it refuses to run. PI_KEYRING_PASSPHRASE and "
+                                       "PI_KEYRING_PASSPHRASE_FILE, which open the encrypted "
+                                       "vault, are taken out of COMMAND's environment."));
   /* Everything after COMMAND is COMMAND's. */
   g_option_context_set_strict_posix (context, TRUE);
   if (!cli_option_context_parse (context, &argc, &argv))
@@ -556,6 +565,10 @@ cli_cmd_exec (const CliCommand  *command,
     }
 
   envp = g_environ_setenv (envp, EXEC_VARIABLE, "1", TRUE);
+  /* The vault's passphrase opens every credential in it: the command gets
+   * the keys it was handed, not the means to read the rest. */
+  for (gsize i = 0; i < G_N_ELEMENTS (vault_variables); i++)
+    envp = g_environ_unsetenv (envp, vault_variables[i]);
 
   /* The keys are in @envp alone from here on. */
   g_clear_pointer (&entries, g_ptr_array_unref);
