@@ -6,6 +6,62 @@
 
 #include "cli-dbus.h"
 
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The links the kernel follows itself are checked by it (fs.protected_symlinks);
+ * pi-keyring resolves the last component's links itself, to replace the
+ * file they lead to, so it checks those: each must be the user's own. A
+ * link another user owns, in a world-writable sticky directory such as
+ * /tmp above all, may have been planted to make export rewrite a file of
+ * the attacker's choosing (with the keys merged in). pi's auth.json is
+ * written through its links as before: a dotfile manager's link is the
+ * user's choice, not an argument. */
+static gboolean
+check_links (const char *path)
+{
+  g_autofree char *current = g_strdup (path);
+
+  for (int i = 0; i < 40; i++)
+    {
+      struct stat st;
+      struct stat dir_st;
+      g_autofree char *dir = NULL;
+      g_autofree char *target = NULL;
+
+      if (g_lstat (current, &st) != 0 || !S_ISLNK (st.st_mode))
+        return TRUE;
+
+      dir = g_path_get_dirname (current);
+      if (st.st_uid != geteuid ())
+        {
+          g_autofree char *display = g_filename_display_name (current);
+          gboolean sticky = g_stat (dir, &dir_st) == 0 && (dir_st.st_mode & S_ISVTX) != 0 &&
+                            (dir_st.st_mode & S_IWOTH) != 0;
+
+          if (sticky)
+            cli_error (_("%s is a symbolic link in a world-writable directory, and another user "
+                         "(uid %u) owns it: the credentials are not exported through it."),
+                       display, (guint) st.st_uid);
+          else
+            cli_error (_("%s is a symbolic link that another user (uid %u) owns: the "
+                         "credentials are not exported through it."),
+                       display, (guint) st.st_uid);
+          return FALSE;
+        }
+
+      target = g_file_read_link (current, NULL);
+      if (target == NULL)
+        return TRUE;
+      g_free (current);
+      current = g_path_is_absolute (target) ? g_steal_pointer (&target)
+                                            : g_build_filename (dir, target, NULL);
+    }
+
+  return TRUE;
+}
+
 static int
 export_to_stdout (GPtrArray *credentials)
 {
@@ -102,6 +158,8 @@ cli_cmd_export (const CliCommand  *command,
       !cli_check_arguments (argc, 0, 1))
     return CLI_EXIT_USAGE;
   target = argc > 1 ? argv[1] : "-";
+  if (!g_str_equal (target, "-") && !check_links (target))
+    return CLI_EXIT_FAILURE;
 
   backend = cli_open_backend (&error);
   if (backend == NULL)

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+# Cases of the red-team pass of issue 24 that the command must survive: a
+# session bus that accepts connections and never answers, a Secret Service
+# that went away after the user kept credentials in it, and an `export FILE`
+# through a symbolic link another user planted. The built binary in a
+# subprocess, inside tests/with-test-keyring.sh.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import threading
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_module(name, filename):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+cli = load_module("test_cli", "test-cli.py")
+
+KEY = "sk-red-team-openai-5e4d3c2b"
+FILE_KEY = "sk-red-team-file-openai-9a8b7c"
+OTHER_UID = 65534   # nobody
+
+
+# --- export FILE through a symbolic link ----------------------------------------
+
+class ExportLinkTest(cli.CliTestCase):
+    needs_keyring = False
+
+    def setUp(self):
+        super().setUp()
+        self.extra_secrets = {KEY}
+        self.env["PI_KEYRING_BACKEND"] = "memory"
+        self.set_key("openai", KEY, "--backend=file")
+        self.env["PI_KEYRING_BACKEND"] = "file"
+
+    def victim(self):
+        """A JSON file of the user's that a planted link would lead export to."""
+        path = os.path.join(self.tmp, "victim.json")
+        with open(path, "w") as f:
+            f.write('{"untouched": true}')
+        os.chmod(path, 0o600)
+        return path
+
+    def sticky_dir(self):
+        path = os.path.join(self.tmp, "sticky")
+        os.mkdir(path)
+        os.chmod(path, 0o1777)
+        return path
+
+    def assertRefused(self, link, victim, named=None):
+        before = self.read(victim)
+        result = self.run_cli("export", link)
+        self.assertExit(result, 1)
+        self.assertIn("symbolic link", result.err)
+        self.assertIn("another user (uid %d)" % OTHER_UID, result.err)
+        self.assertIn(named or link, result.err)
+        self.assertEqual(self.read(victim), before)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(os.listdir(os.path.dirname(victim)).count("victim.json"), 1)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root, to give a link to another user")
+    def test_a_link_another_user_owns_is_refused(self):
+        victim = self.victim()
+        for where in [self.sticky_dir(), self.tmp]:
+            with self.subTest(sticky=where != self.tmp):
+                link = os.path.join(where, "planted.json")
+                os.symlink(victim, link)
+                os.lchown(link, OTHER_UID, OTHER_UID)
+                self.assertRefused(link, victim)
+                os.unlink(link)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root, to give a link to another user")
+    def test_a_chain_through_another_users_link_is_refused(self):
+        victim = self.victim()
+        sticky = self.sticky_dir()
+        planted = os.path.join(sticky, "planted.json")
+        os.symlink(victim, planted)
+        os.lchown(planted, OTHER_UID, OTHER_UID)
+        mine = os.path.join(self.tmp, "mine.json")
+        os.symlink(planted, mine)
+        self.assertRefused(mine, victim, named=planted)
+
+    def test_the_users_own_link_is_followed(self):
+        victim = self.victim()
+        link = os.path.join(self.tmp, "link.json")
+        os.symlink(victim, link)
+        result = self.run_cli("export", link)
+        self.assertExit(result, 0)
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(json.loads(self.read(victim)),
+                         {"untouched": True, "openai": {"type": "api_key", "key": KEY}})
+        self.assertEqual(stat.S_IMODE(os.stat(victim).st_mode), 0o600)
+
+    def test_the_users_own_link_in_a_sticky_directory_is_followed(self):
+        victim = self.victim()
+        link = os.path.join(self.sticky_dir(), "link.json")
+        os.symlink(victim, link)
+        result = self.run_cli("export", link)
+        self.assertExit(result, 0)
+        self.assertIn(KEY, self.read(victim).decode())
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root, to give a link to another user")
+    def test_an_auth_json_link_is_still_followed(self):
+        # A dotfile manager's link: pi's own file, written through it as before.
+        real = os.path.join(self.tmp, "dotfiles-auth.json")
+        with open(real, "w") as f:
+            f.write("{}")
+        os.chmod(real, 0o600)
+        os.makedirs(self.agent_dir, exist_ok=True)
+        os.unlink(self.auth_file)
+        os.symlink(real, self.auth_file)
+        os.lchown(self.auth_file, OTHER_UID, OTHER_UID)
+        self.set_key("groq", "gsk-red-team-groq-1f2e")
+        self.assertTrue(os.path.islink(self.auth_file))
+        self.assertIn("gsk-red-team-groq-1f2e", self.read(real).decode())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
