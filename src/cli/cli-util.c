@@ -533,6 +533,17 @@ cli_same_file (const char *a,
   return g_str_equal (canonical_a, canonical_b);
 }
 
+GVariant *
+cli_login_options (const char *enterprise_domain)
+{
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
+
+  if (enterprise_domain != NULL)
+    g_variant_dict_insert (dict, "enterprise-domain", "s", enterprise_domain);
+
+  return g_variant_ref_sink (g_variant_dict_end (dict));
+}
+
 /* --- secrets --- */
 
 void

@@ -164,6 +164,9 @@ const char       *cli_backend_get_file_path (PiKeyringBackend   *backend);
 char             *cli_backend_describe      (PiKeyringBackend   *backend);
 gboolean          cli_same_file             (const char         *a,
                                              const char         *b);
+/* The options of pi_keyring_store_login_async (), with "enterprise-domain"
+ * when @enterprise_domain is not NULL; a full reference. */
+GVariant         *cli_login_options         (const char         *enterprise_domain);
 
 /* --- secrets --- */
 

@@ -672,17 +672,6 @@ on_logged_in (GObject      *source,
   cli_bridge_request_reply (request, line);
 }
 
-static GVariant *
-login_options (const char *enterprise_domain)
-{
-  g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
-
-  if (enterprise_domain != NULL)
-    g_variant_dict_insert (dict, "enterprise-domain", "s", enterprise_domain);
-
-  return g_variant_ref_sink (g_variant_dict_end (dict));
-}
-
 static void
 on_login_backend_checked (GObject      *source,
                           GAsyncResult *result,
@@ -702,8 +691,8 @@ on_login_backend_checked (GObject      *source,
     }
 
   domain = json_object_get_member (request->params, "enterprise_domain");
-  options = login_options (domain != NULL && !JSON_NODE_HOLDS_NULL (domain)
-                           ? json_node_get_string (domain) : NULL);
+  options = cli_login_options (domain != NULL && !JSON_NODE_HOLDS_NULL (domain)
+                               ? json_node_get_string (domain) : NULL);
   pi_keyring_store_login_async (request_get_store (request), request->provider,
                                 request->data, options, request->cancellable,
                                 on_logged_in, request);

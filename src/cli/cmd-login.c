@@ -88,17 +88,6 @@ report_login_error (const GError *error,
   return cli_report_error (error);
 }
 
-static GVariant *
-build_options (const char *enterprise_domain)
-{
-  g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
-
-  if (enterprise_domain != NULL)
-    g_variant_dict_insert (dict, "enterprise-domain", "s", enterprise_domain);
-
-  return g_variant_ref_sink (g_variant_dict_end (dict));
-}
-
 int
 cli_cmd_login (const CliCommand  *command,
                int                argc,
@@ -153,7 +142,7 @@ cli_cmd_login (const CliCommand  *command,
     return cli_report_error (error);
 
   interaction = cli_interaction_new (!no_browser);
-  options = build_options (enterprise_domain);
+  options = cli_login_options (enterprise_domain);
   cancellable = g_cancellable_new ();
   state.loop = g_main_loop_new (NULL, FALSE);
 
