@@ -35,6 +35,86 @@ FILE_KEY = "sk-red-team-file-openai-9a8b7c"
 OTHER_UID = 65534   # nobody
 
 
+# --- a session bus that never answers ------------------------------------------
+
+class HungBus:
+    """A Unix socket that accepts every connection and never says a word:
+    a stopped dbus-daemon, as a client sees it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(64)
+        self.connections = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.connections:
+            conn.close()
+
+
+class HungBusTest(cli.CliTestCase):
+    needs_keyring = False
+    TIMEOUT = 2
+
+    def setUp(self):
+        super().setUp()
+        self.extra_secrets = {FILE_KEY}
+        self.write_auth_file(cli.pi_format({"openai": {"type": "api_key", "key": FILE_KEY}}))
+        runtime = os.path.join(self.tmp, "run")
+        os.mkdir(runtime, 0o700)
+        bus = HungBus(os.path.join(runtime, "bus"))
+        self.addCleanup(bus.close)
+        self.env.update({"DBUS_SESSION_BUS_ADDRESS": "unix:path=" + bus.path,
+                         "XDG_RUNTIME_DIR": runtime,
+                         "PI_KEYRING_TIMEOUT": str(self.TIMEOUT)})
+        self.env.pop("DISPLAY", None)
+
+    def test_the_file_backend_does_not_wait_for_the_bus(self):
+        for args in [["get", "openai"], ["list"], ["list", "--json"], ["status"],
+                     ["export", "-"]]:
+            with self.subTest(args=args):
+                result = self.run_cli("--backend=file", *args, timeout=30,
+                                      secrets_on_stdout=True)
+                self.assertExit(result, 0)
+                self.assertLess(result.elapsed, self.TIMEOUT)
+                if args[0] == "get":
+                    self.assertEqual(result.out, FILE_KEY.encode())
+                elif args[0] == "list":
+                    self.assertIn("openai", result.text)
+
+    def test_the_secret_service_backend_exits_5_in_time(self):
+        for args, stdin in [(["get", "openai"], b""), (["list"], b""),
+                            (["set", "groq"], b"gsk-red-team-not-stored\n"),
+                            (["remove", "openai"], b""), (["export", "-"], b""),
+                            (["status"], b"")]:
+            for backend in ["--backend=secret-service", "--backend=auto"]:
+                with self.subTest(args=args, backend=backend):
+                    result = self.run_cli(backend, *args, stdin=stdin, timeout=30)
+                    self.assertExit(result, 5)
+                    self.assertLess(result.elapsed, self.TIMEOUT + 1.5)
+                    self.assertIn("session bus did not answer",
+                                  result.err + result.text)
+        self.assertNotIn(b"groq", self.read(self.auth_file))
+
+    def test_the_daemon_exits_5_in_time(self):
+        result = self.run_cli("daemon", "--backend=file", timeout=30)
+        self.assertExit(result, 5)
+        self.assertLess(result.elapsed, self.TIMEOUT + 1.5)
+        self.assertIn("session bus did not answer", result.err)
+
+
 # --- export FILE through a symbolic link ----------------------------------------
 
 class ExportLinkTest(cli.CliTestCase):

@@ -12,7 +12,8 @@
 #include "cli-dbus.h"
 
 /* How long a question to the bus itself may take: it answers at once, or
- * it is not worth waiting for. */
+ * it is not worth waiting for. Also how long the connection may take when
+ * the backend does not need the bus (a file): then the daemon is skipped. */
 #define BUS_TIMEOUT_MS 1000
 /* GetApiKey may refresh a token first: the keyring, the cross-process lock
  * and a token request of 30 s at most. */
@@ -84,6 +85,114 @@ cli_dbus_session_bus_reachable (void)
 
   socket_path = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
   return stat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+guint
+cli_dbus_get_timeout_ms (void)
+{
+  /* As the library reads it (DESIGN §4.1): seconds, default 5. */
+  const char *value = g_getenv ("PI_KEYRING_TIMEOUT");
+  char *end = NULL;
+  double seconds;
+
+  if (value == NULL || *value == '\0')
+    return 5000;
+
+  seconds = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || !(seconds > 0) || seconds > 3600)
+    return 5000;
+
+  return (guint) (seconds * 1000);
+}
+
+GError *
+cli_dbus_bus_timeout_error (guint timeout_ms)
+{
+  if (timeout_ms % 1000 == 0)
+    return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                        ngettext ("The session bus did not answer within %u second.",
+                                  "The session bus did not answer within %u seconds.",
+                                  timeout_ms / 1000),
+                        timeout_ms / 1000);
+
+  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                      _("The session bus did not answer within %.1f seconds."),
+                      timeout_ms / 1000.0);
+}
+
+/* The wait for the connection: heap-held, since g_bus_get () may call
+ * back after the waiter gave up (its cancellation ends a blocked
+ * handshake, in GDBus's thread, some time later). */
+typedef struct
+{
+  GDBusConnection *bus;
+  GError          *error;
+  gboolean         done;
+} BusWait;
+
+static void
+bus_wait_free (BusWait *wait)
+{
+  g_clear_object (&wait->bus);
+  g_clear_error (&wait->error);
+}
+
+static void
+on_bus (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  BusWait *wait = user_data;
+
+  wait->bus = g_bus_get_finish (result, &wait->error);
+  wait->done = TRUE;
+  g_rc_box_release_full (wait, (GDestroyNotify) bus_wait_free);
+}
+
+static gboolean
+on_bus_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+GDBusConnection *
+cli_dbus_get_session_bus (guint    timeout_ms,
+                          GError **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GSource) timer = g_timeout_source_new (timeout_ms);
+  BusWait *wait = g_rc_box_new0 (BusWait);
+  GDBusConnection *bus = NULL;
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timer, on_bus_timeout, &timed_out, NULL);
+  g_source_attach (timer, context);
+
+  g_main_context_push_thread_default (context);
+  g_bus_get (G_BUS_TYPE_SESSION, cancellable, on_bus, g_rc_box_acquire (wait));
+  while (!wait->done && !timed_out)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_source_destroy (timer);
+
+  if (wait->done)
+    {
+      bus = g_steal_pointer (&wait->bus);
+      if (bus == NULL)
+        g_propagate_error (error, g_steal_pointer (&wait->error));
+    }
+  else
+    {
+      /* on_bus () runs only if this context is iterated again: it is not,
+       * and its reference to @wait goes with the process. */
+      g_cancellable_cancel (cancellable);
+      g_propagate_error (error, cli_dbus_bus_timeout_error (timeout_ms));
+    }
+  g_rc_box_release_full (wait, (GDestroyNotify) bus_wait_free);
+
+  return bus;
 }
 
 /* --- the client --- */
@@ -249,6 +358,7 @@ call_daemon (PiKeyringBackend    *backend,
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *unique_name = NULL;
+  gboolean needs_bus = g_str_equal (pi_keyring_backend_get_name (backend), "secret-service");
   GVariant *reply;
 
   *answer = CLI_DAEMON_NOT_ASKED;
@@ -257,10 +367,20 @@ call_daemon (PiKeyringBackend    *backend,
       !cli_dbus_session_bus_reachable ())
     return NULL;
 
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
+  /* The Secret Service backend needs the bus: one that does not answer in
+   * PI_KEYRING_TIMEOUT is the answer (exit 5). A file backend does not:
+   * after a short wait, the file is read without the daemon. */
+  bus = cli_dbus_get_session_bus (needs_bus ? cli_dbus_get_timeout_ms ()
+                                            : MIN (BUS_TIMEOUT_MS, cli_dbus_get_timeout_ms ()),
+                                  &local_error);
   if (bus == NULL)
     {
       g_debug ("No session bus: %s", local_error->message);
+      if (needs_bus && g_error_matches (local_error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE))
+        {
+          *answer = CLI_DAEMON_FAILED;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+        }
       return NULL;
     }
 

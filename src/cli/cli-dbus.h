@@ -25,6 +25,17 @@ void      cli_dbus_register_errors        (void);
  * socket $XDG_RUNTIME_DIR/bus. pi-keyring never starts a bus. */
 gboolean  cli_dbus_session_bus_reachable  (void);
 
+/* PI_KEYRING_TIMEOUT in milliseconds, as the library reads it (default 5 s). */
+guint            cli_dbus_get_timeout_ms   (void);
+/* "The session bus did not answer within N seconds." (PI_KEYRING_ERROR_UNAVAILABLE) */
+GError          *cli_dbus_bus_timeout_error (guint             timeout_ms);
+/* The session bus connection, waited for @timeout_ms at most (a bus that
+ * accepts and never answers would block g_bus_get_sync () for ever); NULL
+ * with @error set otherwise: cli_dbus_bus_timeout_error () when the time
+ * was up. */
+GDBusConnection *cli_dbus_get_session_bus  (guint             timeout_ms,
+                                            GError          **error);
+
 /* The file a file or encrypted-file backend keeps credentials in; "" for
  * the others. The daemon's BackendPath property. */
 char     *cli_dbus_get_backend_path       (PiKeyringBackend  *backend);

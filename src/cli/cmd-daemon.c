@@ -892,7 +892,7 @@ cli_cmd_daemon (const CliCommand  *command,
       goto out;
     }
 
-  daemon.bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  daemon.bus = cli_dbus_get_session_bus (cli_dbus_get_timeout_ms (), &error);
   if (daemon.bus == NULL || !daemon_export (&daemon, &error))
     {
       cli_error (_("Could not serve %s on the session bus: %s"), CLI_DBUS_NAME, error->message);

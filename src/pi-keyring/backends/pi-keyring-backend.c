@@ -89,6 +89,31 @@ pi_keyring_backend_get_names (void)
   return backend_names;
 }
 
+/* `auto`: the Secret Service when there is one; pi's auth.json when there
+ * is none. A bus that does not answer says nothing either way: that is an
+ * error, not a reason to write plaintext. */
+static PiKeyringBackend *
+new_auto_backend (GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  switch (_pi_keyring_secret_service_probe (NULL, &local_error))
+    {
+    case PI_KEYRING_SECRET_SERVICE_AVAILABLE:
+      return pi_keyring_secret_service_backend_new ();
+
+    case PI_KEYRING_SECRET_SERVICE_NO_ANSWER:
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+
+    case PI_KEYRING_SECRET_SERVICE_ABSENT:
+    default:
+      if (local_error != NULL)
+        g_debug ("No Secret Service: %s", local_error->message);
+      return pi_keyring_file_backend_new (NULL);
+    }
+}
+
 /**
  * pi_keyring_backend_new_for_name:
  * @name: (nullable): `auto`, `secret-service`, `file`, `encrypted-file` or
@@ -97,10 +122,14 @@ pi_keyring_backend_get_names (void)
  *
  * Creates the backend @name names. `auto` picks `secret-service` when a
  * session bus is reachable without autolaunching one and a Secret Service
- * is running or activatable on it; otherwise `file`, pi's auth.json.
+ * is running or activatable on it; otherwise `file`, pi's auth.json. A
+ * session bus that does not answer within `PI_KEYRING_TIMEOUT` seconds is
+ * an error for `auto` (%PI_KEYRING_ERROR_UNAVAILABLE): it says nothing
+ * about whether a Secret Service runs.
  *
  * Returns: (transfer full): a new backend, or %NULL with @error set to
- *   %PI_KEYRING_ERROR_INVALID_ARGUMENT for an unknown name
+ *   %PI_KEYRING_ERROR_INVALID_ARGUMENT for an unknown name, or to
+ *   %PI_KEYRING_ERROR_UNAVAILABLE when `auto` cannot choose
  *
  * Since: 1.0
  */
@@ -116,11 +145,7 @@ pi_keyring_backend_new_for_name (const char  *name,
     name = "auto";
 
   if (g_str_equal (name, "auto"))
-    {
-      if (pi_keyring_secret_service_backend_is_available (NULL))
-        return pi_keyring_secret_service_backend_new ();
-      return pi_keyring_file_backend_new (NULL);
-    }
+    return new_auto_backend (error);
   if (g_str_equal (name, "secret-service"))
     return pi_keyring_secret_service_backend_new ();
   if (g_str_equal (name, "file"))

@@ -126,4 +126,17 @@ void          _pi_keyring_encrypted_file_backend_set_iterations (PiKeyringEncryp
  * $XDG_RUNTIME_DIR/bus); else FALSE with @error saying why. */
 gboolean      _pi_keyring_session_bus_reachable      (GError     **error);
 
+typedef enum
+{
+  PI_KEYRING_SECRET_SERVICE_AVAILABLE,  /* owned or activatable */
+  PI_KEYRING_SECRET_SERVICE_ABSENT,     /* no bus, or none on it; @error says why, if known */
+  PI_KEYRING_SECRET_SERVICE_NO_ANSWER,  /* the session bus did not answer in time; @error set */
+} PiKeyringSecretServiceProbe;
+
+/* What pi_keyring_secret_service_backend_is_available () finds out, with
+ * the case of a bus that does not answer told apart from one without a
+ * Secret Service. Blocks for PI_KEYRING_TIMEOUT at most. */
+PiKeyringSecretServiceProbe _pi_keyring_secret_service_probe (GCancellable  *cancellable,
+                                                              GError       **error);
+
 G_END_DECLS

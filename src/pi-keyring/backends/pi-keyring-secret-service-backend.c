@@ -112,6 +112,11 @@ typedef struct
   GSource             *timeout_source;
   guint                timeout_ms;
   gboolean             over;      /* the task has returned */
+  gboolean             timed_out; /* ... because its time was up */
+  /* Waiting for the session bus itself (its connection, or the bus
+   * daemon's own answers): a time-out is the bus's, not the keyring's. */
+  gboolean             waiting_for_bus;
+  GDBusConnection     *bus;       /* held while libsecret uses it */
   gboolean             retried;   /* reconnected once already */
   gboolean             tried_one; /* a lookup tried the three-call path */
 
@@ -146,6 +151,7 @@ op_free (Op *op)
       g_object_unref (op->caller_cancellable);
     }
   g_clear_object (&op->cancellable);
+  g_clear_object (&op->bus);
   g_free (op->provider);
   g_free (op->profile);
   g_clear_object (&op->credential);
@@ -203,9 +209,12 @@ on_timeout (gpointer user_data)
   g_autoptr(GTask) task = g_object_ref (user_data);
   Op *op = g_task_get_task_data (task);
 
-  g_debug ("The Secret Service did not answer within %u ms", op->timeout_ms);
+  g_debug ("The %s did not answer within %u ms",
+           op->waiting_for_bus ? "session bus" : "Secret Service", op->timeout_ms);
+  op->timed_out = TRUE;
   g_cancellable_cancel (op->cancellable);
-  op_return_error (task, _pi_keyring_secret_service_timeout_error (op->timeout_ms));
+  op_return_error (task, op->waiting_for_bus ? _pi_keyring_session_bus_timeout_error (op->timeout_ms)
+                                             : _pi_keyring_secret_service_timeout_error (op->timeout_ms));
 
   return G_SOURCE_REMOVE;
 }
@@ -684,6 +693,31 @@ on_service (GObject      *source,
                                op->cancellable, on_collection, g_object_ref (task));
 }
 
+/* The connection first, on its own, so that a bus that does not answer is
+ * told apart from a keyring that does not; libsecret then finds it made. */
+static void
+on_op_bus (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_clear_object (&op->bus);
+  op->bus = g_bus_get_finish (result, &error);
+  if (op->bus == NULL)
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  op->waiting_for_bus = FALSE;
+  secret_service_get (SECRET_SERVICE_NONE, op->cancellable, on_service, g_object_ref (task));
+}
+
 static void probe_start (GTask *task);
 
 static void
@@ -691,10 +725,11 @@ op_start (GTask *task)
 {
   Op *op = g_task_get_task_data (task);
 
+  op->waiting_for_bus = TRUE;
   if (op->kind == OP_PROBE)
     probe_start (task);
   else
-    secret_service_get (SECRET_SERVICE_NONE, op->cancellable, on_service, g_object_ref (task));
+    g_bus_get (G_BUS_TYPE_SESSION, op->cancellable, on_op_bus, g_object_ref (task));
 }
 
 /* Starts @task_in, taking the reference, unless the session bus cannot be
@@ -847,30 +882,46 @@ probe_start (GTask *task)
 gboolean
 pi_keyring_secret_service_backend_is_available (GCancellable *cancellable)
 {
-  PiKeyringSyncClosure closure;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  gboolean available;
+  PiKeyringSecretServiceProbe probe;
 
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
 
-  if (!_pi_keyring_session_bus_reachable (&error))
-    {
-      g_debug ("No Secret Service: %s", error->message);
-      return FALSE;
-    }
+  probe = _pi_keyring_secret_service_probe (cancellable, &error);
+  if (error != NULL)
+    g_debug ("No Secret Service: %s", error->message);
+
+  return probe == PI_KEYRING_SECRET_SERVICE_AVAILABLE;
+}
+
+PiKeyringSecretServiceProbe
+_pi_keyring_secret_service_probe (GCancellable  *cancellable,
+                                  GError       **error)
+{
+  PiKeyringSyncClosure closure;
+  g_autoptr(GTask) task = NULL;
+  GError *local_error = NULL;
+  GAsyncResult *result;
+  gboolean available, timed_out;
+
+  if (!_pi_keyring_session_bus_reachable (error))
+    return PI_KEYRING_SECRET_SERVICE_ABSENT;
 
   _pi_keyring_sync_closure_init (&closure);
   task = op_new (NULL, OP_PROBE, NULL, NULL, cancellable, _pi_keyring_sync_closure_callback, &closure,
                  pi_keyring_secret_service_backend_is_available);
   op_run (g_steal_pointer (&task));
-  available = g_task_propagate_boolean (G_TASK (_pi_keyring_sync_closure_wait (&closure)), &error);
+  result = _pi_keyring_sync_closure_wait (&closure);
+  timed_out = ((Op *) g_task_get_task_data (G_TASK (result)))->timed_out;
+  available = g_task_propagate_boolean (G_TASK (result), &local_error);
   _pi_keyring_sync_closure_clear (&closure);
 
-  if (error != NULL)
-    g_debug ("No Secret Service: %s", error->message);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  if (timed_out)
+    return PI_KEYRING_SECRET_SERVICE_NO_ANSWER;
 
-  return available;
+  return available ? PI_KEYRING_SECRET_SERVICE_AVAILABLE : PI_KEYRING_SECRET_SERVICE_ABSENT;
 }
 
 /* --- The backend interface --- */

@@ -134,6 +134,26 @@ _pi_keyring_secret_service_timeout_error (guint timeout_ms)
                       timeout_ms / 1000.0);
 }
 
+GError *
+_pi_keyring_session_bus_timeout_error (guint timeout_ms)
+{
+  if (timeout_ms % 1000 == 0)
+    {
+      guint seconds = timeout_ms / 1000;
+
+      return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "The session bus did not answer within %u second.",
+                                       "The session bus did not answer within %u seconds.",
+                                       seconds),
+                          seconds);
+    }
+
+  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                      _("The session bus did not answer within %.1f seconds."),
+                      timeout_ms / 1000.0);
+}
+
 gboolean
 _pi_keyring_secret_service_error_is_stale (const GError *error)
 {

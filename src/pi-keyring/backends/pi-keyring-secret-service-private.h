@@ -32,6 +32,9 @@ PiKeyringCredential *_pi_keyring_secret_service_credential_from_value (SecretVal
                                                                        const char  *profile);
 
 GError             *_pi_keyring_secret_service_timeout_error (guint timeout_ms);
+/* The same when the session bus itself did not answer: a stopped
+ * dbus-daemon, or a socket that accepts and never speaks. */
+GError             *_pi_keyring_session_bus_timeout_error (guint timeout_ms);
 
 /* Errors that mean libsecret's cached SecretService (or its session)
  * belongs to a keyring daemon that has gone away. */
