@@ -323,11 +323,12 @@ static const Disagreement disagreements[] = {
   { "\xef\xbb\xbf{\"a\":1}", 0, "SyntaxError: Unexpected token (the BOM is kept)", TRUE, FALSE },
   /* JSON.parse keeps a value UTF-8 cannot hold (a lone surrogate), one the
    * C strings of json-glib cannot (NUL; json-glib cuts the string there,
-   * silently), or reads invalid UTF-8 as U+FFFD: we refuse with a clear
-   * message instead of storing something else than pi would. */
+   * silently): we refuse with a clear message instead of storing
+   * something else than pi would. Invalid UTF-8 pi reads as U+FFFD (its
+   * readFileSync decodes the file first), and so do we. */
   { "{\"a\":\"\\ud800\"}", 0, "accepted: a lone surrogate", FALSE, FALSE },
   { "{\"a\":\"x\\u0000y\"}", 0, "accepted: \"x\\u0000y\"", TRUE, FALSE },
-  { "{\"a\":\"\xff\"}", 0, "accepted: \"\\ufffd\"", FALSE, FALSE },
+  { "{\"a\":\"\xff\"}", 0, "accepted: \"\\ufffd\"", FALSE, TRUE },
 };
 
 static void
@@ -354,6 +355,38 @@ test_parse_json_glib_disagrees (void)
           g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE);
           g_assert_null (object);
         }
+    }
+}
+
+/* Invalid UTF-8 in a string reads as Node reads it (each row was taken
+ * with Buffer.from (hex, "hex").toString ("utf-8") in node 22): the
+ * longest start of a valid sequence, or one byte, is one U+FFFD. */
+static void
+test_parse_invalid_utf8_as_node (void)
+{
+  static const struct { const char *input; const char *value; } cases[] = {
+    { "{\"a\":\"\xff\"}", "\xef\xbf\xbd" },
+    { "{\"a\":\"\xc0\xaf\"}", "\xef\xbf\xbd\xef\xbf\xbd" },
+    { "{\"a\":\"\xed\xa0\x80\"}", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+    { "{\"a\":\"\xf4\x90\x80\x80\"}", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+    { "{\"a\":\"\xe2\x82\"}", "\xef\xbf\xbd" },
+    { "{\"a\":\"a\xe2\x82" "b\"}", "a\xef\xbf\xbd" "b" },
+    { "{\"a\":\"\xf0\x9f\x98\"}", "\xef\xbf\xbd" },
+    { "{\"a\":\"\xe0\x80\x8f\"}", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+    { "{\"a\":\"\xf4\x8f\xbf\xbf\"}", "\xf4\x8f\xbf\xbf" },
+    { "{\"op\xff" "en\":{\"type\":\"api_key\",\"key\":\"k\"}}", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) object = parse_len (cases[i].input, strlen (cases[i].input), &error);
+
+      g_assert_no_error (error);
+      if (cases[i].value != NULL)
+        g_assert_cmpstr (json_object_get_string_member (object, "a"), ==, cases[i].value);
+      else
+        g_assert_true (json_object_has_member (object, "op\xef\xbf\xbd" "en"));
     }
 }
 
@@ -434,12 +467,10 @@ test_parse_errors (void)
     { "{\"a\":\"\\u0000\"}", -1, 1, 7, "a string holds a NUL character, which is not supported" },
     { "{\"a\":\"x\ty\"}", -1, 1, 8, "control character in a string" },
     { "{\"a\":\"x\ny\"}", -1, 1, 8, "control character in a string" },
-    { "{\"a\":\"\xff\"}", -1, 1, 7, "invalid UTF-8" },
-    { "{\"a\":\"\xc0\xaf\"}", -1, 1, 7, "invalid UTF-8" },
-    { "{\"a\":\"\xed\xa0\x80\"}", -1, 1, 7, "invalid UTF-8" },
-    { "{\"a\":\"\xf4\x90\x80\x80\"}", -1, 1, 7, "invalid UTF-8" },
-    { "{\"a\":\"\xe2\x82\"}", -1, 1, 7, "invalid UTF-8" },
-    { "{\"a\":\"\xe2\x82", -1, 1, 7, "invalid UTF-8" },
+    /* Invalid UTF-8 is U+FFFD, then the string is unterminated. */
+    { "{\"a\":\"\xe2\x82", -1, 1, 8, "unterminated string" },
+    /* Outside a string, a stray byte is no JSON. */
+    { "{\"a\":\xff}", -1, 1, 6, "expected a value" },
     /* A byte-order mark is not JSON whitespace for JSON.parse. */
     { "\xef\xbb\xbf{}", -1, 1, 1, "expected a value" },
     /* Columns count characters, not bytes. */
@@ -639,6 +670,7 @@ main (int    argc,
   g_test_add_func ("/auth-json/parse/errors", test_parse_errors);
   g_test_add_func ("/auth-json/parse/json-glib-disagrees", test_parse_json_glib_disagrees);
   g_test_add_func ("/auth-json/parse/json-glib-values", test_parse_json_glib_values);
+  g_test_add_func ("/auth-json/parse/invalid-utf8-as-node", test_parse_invalid_utf8_as_node);
   g_test_add_func ("/auth-json/parse/error-hides-content", test_parse_error_hides_content);
   g_test_add_func ("/auth-json/parse/depth-limit", test_parse_depth);
   g_test_add_func ("/auth-json/object-put", test_object_put);

@@ -1033,5 +1033,119 @@ class KeyringFailureTest(CliTestCase):
         self.assertEqual(keyring_count(), 0)
 
 
+# --- provider ids and profile names (DESIGN §8) -------------------------------
+
+class IdentifierTest(CliTestCase):
+    """No command writes a name it could not read back."""
+    needs_keyring = False
+
+    # Outside the grammar: 1–128 of [A-Za-z0-9._@+-], not starting with . or -
+    BAD = ["", ".hidden", "-x", "a b", "a/b", "a\nb", "tab\tx", "é", "x" * 129,
+           os.fsdecode(b"op\xffen")]
+    GOOD = ["x_y.z@w+v-1", "A" * 128, "0"]
+
+    def file_env(self):
+        env = dict(self.env)
+        env["PI_KEYRING_BACKEND"] = "file"
+        return env
+
+    def assertNothingWritten(self):
+        self.assertFalse(os.path.exists(self.auth_file), "auth.json was written")
+        leftovers = os.listdir(self.agent_dir) if os.path.isdir(self.agent_dir) else []
+        self.assertEqual(leftovers, [])
+
+    def test_bad_names_are_refused_by_every_command(self):
+        env = self.file_env()
+        for bad in self.BAD:
+            for args, stdin in [(["set", bad], b"sk-cli-test-bad-name\n"),
+                                (["get", bad], b""),
+                                (["remove", bad], b""),
+                                (["logout", bad], b""),
+                                (["login", bad], b""),
+                                (["refresh", bad], b""),
+                                (["exec", "--provider", bad, "--", "true"], b""),
+                                (["--profile", bad, "set", "openai"], b"sk-cli-test-bad-name\n"),
+                                (["--profile", bad, "get", "openai"], b"")]:
+                with self.subTest(args=args):
+                    result = self.run_cli(*args, stdin=stdin, env=env)
+                    self.assertExit(result, 2)
+                    self.assertNothingWritten()
+
+    def test_set_of_an_empty_name_does_not_crash(self):
+        result = self.run_cli("--backend=file", "set", "", stdin=b"sk-cli-test-empty\n")
+        self.assertExit(result, 2)
+        self.assertIn("not a valid", result.err)
+        self.assertNothingWritten()
+
+    def test_a_name_that_is_not_utf8_is_refused(self):
+        result = self.run_cli("--backend=file", "set", os.fsdecode(b"op\xffen"),
+                              stdin=b"sk-cli-test-not-utf8\n")
+        self.assertExit(result, 2)
+        self.assertNothingWritten()
+        # And the file stays readable by every command.
+        result = self.run_cli("--backend=file", "list")
+        self.assertExit(result, 0)
+
+    def test_names_of_the_grammar_are_accepted(self):
+        env = self.file_env()
+        for good in self.GOOD:
+            with self.subTest(name=good):
+                self.set_key(good, "sk-cli-test-good-name", "--backend=file")
+                result = self.run_cli("get", good, env=env, secrets_on_stdout=True)
+                self.assertExit(result, 0)
+                self.assertEqual(result.out, b"sk-cli-test-good-name")
+
+    def test_a_bad_entry_of_an_older_version_is_listed_and_removable(self):
+        # A non-UTF-8 name (written by pi-keyring before names were checked)
+        # and a name pi accepts but the grammar does not.
+        self.extra_secrets = {"sk-cli-test-old-bad", "sk-cli-test-old-space", self.KEY}
+        self.write_auth_file(b'{\n  "op\xffen": {\n    "type": "api_key",\n'
+                             b'    "key": "sk-cli-test-old-bad"\n  },\n'
+                             b'  "my provider": {\n    "type": "api_key",\n'
+                             b'    "key": "sk-cli-test-old-space"\n  },\n'
+                             b'  "openai": {\n    "type": "api_key",\n'
+                             b'    "key": "' + self.KEY.encode() + b'"\n  }\n}')
+        env = self.file_env()
+        result = self.run_cli("list", "--json", env=env)
+        self.assertExit(result, 0)
+        names = [entry["provider"] for entry in result.json()]
+        # Read as pi reads it: an invalid byte is U+FFFD.
+        self.assertEqual(names, ["op\ufffden", "my provider", "openai"])
+        result = self.run_cli("get", "openai", env=env, secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, self.KEY.encode())
+
+        for name in ["op\ufffden", "my provider"]:
+            with self.subTest(name=name):
+                result = self.run_cli("remove", name, env=env)
+                self.assertExit(result, 0)
+        data = self.read(self.auth_file)
+        data.decode("utf-8")  # valid UTF-8 again
+        self.assertEqual(load_ordered(data), {"openai": {"type": "api_key", "key": self.KEY}})
+
+        # Once gone, such a name is a usage error again, not "not found".
+        result = self.run_cli("remove", "my provider", env=env)
+        self.assertExit(result, 2)
+
+    KEY = "sk-cli-test-openai-0f9e8d7c"
+
+
+class IdentifierImportTest(CliTestCase):
+    def test_import_skips_a_name_outside_the_grammar(self):
+        self.extra_secrets = {"sk-cli-test-import-space"}
+        original = (b'{\n  "my provider": {\n    "type": "api_key",\n'
+                    b'    "key": "sk-cli-test-import-space"\n  },\n'
+                    b'  "openai": {\n    "type": "api_key",\n'
+                    b'    "key": "sk-cli-test-openai-0f9e8d7c"\n  }\n}')
+        self.write_auth_file(original)
+        result = self.run_cli("--backend=secret-service", "import")
+        self.assertExit(result, 0)
+        self.assertIn("my provider", result.err)
+        self.assertEqual(keyring_count(), 1)
+        self.assertIsNotNone(self.secret_tool_lookup("openai"))
+        # Left where it is, for pi.
+        self.assertIn("my provider", load_ordered(self.read(self.auth_file)))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

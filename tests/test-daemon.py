@@ -436,6 +436,24 @@ class MethodTest(DaemonTestCase):
         self.assertEqual(remote_error(caught.exception),
                          "dev.pi.Keyring1.Error.InvalidArgument")
 
+    def test_names_outside_the_grammar_are_invalid_arguments(self):
+        self.start_daemon()
+        for method, provider, profile in [("GetApiKey", "a b", ""),
+                                          ("GetApiKey", ".hidden", ""),
+                                          ("GetApiKey", "x" * 129, ""),
+                                          ("GetApiKey", "openai", "bad profile"),
+                                          ("GetApiKey", "openai", "-x"),
+                                          ("Refresh", "a/b", ""),
+                                          ("Refresh", "anthropic", "a b")]:
+            with self.subTest(method=method, provider=provider, profile=profile):
+                with self.assertRaises(GLib.Error) as caught:
+                    call(method, GLib.Variant("(ss)", (provider, profile)), None)
+                self.assertEqual(remote_error(caught.exception),
+                                 "dev.pi.Keyring1.Error.InvalidArgument")
+        with self.assertRaises(GLib.Error) as caught:
+            call("ExportCredentials", GLib.Variant("(s)", ("bad profile",)), "(a(ss))")
+        self.assertEqual(remote_error(caught.exception), "dev.pi.Keyring1.Error.InvalidArgument")
+
     def test_commands_and_variable_names_are_left_to_the_caller(self):
         self.set_key("openai", "!echo sk-daemon-test-from-command")
         self.set_key("groq", "CLI_TEST_DAEMON_GROQ")

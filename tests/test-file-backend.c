@@ -1019,6 +1019,25 @@ test_symlink_kept (Fixture       *fixture,
   g_assert_null (g_dir_read_name (dir));
 }
 
+/* Nothing is written that would read back otherwise: a value that is not
+ * UTF-8 is refused, and the file stays as it was. */
+static void
+test_invalid_utf8_not_written (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(PiKeyringBackend) backend = pi_keyring_file_backend_new (fixture->path);
+  g_autoptr(PiKeyringCredential) bad = pi_keyring_credential_new_api_key ("openai", NULL,
+                                                                          "sk-\xff");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+
+  write_text (fixture->path, "{}");
+  g_assert_false (pi_keyring_backend_store_sync (backend, bad, NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_file_get_contents (fixture->path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, "{}");
+}
+
 static void
 test_malformed_untouched (Fixture       *fixture,
                           gconstpointer  data)
@@ -1026,7 +1045,6 @@ test_malformed_untouched (Fixture       *fixture,
   static const char *malformed[] = {
     "{\"anthropic\":{\"type\":\"api_key\",\"key\":\"k\"},}",
     "{\"a\":1}\n// comment\n",
-    "{\"a\":\"\xff\"}",
     "\xef\xbb\xbf{}",
     "[]",
     "   ",
@@ -1135,6 +1153,7 @@ main (int    argc,
   ADD ("/file-backend/lock/acquire-waits", test_lock_acquire_waits);
   ADD ("/file-backend/symlink-kept", test_symlink_kept);
   ADD ("/file-backend/malformed-untouched", test_malformed_untouched);
+  ADD ("/file-backend/invalid-utf8-not-written", test_invalid_utf8_not_written);
   g_test_add_func ("/file-backend/format-credentials", test_format_credentials);
   ADD ("/file-backend/check", test_check);
 

@@ -158,5 +158,60 @@ class TypelibTest(unittest.TestCase):
         self.assertEqual(PiKeyring.catalog_get_env_vars("openai"), ["OPENAI_API_KEY"])
 
 
+class IdentifierTest(unittest.TestCase):
+    """DESIGN §8: 1–128 of [A-Za-z0-9._@+-], not starting with . or -."""
+
+    GOOD = ["openai", "x_y.z@w+v-1", "A" * 128, "0", "a."]
+    BAD = ["", ".hidden", "-x", "a b", "a/b", "a\nb", "é", "x" * 129, "a\u00a0b"]
+
+    def setUp(self):
+        self.tmp = isolated_env()
+
+    def assertInvalid(self, ctx):
+        self.assertTrue(ctx.exception.matches(PiKeyring.error_quark(),
+                                              PiKeyring.Error.INVALID_ARGUMENT),
+                        ctx.exception.message)
+
+    def test_is_valid_id(self):
+        for name in self.GOOD:
+            self.assertTrue(PiKeyring.is_valid_id(name), name)
+            self.assertTrue(PiKeyring.validate_id(name))
+        for name in self.BAD:
+            self.assertFalse(PiKeyring.is_valid_id(name), name)
+            with self.assertRaises(GLib.Error) as ctx:
+                PiKeyring.validate_id(name)
+            self.assertInvalid(ctx)
+
+    def test_backends_and_store_refuse_bad_names(self):
+        backend = PiKeyring.FileBackend.new(os.path.join(self.tmp, "auth.json"))
+        store = PiKeyring.Store.new(backend)
+        for name in self.BAD:
+            with self.subTest(name=name):
+                with self.assertRaises(GLib.Error) as ctx:
+                    backend.lookup_sync(name, None, None)
+                self.assertInvalid(ctx)
+                with self.assertRaises(GLib.Error) as ctx:
+                    backend.lookup_sync("openai", name, None)
+                self.assertInvalid(ctx)
+                with self.assertRaises(GLib.Error) as ctx:
+                    backend.remove_sync(name, None, None)
+                self.assertInvalid(ctx)
+                with self.assertRaises(GLib.Error) as ctx:
+                    store.get_api_key_sync(name, None)
+                self.assertInvalid(ctx)
+                with self.assertRaises(GLib.Error) as ctx:
+                    PiKeyring.Credential.new_from_json(name, None, '{"type":"api_key","key":"k"}', -1)
+                self.assertInvalid(ctx)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "auth.json")))
+
+    def test_an_empty_key_is_refused(self):
+        backend = PiKeyring.FileBackend.new(os.path.join(self.tmp, "auth.json"))
+        cred = PiKeyring.Credential.new_api_key("openai", None, "")
+        with self.assertRaises(GLib.Error) as ctx:
+            backend.store_sync(cred, None)
+        self.assertInvalid(ctx)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "auth.json")))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -434,7 +434,23 @@ test_empty_literal_key (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  store_api_key (fixture->store, "openai", "");
+  g_autoptr(PiKeyringCredential) empty = pi_keyring_credential_new_api_key ("openai", NULL, "");
+  PiKeyringBackend *backend = pi_keyring_store_get_backend (fixture->store);
+  PiKeyringSyncClosure closure;
+
+  /* The store refuses to write an empty key... */
+  g_assert_false (pi_keyring_store_set_credential_sync (fixture->store, empty, NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* ...but one that is there (pi wrote it) is no key. */
+  _pi_keyring_sync_closure_init (&closure);
+  PI_KEYRING_BACKEND_GET_IFACE (backend)->store_async (backend, empty, NULL,
+                                                       _pi_keyring_sync_closure_callback, &closure);
+  g_assert_true (PI_KEYRING_BACKEND_GET_IFACE (backend)->store_finish (
+    backend, _pi_keyring_sync_closure_wait (&closure), &error));
+  _pi_keyring_sync_closure_clear (&closure);
+  g_assert_no_error (error);
   g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
 
   error = get_key_error (fixture->store, "openai");

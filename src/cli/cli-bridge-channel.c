@@ -351,23 +351,6 @@ cli_bridge_request_steal_data (CliBridgeRequest *request)
   return g_steal_pointer (&request->data);
 }
 
-/* DESIGN §8: 1–128 characters of [A-Za-z0-9._@+-], not starting with `.`
- * or `-`. */
-static gboolean
-provider_id_is_valid (const char *id)
-{
-  gsize length = strlen (id);
-
-  if (length == 0 || length > 128 || id[0] == '.' || id[0] == '-')
-    return FALSE;
-
-  for (const char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("._@+-", *p) == NULL)
-      return FALSE;
-
-  return TRUE;
-}
-
 static gboolean
 node_is_integer (JsonNode *node)
 {
@@ -405,7 +388,7 @@ cli_bridge_request_take_provider (CliBridgeRequest *request)
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_STRING ||
-      !provider_id_is_valid (json_node_get_string (node)))
+      !pi_keyring_is_valid_id (json_node_get_string (node)))
     {
       cli_bridge_request_fail_invalid (request, _("The request has no valid “provider”."));
       return FALSE;

@@ -39,10 +39,17 @@ on_profile_option (const char  *option_name,
                    gpointer     data,
                    GError     **error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   if (value == NULL || *value == '\0')
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                            _("The profile name must not be empty."));
+      return FALSE;
+    }
+  if (!pi_keyring_validate_id (value, &local_error))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
       return FALSE;
     }
 
@@ -952,4 +959,18 @@ cli_print_table (GPtrArray *rows)
         }
       g_print ("%s\n", line->str);
     }
+}
+
+/* DESIGN §8: FALSE, after saying why (exit status 2), unless @name is a
+ * valid provider id. */
+gboolean
+cli_check_name (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (pi_keyring_validate_id (name, &error))
+    return TRUE;
+
+  cli_report_error (error);
+  return FALSE;
 }

@@ -144,6 +144,7 @@ void            cli_output                  (const char         *format,
 int             cli_exit_code_for_error     (const GError       *error);
 /* Prints @error and returns its exit code. */
 int             cli_report_error            (const GError       *error);
+gboolean        cli_check_name              (const char         *name);
 /* The same for an error of refreshing or using @provider's OAuth token:
  * when the provider refused it, the line says how to log in again. */
 int             cli_report_oauth_error      (const GError       *error,

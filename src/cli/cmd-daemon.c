@@ -636,13 +636,16 @@ request_start (Request *request)
  * an error reply. @invocation is borrowed. */
 static gboolean
 check_arguments (GDBusMethodInvocation *invocation,
-                 const char            *provider)
+                 const char            *provider,
+                 const char            *profile)
 {
-  if (*provider == '\0')
+  g_autoptr(GError) error = NULL;
+
+  /* An empty profile is the daemon's own. */
+  if (!pi_keyring_validate_id (provider, &error) ||
+      (*profile != '\0' && !pi_keyring_validate_id (profile, &error)))
     {
-      g_dbus_method_invocation_return_error_literal (g_object_ref (invocation), PI_KEYRING_ERROR,
-                                                     PI_KEYRING_ERROR_INVALID_ARGUMENT,
-                                                     _("The provider id is empty."));
+      g_dbus_method_invocation_return_gerror (g_object_ref (invocation), error);
       return FALSE;
     }
 
@@ -659,7 +662,7 @@ start_provider_request (Daemon                *daemon,
 {
   Request *request;
 
-  if (!check_arguments (invocation, provider))
+  if (!check_arguments (invocation, provider, profile))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = request_new (daemon, invocation, kind, provider);
@@ -695,6 +698,7 @@ on_handle_export_credentials (CliDBusKeyring1       *skeleton,
                               const char            *profile,
                               Daemon                *daemon)
 {
+  g_autoptr(GError) error = NULL;
   Request *request;
 
   /* The keyring hands its secrets to any client of the user: the daemon
@@ -707,6 +711,12 @@ on_handle_export_credentials (CliDBusKeyring1       *skeleton,
                                                      _("The credentials of an encrypted file "
                                                        "are exported with its passphrase, by "
                                                        "“pi-keyring export” itself."));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  if (*profile != '\0' && !pi_keyring_validate_id (profile, &error))
+    {
+      g_dbus_method_invocation_return_gerror (g_object_ref (invocation), error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 

@@ -286,6 +286,8 @@ read_auth_file (const char *path)
 static int
 check_named_provider (const char *provider)
 {
+  if (!cli_check_name (provider))
+    return CLI_EXIT_USAGE;
   if (!pi_keyring_catalog_contains (provider))
     return cli_usage_error (_("pi reads no environment variable for “%s”, so its key cannot be "
                               "handed over; “pi-keyring providers” lists the ones it reads."),

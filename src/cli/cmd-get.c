@@ -63,6 +63,8 @@ cli_cmd_get (const CliCommand  *command,
       !cli_check_arguments (argc, 1, 1))
     return CLI_EXIT_USAGE;
   provider = argv[1];
+  if (!cli_check_name (provider))
+    return CLI_EXIT_USAGE;
 
   if (!enter_get_chain (provider, &error))
     return cli_report_error (error);

@@ -131,6 +131,17 @@ import_one (Import               *import,
   const char *provider = pi_keyring_credential_get_provider (credential);
   g_autoptr(PiKeyringCredential) copy = NULL;
 
+  /* pi accepts more names than we store (DESIGN §8): such an entry stays
+   * where it is, for pi, and the others are imported. */
+  if (!pi_keyring_is_valid_id (provider))
+    {
+      g_autofree char *shown = g_strescape (provider, NULL);
+
+      cli_warning (_("“%s”: skipped; it is not a valid provider name here, so it stays in %s."),
+                   shown, import->source_name);
+      return TRUE;
+    }
+
   if (is_link (credential))
     {
       cli_info (_("%s: skipped; it already runs “%s”."),

@@ -126,6 +126,8 @@ cli_cmd_login (const CliCommand  *command,
       !cli_check_arguments (argc, 1, 1))
     return CLI_EXIT_USAGE;
   provider = argv[1];
+  if (!cli_check_name (provider))
+    return CLI_EXIT_USAGE;
 
   oauth_provider = pi_keyring_lookup_provider (provider);
   if (oauth_provider == NULL)

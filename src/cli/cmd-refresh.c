@@ -100,6 +100,9 @@ cli_cmd_refresh (const CliCommand  *command,
                                        "exit status is the highest of theirs."));
   if (!cli_option_context_parse (context, &argc, &argv))
     return CLI_EXIT_USAGE;
+  for (int i = 1; i < argc; i++)
+    if (!cli_check_name (argv[i]))
+      return CLI_EXIT_USAGE;
 
   backend = cli_open_backend (&error);
   if (backend == NULL)

@@ -41,6 +41,8 @@ cli_cmd_set (const CliCommand  *command,
       !cli_check_arguments (argc, 1, 1))
     return CLI_EXIT_USAGE;
   provider = argv[1];
+  if (!cli_check_name (provider))
+    return CLI_EXIT_USAGE;
   name = describe_provider (provider);
 
   backend = cli_open_backend (&error);

@@ -33,6 +33,12 @@ typedef enum
   PI_KEYRING_CREDENTIAL_KIND_OTHER,
 } PiKeyringCredentialKind;
 
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean                 pi_keyring_is_valid_id                (const char              *id);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean                 pi_keyring_validate_id                (const char              *id,
+                                                                GError                 **error);
+
 #define PI_KEYRING_TYPE_CREDENTIAL (pi_keyring_credential_get_type ())
 PI_KEYRING_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (PiKeyringCredential, pi_keyring_credential, PI_KEYRING, CREDENTIAL, GObject)

@@ -320,6 +320,52 @@ pi_keyring_backend_check_sync (PiKeyringBackend  *self,
   return ret;
 }
 
+/* DESIGN §8: the names of every call, checked here once for every backend. */
+static gboolean
+check_names (const char  *provider,
+             const char  *profile,
+             GError     **error)
+{
+  return pi_keyring_validate_id (provider, error) &&
+         (profile == NULL || pi_keyring_validate_id (profile, error));
+}
+
+static void
+on_removed_unchecked (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PiKeyringBackend *self = PI_KEYRING_BACKEND (source);
+  GError *error = NULL;
+
+  if (PI_KEYRING_BACKEND_GET_IFACE (self)->remove_finish (self, result, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND))
+    {
+      const char *provider = g_task_get_task_data (task);
+
+      g_clear_error (&error);
+      if (!pi_keyring_validate_id (provider, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* The profile was the bad name. */
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                               _("The profile is not a valid name: a name is 1 to 128 letters "
+                                 "(A–Z, a–z), digits and “._@+-”, and does not start with “.” "
+                                 "or “-”."));
+      return;
+    }
+
+  g_task_return_error (task, error);
+}
+
 /**
  * pi_keyring_backend_lookup_async:
  * @self: a backend
@@ -341,9 +387,17 @@ pi_keyring_backend_lookup_async (PiKeyringBackend    *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  GError *error = NULL;
+
   g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
   g_return_if_fail (provider != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (!check_names (provider, profile, &error))
+    {
+      g_task_report_error (self, callback, user_data, pi_keyring_backend_lookup_async, error);
+      return;
+    }
 
   PI_KEYRING_BACKEND_GET_IFACE (self)->lookup_async (self, provider,
                                                      profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
@@ -371,6 +425,9 @@ pi_keyring_backend_lookup_finish (PiKeyringBackend  *self,
 {
   g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  if (g_async_result_is_tagged (result, pi_keyring_backend_lookup_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
 
   return PI_KEYRING_BACKEND_GET_IFACE (self)->lookup_finish (self, result, error);
 }
@@ -431,9 +488,18 @@ pi_keyring_backend_store_async (PiKeyringBackend    *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  GError *error = NULL;
+
   g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
   g_return_if_fail (PI_KEYRING_IS_CREDENTIAL (credential));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  /* Nothing is written that could not be read back. */
+  if (!_pi_keyring_credential_check_storable (credential, &error))
+    {
+      g_task_report_error (self, callback, user_data, pi_keyring_backend_store_async, error);
+      return;
+    }
 
   PI_KEYRING_BACKEND_GET_IFACE (self)->store_async (self, credential, cancellable, callback, user_data);
 }
@@ -457,6 +523,9 @@ pi_keyring_backend_store_finish (PiKeyringBackend  *self,
 {
   g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  if (g_async_result_is_tagged (result, pi_keyring_backend_store_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
 
   return PI_KEYRING_BACKEND_GET_IFACE (self)->store_finish (self, result, error);
 }
@@ -516,13 +585,28 @@ pi_keyring_backend_remove_async (PiKeyringBackend    *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
   g_return_if_fail (provider != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  if (check_names (provider, profile, NULL))
+    {
+      PI_KEYRING_BACKEND_GET_IFACE (self)->remove_async (self, provider,
+                                                         profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
+                                                         cancellable, callback, user_data);
+      return;
+    }
+
+  /* A name outside the grammar may still be stored, by an older version:
+   * that entry can be removed; otherwise the name is the error. */
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_keyring_backend_remove_async);
+  g_task_set_task_data (task, g_strdup (provider), g_free);
   PI_KEYRING_BACKEND_GET_IFACE (self)->remove_async (self, provider,
                                                      profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
-                                                     cancellable, callback, user_data);
+                                                     cancellable, on_removed_unchecked, task);
 }
 
 /**
@@ -545,6 +629,9 @@ pi_keyring_backend_remove_finish (PiKeyringBackend  *self,
 {
   g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), FALSE);
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  if (g_async_result_is_tagged (result, pi_keyring_backend_remove_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
 
   return PI_KEYRING_BACKEND_GET_IFACE (self)->remove_finish (self, result, error);
 }
@@ -604,8 +691,16 @@ pi_keyring_backend_list_async (PiKeyringBackend    *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  GError *error = NULL;
+
   g_return_if_fail (PI_KEYRING_IS_BACKEND (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (profile != NULL && !pi_keyring_validate_id (profile, &error))
+    {
+      g_task_report_error (self, callback, user_data, pi_keyring_backend_list_async, error);
+      return;
+    }
 
   PI_KEYRING_BACKEND_GET_IFACE (self)->list_async (self, profile, cancellable, callback, user_data);
 }
@@ -630,6 +725,9 @@ pi_keyring_backend_list_finish (PiKeyringBackend  *self,
 {
   g_return_val_if_fail (PI_KEYRING_IS_BACKEND (self), NULL);
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  if (g_async_result_is_tagged (result, pi_keyring_backend_list_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
 
   return PI_KEYRING_BACKEND_GET_IFACE (self)->list_finish (self, result, error);
 }

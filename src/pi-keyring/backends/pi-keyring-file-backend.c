@@ -313,7 +313,8 @@ run_write (GTask           *task,
     _pi_keyring_json_object_put (doc, op->provider, NULL);
 
   text = _pi_keyring_json_object_stringify (doc, 2);
-  if (!_pi_keyring_file_write_atomic (self->path, text, strlen (text), &error))
+  if (!_pi_keyring_json_text_check (text, self->path, &error) ||
+      !_pi_keyring_file_write_atomic (self->path, text, strlen (text), &error))
     {
       _pi_keyring_pi_lock_release (lock);
       g_task_return_error (task, g_steal_pointer (&error));

@@ -109,7 +109,7 @@ _pi_keyring_secret_service_credential_from_value (SecretValue *value,
 
   /* The parser's message may quote the secret: it is dropped. */
   data = secret_value_get (value, &length);
-  return pi_keyring_credential_new_from_json (provider, profile, data, length, &error);
+  return _pi_keyring_credential_parse (provider, profile, data, length, &error);
 }
 
 /* --- Errors --- */

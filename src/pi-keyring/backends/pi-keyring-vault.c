@@ -875,6 +875,8 @@ _pi_keyring_vault_encrypt (JsonObject         *doc,
   gsize padded_length;
 
   json = _pi_keyring_json_object_stringify (doc, 0);
+  if (!_pi_keyring_json_text_check (json, _("the vault"), error))
+    return NULL;
   json_length = strlen (json);
 
   /* Base64 makes 4 bytes of 3: refuse early what could not be read back. */

@@ -4,7 +4,8 @@
  * JsonParser (1.6) accepts what JSON.parse refuses — single quotes,
  * leading zeros, `.5`, hexadecimal numbers, raw tabs in strings, comments,
  * a byte-order mark — and disagrees on what it accepts: lone surrogates,
- * `\u0000` truncating a string, invalid UTF-8, integers past 2^63 wrapping
+ * `\u0000` truncating a string, invalid UTF-8 (read as U+FFFD, as pi's
+ * readFileSync reads it), integers past 2^63 wrapping
  * negative, `1e400`. tests/test-auth-json.c (/auth-json/parse/json-glib-*)
  * checks each of these against json-glib live, so this file can go when
  * they stop holding. The parser is strict RFC 8259 as JSON.parse is:
@@ -161,53 +162,57 @@ read_hex4 (Parser  *p,
   return TRUE;
 }
 
-/* Checks one UTF-8 sequence at p->pos (strictly: no overlong forms, no
- * surrogates, nothing above U+10FFFF) and returns its length, or 0. */
+/* The UTF-8 sequence at p->pos: its length when it is valid (strictly: no
+ * overlong forms, no surrogates, nothing above U+10FFFF); otherwise 0,
+ * and *skip is how many bytes read as one U+FFFD, as Node's decoder (the
+ * WHATWG one, which pi reads auth.json with) reads them: the longest start
+ * of a valid sequence, or one byte. */
 static gsize
-utf8_sequence_length (Parser *p)
+utf8_sequence_length (Parser *p,
+                      gsize  *skip)
 {
   const guchar *s = p->data + p->pos;
   gsize avail = p->length - p->pos;
   guchar c = s[0];
+  guchar lo = 0x80, hi = 0xbf;
   gsize n;
-  guint32 cp;
-  guint32 min;
 
   if (c < 0x80)
     return 1;
   if (c >= 0xc2 && c <= 0xdf)
-    {
-      n = 2;
-      cp = c & 0x1f;
-      min = 0x80;
-    }
+    n = 2;
   else if (c >= 0xe0 && c <= 0xef)
     {
       n = 3;
-      cp = c & 0x0f;
-      min = 0x800;
+      if (c == 0xe0)
+        lo = 0xa0;  /* overlong */
+      else if (c == 0xed)
+        hi = 0x9f;  /* surrogates */
     }
   else if (c >= 0xf0 && c <= 0xf4)
     {
       n = 4;
-      cp = c & 0x07;
-      min = 0x10000;
+      if (c == 0xf0)
+        lo = 0x90;  /* overlong */
+      else if (c == 0xf4)
+        hi = 0x8f;  /* above U+10FFFF */
     }
   else
-    return 0;
-
-  if (avail < n)
-    return 0;
+    {
+      *skip = 1;
+      return 0;
+    }
 
   for (gsize i = 1; i < n; i++)
     {
-      if ((s[i] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i] & 0x3f);
+      if (i >= avail || s[i] < lo || s[i] > hi)
+        {
+          *skip = i;
+          return 0;
+        }
+      lo = 0x80;
+      hi = 0xbf;
     }
-
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
 
   return n;
 }
@@ -268,12 +273,17 @@ parse_string (Parser *p)
 
       if (c >= 0x80)
         {
-          gsize n = utf8_sequence_length (p);
+          gsize skip = 0;
+          gsize n = utf8_sequence_length (p, &skip);
 
+          /* pi reads invalid UTF-8 as U+FFFD: so do we, so that a file
+           * with a stray byte (written by an older pi-keyring) is what pi
+           * sees, and can be repaired. */
           if (n == 0)
             {
-              parser_fail (p, p->pos, _("invalid UTF-8"));
-              return FALSE;
+              _pi_keyring_buf_append (&p->scratch, "\xef\xbf\xbd");
+              p->pos += skip;
+              continue;
             }
           _pi_keyring_buf_append_len (&p->scratch, (const char *) p->data + p->pos, n);
           p->pos += n;
@@ -646,7 +656,8 @@ parse_value (Parser *p)
  * @error: return location for an error
  *
  * Parses as JSON.parse does, strictly (RFC 8259), with a few limits:
- * nesting deeper than 512 levels, invalid UTF-8, lone surrogates and NUL
+ * invalid UTF-8 in a string is read as U+FFFD, as Node reads it;
+ * nesting deeper than 512 levels, lone surrogates and NUL
  * characters in strings are errors. Empty input (length 0) is `{}`, as pi
  * reads an empty auth.json; otherwise the top level must be an object.
  * Integers up to 2^53 in magnitude become int64 nodes, other numbers

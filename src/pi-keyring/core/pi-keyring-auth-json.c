@@ -491,3 +491,30 @@ _pi_keyring_json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/*
+ * _pi_keyring_json_text_check:
+ * @text: JSON text about to be written
+ * @path: (nullable): where, for the message
+ * @error: return location for an error
+ *
+ * The writers' last check: a string of the document that is not valid
+ * UTF-8 (a library caller's value) would be read back as something else,
+ * or not at all, so nothing is written.
+ *
+ * Returns: %TRUE when @text is valid UTF-8
+ */
+gboolean
+_pi_keyring_json_text_check (const char  *text,
+                             const char  *path,
+                             GError     **error)
+{
+  g_autofree char *display = NULL;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return TRUE;
+
+  display = path != NULL ? g_filename_display_name (path) : g_strdup ("?");
+  g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+               _("Nothing was written to “%s”: a value is not valid UTF-8."), display);
+  return FALSE;
+}

@@ -110,6 +110,12 @@ char         *_pi_keyring_json_object_stringify (JsonObject  *object,
 void          _pi_keyring_json_object_put       (JsonObject  *object,
                                                  const char  *name,
                                                  JsonNode    *value);
+/* PI_KEYRING_ERROR_INVALID_ARGUMENT, naming @path, unless @text (what is
+ * about to be written there) is valid UTF-8: no file is written that its
+ * reader would read otherwise. */
+gboolean      _pi_keyring_json_text_check       (const char  *text,
+                                                 const char  *path,
+                                                 GError     **error);
 /* Zeroes every string in @node (only when nobody else holds it). */
 void          _pi_keyring_json_node_wipe        (JsonNode    *node);
 /* The member @name of @object (which may be NULL) when it is a JSON string, else NULL. */
@@ -168,6 +174,17 @@ gboolean      _pi_keyring_file_ensure_private_dir (const char  *dir,
 PiKeyringCredential *_pi_keyring_credential_new_take_object (const char *provider,
                                                              const char *profile,
                                                              JsonObject *entry);
+/* pi_keyring_credential_new_from_json () without the check of the names:
+ * for what a backend holds, which may predate the check. */
+PiKeyringCredential *_pi_keyring_credential_parse (const char  *provider,
+                                                   const char  *profile,
+                                                   const char  *json,
+                                                   gssize       length,
+                                                   GError     **error);
+/* PI_KEYRING_ERROR_INVALID_ARGUMENT unless @credential may be written:
+ * valid names (an empty key is refused too). */
+gboolean      _pi_keyring_credential_check_storable (PiKeyringCredential  *credential,
+                                                     GError              **error);
 JsonObject   *_pi_keyring_credential_get_object (PiKeyringCredential *self);
 JsonNode     *_pi_keyring_credential_dup_node   (PiKeyringCredential *self);
 /* A copy that shares no strings with @node. */

@@ -135,10 +135,82 @@ pi_keyring_credential_init (PiKeyringCredential *self)
 {
 }
 
+/* DESIGN §8: what every provider id and profile name is. */
+#define MAX_ID_LENGTH 128
+
+/**
+ * pi_keyring_is_valid_id:
+ * @id: (nullable): a provider id or profile name
+ *
+ * Checks a provider id or profile name against the grammar every entry
+ * point of the library, the command and the daemon applies: 1 to 128
+ * characters of `A`–`Z`, `a`–`z`, `0`–`9` and `._@+-`, not starting with
+ * `.` or `-`. Such a name is valid UTF-8, a single shell word, a file name
+ * and a D-Bus string, so whatever stores it can read it back.
+ *
+ * Returns: %TRUE when @id is valid; %FALSE for %NULL
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_is_valid_id (const char *id)
+{
+  gsize length;
+
+  if (id == NULL || id[0] == '.' || id[0] == '-')
+    return FALSE;
+
+  for (length = 0; id[length] != '\0'; length++)
+    {
+      if (length >= MAX_ID_LENGTH)
+        return FALSE;
+      if (!g_ascii_isalnum (id[length]) && strchr ("._@+-", id[length]) == NULL)
+        return FALSE;
+    }
+
+  return length > 0;
+}
+
+/**
+ * pi_keyring_validate_id:
+ * @id: (nullable): a provider id or profile name
+ * @error: return location for an error
+ *
+ * Checks @id as [func@is_valid_id] does, with an error that says what a
+ * name may be.
+ *
+ * Returns: %TRUE when @id is valid; %FALSE with @error set to
+ *   %PI_KEYRING_ERROR_INVALID_ARGUMENT otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+pi_keyring_validate_id (const char  *id,
+                        GError     **error)
+{
+  g_autofree char *shown = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (pi_keyring_is_valid_id (id))
+    return TRUE;
+
+  /* Every byte outside printable ASCII escaped: the name may not even be
+   * UTF-8. A very long one is cut. */
+  shown = g_strescape (id != NULL ? id : "", NULL);
+  if (strlen (shown) > MAX_ID_LENGTH + 16)
+    strcpy (shown + MAX_ID_LENGTH, "…");
+  g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a valid provider or profile name: a name is 1 to 128 letters "
+                 "(A–Z, a–z), digits and “._@+-”, and does not start with “.” or “-”."),
+               shown);
+  return FALSE;
+}
+
 static gboolean
 profile_is_valid (const char *profile)
 {
-  return profile == NULL || *profile != '\0';
+  return profile == NULL || pi_keyring_is_valid_id (profile);
 }
 
 PiKeyringCredential *
@@ -252,7 +324,7 @@ pi_keyring_credential_new_api_key (const char *provider,
 {
   JsonObject *entry;
 
-  g_return_val_if_fail (provider != NULL && *provider != '\0', NULL);
+  g_return_val_if_fail (pi_keyring_is_valid_id (provider), NULL);
   g_return_val_if_fail (profile_is_valid (profile), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
@@ -288,7 +360,7 @@ pi_keyring_credential_new_oauth (const char *provider,
 {
   JsonObject *entry;
 
-  g_return_val_if_fail (provider != NULL && *provider != '\0', NULL);
+  g_return_val_if_fail (pi_keyring_is_valid_id (provider), NULL);
   g_return_val_if_fail (profile_is_valid (profile), NULL);
   g_return_val_if_fail (refresh != NULL, NULL);
   g_return_val_if_fail (access != NULL, NULL);
@@ -315,7 +387,8 @@ pi_keyring_credential_new_oauth (const char *provider,
  * %PI_KEYRING_CREDENTIAL_KIND_OTHER.
  *
  * Returns: (transfer full): a new credential, or %NULL with @error set to
- *   %PI_KEYRING_ERROR_PARSE
+ *   %PI_KEYRING_ERROR_PARSE, or to %PI_KEYRING_ERROR_INVALID_ARGUMENT when
+ *   @provider or @profile is not a valid name ([func@is_valid_id])
  *
  * Since: 1.0
  */
@@ -326,12 +399,35 @@ pi_keyring_credential_new_from_json (const char  *provider,
                                      gssize       length,
                                      GError     **error)
 {
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!pi_keyring_validate_id (provider, error) ||
+      (profile != NULL && !pi_keyring_validate_id (profile, error)))
+    return NULL;
+
+  return _pi_keyring_credential_parse (provider, profile, json, length, error);
+}
+
+/*
+ * _pi_keyring_credential_parse:
+ *
+ * pi_keyring_credential_new_from_json () for an entry a backend holds: its
+ * names are taken as they are, so that an entry stored under a name
+ * outside the grammar (by an older version) can be listed and removed.
+ */
+PiKeyringCredential *
+_pi_keyring_credential_parse (const char  *provider,
+                              const char  *profile,
+                              const char  *json,
+                              gssize       length,
+                              GError     **error)
+{
   JsonObject *entry;
 
   g_return_val_if_fail (provider != NULL && *provider != '\0', NULL);
-  g_return_val_if_fail (profile_is_valid (profile), NULL);
+  g_return_val_if_fail (profile == NULL || *profile != '\0', NULL);
   g_return_val_if_fail (json != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (length < 0)
     length = strlen (json);
@@ -348,6 +444,28 @@ pi_keyring_credential_new_from_json (const char  *provider,
     return NULL;
 
   return _pi_keyring_credential_new_take_object (provider, profile, entry);
+}
+
+gboolean
+_pi_keyring_credential_check_storable (PiKeyringCredential  *credential,
+                                       GError              **error)
+{
+  const char *key;
+
+  if (!pi_keyring_validate_id (credential->provider, error) ||
+      !pi_keyring_validate_id (credential->profile, error))
+    return FALSE;
+
+  key = _pi_keyring_json_get_string (credential->entry, "key");
+  if (pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_API_KEY &&
+      (key == NULL || *key == '\0'))
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                   _("The API key of “%s” is empty; nothing was stored."), credential->provider);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**

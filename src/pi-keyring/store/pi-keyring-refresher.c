@@ -120,7 +120,8 @@ write_auth_entry (const char           *path,
   _pi_keyring_json_object_put (doc, provider, _pi_keyring_credential_dup_node (credential));
 
   text = _pi_keyring_json_object_stringify (doc, 2);
-  return _pi_keyring_file_write_atomic (path, text, strlen (text), error);
+  return _pi_keyring_json_text_check (text, path, error) &&
+         _pi_keyring_file_write_atomic (path, text, strlen (text), error);
 }
 
 /* --- single-flight refresh --- *

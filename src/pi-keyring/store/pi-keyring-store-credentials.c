@@ -45,6 +45,7 @@ pi_keyring_store_get_credential_async (PiKeyringStore      *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
+  GError *error = NULL;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
@@ -53,6 +54,11 @@ pi_keyring_store_get_credential_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_credential_async);
+  if (!pi_keyring_validate_id (provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
                                    pi_keyring_store_get_profile (self), cancellable,
@@ -332,6 +338,7 @@ pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data)
 {
+  GError *error = NULL;
   g_autoptr(GTask) task = NULL;
   FreshData *data;
 
@@ -342,6 +349,11 @@ pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_fresh_credential_async);
+  if (!pi_keyring_validate_id (provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   data = g_new0 (FreshData, 1);
   data->provider = g_strdup (provider);
   data->min_validity_ms = min_validity_ms;

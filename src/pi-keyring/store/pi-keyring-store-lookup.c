@@ -338,6 +338,7 @@ pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  GError *error = NULL;
   g_autoptr(GTask) task = NULL;
   ApiKeyData *data;
   const char *runtime_key;
@@ -348,6 +349,11 @@ pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_api_key_async);
+  if (!pi_keyring_validate_id (provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   data = g_new0 (ApiKeyData, 1);
   data->provider = g_strdup (provider);
   g_task_set_task_data (task, data, (GDestroyNotify) api_key_data_free);
@@ -570,6 +576,7 @@ pi_keyring_store_get_sources_async (PiKeyringStore      *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  GError *error = NULL;
   g_autoptr(GTask) task = NULL;
   SourcesData *data;
 
@@ -579,6 +586,11 @@ pi_keyring_store_get_sources_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_sources_async);
+  if (!pi_keyring_validate_id (provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   data = g_new0 (SourcesData, 1);
   data->provider = g_strdup (provider);
   g_task_set_task_data (task, data, (GDestroyNotify) sources_data_free);

@@ -163,6 +163,7 @@ pi_keyring_store_refresh_async (PiKeyringStore      *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  GError *error = NULL;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
@@ -171,6 +172,11 @@ pi_keyring_store_refresh_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_refresh_async);
+  if (!pi_keyring_validate_id (provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   g_task_set_task_data (task, g_strdup (provider), g_free);
 
   pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
@@ -498,7 +504,9 @@ on_logout_looked_up (GObject      *source,
  * ([method@Provider.can_revoke]). Revocation is best effort: when it fails
  * the credential is removed all the same, and a message saying so is
  * logged with g_message(). Emits [signal@Store::credential-changed] on
- * success.
+ * success. A @provider outside the grammar of names ([func@is_valid_id])
+ * is %PI_KEYRING_ERROR_INVALID_ARGUMENT unless the backend holds an entry
+ * of that name (stored by an older version), which is then removed.
  *
  * Since: 1.0
  */
@@ -517,6 +525,14 @@ pi_keyring_store_logout_async (PiKeyringStore      *self,
 
   task = _pi_keyring_store_provider_task_new (self, provider, cancellable, callback, user_data,
                                               pi_keyring_store_logout_async);
+  /* A name outside the grammar is no provider's to revoke; its entry, if
+   * an older version stored one, is removed as it is (or the name is the
+   * error). */
+  if (!pi_keyring_is_valid_id (provider))
+    {
+      logout_remove (task);
+      return;
+    }
   pi_keyring_backend_lookup_async (pi_keyring_store_get_backend (self), provider,
                                    pi_keyring_store_get_profile (self), cancellable,
                                    on_logout_looked_up, g_steal_pointer (&task));
