@@ -115,6 +115,112 @@ class HungBusTest(cli.CliTestCase):
         self.assertIn("session bus did not answer", result.err)
 
 
+# --- the Secret Service gone after the user kept credentials in it --------------
+
+def start_bus_without_keyring(tmp):
+    """A second private session bus with nothing on it and nothing
+    activatable: the session after gnome-keyring crashed. Returns
+    (process, address)."""
+    services = os.path.join(tmp, "no-services")
+    os.makedirs(services, exist_ok=True)
+    config = os.path.join(tmp, "no-keyring-bus.conf")
+    with open(config, "w") as f:
+        f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s/no-keyring-bus</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>%s</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+""" % (tmp, services))
+    proc = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork",
+                             "--print-address"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    address = proc.stdout.readline().strip()
+    proc.stdout.close()
+    return proc, address
+
+
+class KeyringGoneTest(cli.CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.extra_secrets = {KEY}
+        bus, address = start_bus_without_keyring(self.tmp)
+        self.addCleanup(bus.wait, 10)
+        self.addCleanup(bus.terminate)
+        self.gone_env = dict(self.env, DBUS_SESSION_BUS_ADDRESS=address)
+        self.gone_env.pop("DISPLAY", None)
+        self.marker = os.path.join(self.env["XDG_STATE_HOME"], "pi-keyring",
+                                   "secret-service-used")
+
+    def test_after_the_keyring_was_used_auto_exits_5(self):
+        self.assertFalse(os.path.exists(self.marker))
+        self.set_key("openai", KEY)
+        self.assertTrue(os.path.exists(self.marker))
+        self.assertNotIn(KEY, self.read(self.marker).decode("utf-8", "replace"))
+        self.assertEqual(stat.S_IMODE(os.stat(self.marker).st_mode), 0o600)
+
+        for args, stdin in [(["get", "openai"], b""),
+                            (["set", "openai"], b"sk-red-team-not-stored\n"),
+                            (["set", "groq"], b"gsk-red-team-not-stored\n"),
+                            (["list"], b""), (["status"], b""),
+                            (["exec", "--", "true"], b"")]:
+            with self.subTest(args=args):
+                result = self.run_cli(*args, stdin=stdin, env=self.gone_env)
+                self.assertExit(result, 5)
+                self.assertIn("no secret service is running", result.err.lower())
+                self.assertIn("--backend=file", result.err)
+                self.assertNotIn("plaintext to", result.err)
+        self.assertFalse(os.path.exists(self.auth_file))
+
+        # Without a bus at all, the same.
+        no_bus = dict(self.gone_env, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent")
+        result = self.run_cli("get", "openai", env=no_bus)
+        self.assertExit(result, 5)
+
+        # auth.json when asked for by name.
+        result = self.run_cli("--backend=file", "set", "openai",
+                              stdin=FILE_KEY.encode() + b"\n", env=self.gone_env)
+        self.assertExit(result, 0)
+        self.extra_secrets |= {FILE_KEY}
+        result = self.run_cli("--backend=file", "get", "openai", env=self.gone_env,
+                              secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, FILE_KEY.encode())
+
+        # The keyring back: the key is where it was.
+        result = self.run_cli("get", "openai", secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, KEY.encode())
+
+    def test_a_read_of_the_keyring_marks_it_used_too(self):
+        # Credentials stored by a pi-keyring that wrote no marker yet.
+        self.set_key("openai", KEY)
+        os.unlink(self.marker)
+        result = self.run_cli("get", "openai", secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertTrue(os.path.exists(self.marker))
+
+    def test_a_machine_that_never_had_a_keyring_falls_back(self):
+        result = self.run_cli("set", "openai", stdin=FILE_KEY.encode() + b"\n",
+                              env=self.gone_env)
+        self.extra_secrets |= {FILE_KEY}
+        self.assertExit(result, 0)
+        warnings = [line for line in result.err.splitlines() if "plaintext" in line]
+        self.assertEqual(len(warnings), 1, result.err)
+        self.assertIn(FILE_KEY, self.read(self.auth_file).decode())
+        self.assertFalse(os.path.exists(self.marker))
+        result = self.run_cli("get", "openai", env=self.gone_env, secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, FILE_KEY.encode())
+
+
 # --- export FILE through a symbolic link ----------------------------------------
 
 class ExportLinkTest(cli.CliTestCase):

@@ -110,6 +110,24 @@ new_auto_backend (GError **error)
     default:
       if (local_error != NULL)
         g_debug ("No Secret Service: %s", local_error->message);
+      /* Once credentials were kept in the Secret Service, its absence is
+       * an error (DESIGN §4.1): a stored key would be "not found" in
+       * auth.json, and a new one written there in plaintext. */
+      if (_pi_keyring_secret_service_marker_exists ())
+        {
+          g_autofree char *marker = _pi_keyring_secret_service_marker_path ();
+          g_autofree char *display = g_filename_display_name (marker);
+
+          g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                       _("No Secret Service is running, and this user keeps credentials in "
+                         "one (%s says so): pi-keyring does not switch to the plaintext "
+                         "auth.json. Start the keyring again (gnome-keyring-daemon, for "
+                         "example), or choose auth.json with --backend=file "
+                         "(PI_KEYRING_BACKEND=file); removing that file lets auto fall back "
+                         "to auth.json again."),
+                       display);
+          return NULL;
+        }
       return pi_keyring_file_backend_new (NULL);
     }
 }
@@ -125,7 +143,10 @@ new_auto_backend (GError **error)
  * is running or activatable on it; otherwise `file`, pi's auth.json. A
  * session bus that does not answer within `PI_KEYRING_TIMEOUT` seconds is
  * an error for `auto` (%PI_KEYRING_ERROR_UNAVAILABLE): it says nothing
- * about whether a Secret Service runs.
+ * about whether a Secret Service runs. Once credentials have been kept in
+ * the Secret Service (a non-secret file under `$XDG_STATE_HOME/pi-keyring/`
+ * says so), a missing Secret Service is %PI_KEYRING_ERROR_UNAVAILABLE for
+ * `auto` too, never a switch to the plaintext auth.json.
  *
  * Returns: (transfer full): a new backend, or %NULL with @error set to
  *   %PI_KEYRING_ERROR_INVALID_ARGUMENT for an unknown name, or to

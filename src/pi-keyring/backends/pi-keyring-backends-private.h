@@ -139,4 +139,12 @@ typedef enum
 PiKeyringSecretServiceProbe _pi_keyring_secret_service_probe (GCancellable  *cancellable,
                                                               GError       **error);
 
+/* --- pi-keyring-secret-service-marker.c: the Secret Service was used --- */
+
+/* $XDG_STATE_HOME/pi-keyring/secret-service-used: non-secret, 0600. */
+char         *_pi_keyring_secret_service_marker_path   (void);
+gboolean      _pi_keyring_secret_service_marker_exists (void);
+/* Writes the marker unless it exists; failures are only logged. */
+void          _pi_keyring_secret_service_remember_use  (void);
+
 G_END_DECLS

@@ -190,7 +190,13 @@ static void
 op_return_boolean (GTask    *task,
                    gboolean  value)
 {
-  op_stop_timer (g_task_get_task_data (task));
+  Op *op = g_task_get_task_data (task);
+
+  op_stop_timer (op);
+  /* Credentials are kept here now: `auto` must not fall back to
+   * plaintext when the service goes away. */
+  if (op->kind == OP_STORE && value)
+    _pi_keyring_secret_service_remember_use ();
   g_task_return_boolean (task, value);
 }
 
@@ -199,7 +205,13 @@ op_return_pointer (GTask          *task,
                    gpointer        value,
                    GDestroyNotify  destroy)
 {
-  op_stop_timer (g_task_get_task_data (task));
+  Op *op = g_task_get_task_data (task);
+
+  op_stop_timer (op);
+  /* Found here: kept here, by this pi-keyring or an older one. */
+  if ((op->kind == OP_LOOKUP && value != NULL) ||
+      (op->kind == OP_LIST && ((GPtrArray *) value)->len > 0))
+    _pi_keyring_secret_service_remember_use ();
   g_task_return_pointer (task, value, destroy);
 }
 
