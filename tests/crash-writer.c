@@ -9,6 +9,11 @@
  * the environment as for the command) and prints each number, one a line,
  * once its store has returned. Exit 0 after COUNT writes, 1 on an error.
  *
+ *   crash-writer --hold-lock AUTH_JSON
+ *
+ * Takes pi's AUTH_JSON.lock as the file backend does, prints "locked" and
+ * holds it until killed: a pi-keyring that dies holding the lock.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -19,6 +24,25 @@
 
 #include <pi-keyring/pi-keyring.h>
 
+#include "core/pi-keyring-core-private.h"
+
+static int
+hold_lock (const char *auth_path)
+{
+  g_autoptr(GError) error = NULL;
+  PiKeyringPiLock *lock = _pi_keyring_pi_lock_acquire (auth_path, 30000, &error);
+
+  if (lock == NULL)
+    {
+      g_printerr ("crash-writer: %s\n", error->message);
+      return 1;
+    }
+  if (write (STDOUT_FILENO, "locked\n", 7) != 7)
+    return 1;
+  for (;;)
+    pause ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -27,6 +51,8 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   gint64 first, count;
 
+  if (argc == 3 && g_str_equal (argv[1], "--hold-lock"))
+    return hold_lock (argv[2]);
   if (argc != 5)
     {
       g_printerr ("usage: %s BACKEND PROVIDER FIRST COUNT\n", argv[0]);

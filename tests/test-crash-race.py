@@ -294,5 +294,110 @@ class PiLockTest(BackendTestCase):
             self.assertNotIn(secret.encode(), out + err)
 
 
+class LeftoverTest(BackendTestCase):
+    """A killed writer leaves nothing behind for long: no temporary copy of
+    the credentials after the next command, no lock that makes the next
+    pi-keyring (or pi) wait for pi's stale time."""
+    needs_keyring = False
+
+    def leftovers(self, directory, name):
+        """Temporary files of @name: NAME.XXXXXX, as mkstemp names them."""
+        return [entry for entry in os.listdir(directory)
+                if entry.startswith(name + ".") and len(entry) == len(name) + 7
+                and entry[len(name) + 1:].isalnum()]
+
+    def kill_loop(self, backend, directory, name, kills, delay, allowed):
+        seen = 0
+        for i in range(kills):
+            writer = Writer(self.env, backend, "openai", i * 1000, 1000)
+            time.sleep(self.rng.uniform(*delay))
+            code, err = writer.kill()
+            self.assertIn(code, (-signal.SIGKILL, 0), err)
+            seen += len(self.leftovers(directory, name))
+            start = time.monotonic()
+            result = self.run_cli("--backend=" + backend, "set", "groq",
+                                  stdin=b"gsk-leftover-test\n")
+            elapsed = time.monotonic() - start
+            self.assertExit(result, 0)
+            self.assertEqual(self.leftovers(directory, name), [],
+                             "a temporary file outlived the next command")
+            # A lock of the killed writer is recognised at once, not after 10 s.
+            self.assertLess(elapsed, 5.0, "the next write waited for a dead writer's lock")
+            self.assertFalse(os.path.exists(self.auth_file + ".lock"))
+            # Nothing else either: no half-made lock directory, no copy.
+            self.assertLessEqual(set(os.listdir(directory)), allowed)
+        print("%s: %d temporary files seen after %d kills, none after the next command"
+              % (backend, seen, kills), flush=True)
+
+    def test_file_backend(self):
+        self.extra_secrets = {"gsk-leftover-test"}
+        self.kill_loop("file", self.agent_dir, "auth.json", 150, (0.005, 0.05),
+                       {"auth.json", "auth.json.lock.owner"})
+
+    def test_encrypted_file_backend(self):
+        self.extra_secrets = {"gsk-leftover-test"}
+        self.kill_loop("encrypted-file", os.path.dirname(self.vault), "credentials.vault", 6,
+                       (0.2, 1.5), {"credentials.vault", "credentials.vault.lock"})
+
+    def hold_lock(self, umask=None):
+        preexec = (lambda: os.umask(umask)) if umask is not None else None
+        proc = subprocess.Popen([WRITER, "--hold-lock", self.auth_file], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env, preexec_fn=preexec)
+        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait(),
+                                 proc.stdout.close(), proc.stderr.close()))
+        line = proc.stdout.readline()
+        if line != b"locked\n":
+            proc.kill()
+            self.fail("crash-writer --hold-lock: %r" % proc.communicate()[1])
+        return proc
+
+    def test_dead_owners_lock_is_taken_at_once_a_live_ones_waited_for(self):
+        self.extra_secrets = {"sk-lock-test"}
+        os.makedirs(self.agent_dir, mode=0o700)
+        holder = self.hold_lock()
+        lock = self.auth_file + ".lock"
+        self.assertTrue(os.path.isdir(lock))
+
+        # A live owner: the write waits.
+        proc = subprocess.Popen([cli.CLI, "--backend=file", "set", "openai"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.env)
+        proc.stdin.write(b"sk-lock-test\n")
+        proc.stdin.close()
+        proc.stdin = None
+        time.sleep(1.5)
+        self.assertIsNone(proc.poll(), "the write did not wait for a live owner's lock")
+
+        # The owner dies holding it: its lock is taken at once, not after 10 s.
+        killed = time.monotonic()
+        holder.kill()
+        holder.wait()
+        out, err = proc.communicate(timeout=30)
+        waited = time.monotonic() - killed
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertLess(waited, 1.0, "a dead owner's lock was waited for")
+        self.assertFalse(os.path.exists(lock))
+
+        # And again with nobody waiting: the next command takes it at once.
+        holder = self.hold_lock()
+        holder.kill()
+        holder.wait()
+        start = time.monotonic()
+        result = self.run_cli("--backend=file", "set", "openai", stdin=b"sk-lock-test\n")
+        self.assertExit(result, 0)
+        self.assertLess(time.monotonic() - start, 1.0)
+        self.assertFalse(os.path.exists(lock))
+
+    def test_lock_directory_is_private_whatever_the_umask(self):
+        os.makedirs(self.agent_dir, mode=0o700)
+        self.hold_lock(umask=0)
+        lock = self.auth_file + ".lock"
+        self.assertEqual(stat.S_IMODE(os.stat(lock).st_mode), 0o700)
+        # Only the lock's own files beside auth.json, all private.
+        for entry in os.listdir(self.agent_dir):
+            mode = stat.S_IMODE(os.lstat(os.path.join(self.agent_dir, entry)).st_mode)
+            self.assertEqual(mode & 0o077, 0, entry)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

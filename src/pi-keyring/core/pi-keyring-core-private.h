@@ -135,6 +135,8 @@ PiKeyringPiLock *_pi_keyring_pi_lock_try        (const char  *file_path,
 PiKeyringPiLock *_pi_keyring_pi_lock_acquire    (const char  *file_path,
                                                  guint        wait_ms,
                                                  GError     **error);
+/* Sets the lock's mtime to now (proper-lockfile's update). */
+void          _pi_keyring_pi_lock_touch         (PiKeyringPiLock *lock);
 void          _pi_keyring_pi_lock_release       (PiKeyringPiLock *lock);
 
 /* --- pi-keyring-file-util.c: private files read whole, replaced atomically --- */

@@ -5,6 +5,16 @@
  * blocking on a FIFO and into memory that is wiped; replace one atomically
  * with mode 0600; make its directory 0700.
  *
+ * A replacement is written where a killed process leaves nothing readable:
+ * an O_TMPFILE file, without a name until it is complete, linked under a
+ * temporary name only to be renamed over the file at once. Where the file
+ * system has no O_TMPFILE, a named temporary file (mkstemp) is written as
+ * before. Either way the writer holds an flock on its temporary file until
+ * it is renamed, and every write first removes the temporary files of the
+ * same target (`NAME.XXXXXX`) whose flock is free: their writers are gone.
+ * The callers write under a lock of their own (pi's auth.json.lock, the
+ * vault's flock), so no two writers of one file race here.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -14,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -223,6 +234,174 @@ sync_directory (const char *file_path)
     }
 }
 
+/* The characters of a temporary name's suffix, as mkstemp's. */
+#define TMP_SUFFIX_LENGTH 6
+static const char tmp_alphabet[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static gboolean
+is_tmp_name (const char *entry,
+             const char *base)
+{
+  gsize base_length = strlen (base);
+
+  if (strncmp (entry, base, base_length) != 0 || entry[base_length] != '.' ||
+      strlen (entry) != base_length + 1 + TMP_SUFFIX_LENGTH)
+    return FALSE;
+
+  for (const char *p = entry + base_length + 1; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Removes the temporary files of @target that a killed writer left: ours
+ * (regular, our uid), and free to flock — a live writer holds its flock
+ * until the rename. */
+static void
+remove_stale_tmp_files (const char *target)
+{
+  g_autofree char *dir_path = g_path_get_dirname (target);
+  g_autofree char *base = g_path_get_basename (target);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *entry;
+
+  if (dir == NULL)
+    return;
+
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      struct stat st, named;
+      int fd;
+
+      if (!is_tmp_name (entry, base))
+        continue;
+
+      path = g_build_filename (dir_path, entry, NULL);
+      fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+      if (fd < 0)
+        continue;
+
+      if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == getuid () &&
+          flock (fd, LOCK_EX | LOCK_NB) == 0 &&
+          g_lstat (path, &named) == 0 && named.st_ino == st.st_ino && named.st_dev == st.st_dev)
+        {
+          g_debug ("Removing %s, left by a writer that is gone", path);
+          g_unlink (path);
+        }
+      close (fd);
+    }
+}
+
+static gboolean
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  gsize written = 0;
+
+  while (written < length)
+    {
+      gssize n = write (fd, data + written, length - written);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      written += n;
+    }
+
+  return TRUE;
+}
+
+/* An unnamed file in @target's directory, written, synced, then linked as
+ * @tmp_path (a fresh NAME.XXXXXX). -1 when O_TMPFILE or linking it is not
+ * to be had here (the caller writes a named file instead), with
+ * *@saved_errno 0; -1 with *@saved_errno set when the write failed. */
+static int
+write_unnamed (const char  *target,
+               const char  *data,
+               gsize        length,
+               char       **tmp_path,
+               int         *saved_errno)
+{
+  g_autofree char *dir = g_path_get_dirname (target);
+  g_autofree char *proc_path = NULL;
+  int fd;
+
+  *saved_errno = 0;
+  fd = g_open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;  /* no O_TMPFILE here: a named file */
+
+  if (flock (fd, LOCK_EX) != 0 || !write_all (fd, data, length) ||
+      fchmod (fd, 0600) != 0 || fsync (fd) != 0)
+    {
+      *saved_errno = errno;
+      close (fd);
+      return -1;
+    }
+
+  proc_path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  for (int tries = 0; tries < 100; tries++)
+    {
+      char *suffix;
+
+      g_free (*tmp_path);
+      *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
+      suffix = *tmp_path + strlen (*tmp_path) - TMP_SUFFIX_LENGTH;
+      for (int i = 0; i < TMP_SUFFIX_LENGTH; i++)
+        suffix[i] = tmp_alphabet[g_random_int_range (0, sizeof tmp_alphabet - 1)];
+
+      if (linkat (AT_FDCWD, proc_path, AT_FDCWD, *tmp_path, AT_SYMLINK_FOLLOW) == 0)
+        return fd;
+      if (errno != EEXIST)
+        break;
+    }
+
+  /* No /proc, or a file system that links no unnamed file: write again,
+   * named. The data never had a name, so nothing is left. */
+  g_clear_pointer (tmp_path, g_free);
+  close (fd);
+  return -1;
+}
+
+/* A named temporary file (0600) beside @target, written and synced. */
+static int
+write_named (const char  *target,
+             const char  *data,
+             gsize        length,
+             char       **tmp_path,
+             int         *saved_errno)
+{
+  int fd;
+
+  *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (*tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      *saved_errno = errno;
+      g_clear_pointer (tmp_path, g_free);
+      return -1;
+    }
+
+  if (flock (fd, LOCK_EX) != 0 || !write_all (fd, data, length) ||
+      fchmod (fd, 0600) != 0 || fsync (fd) != 0)
+    {
+      *saved_errno = errno;
+      close (fd);
+      g_unlink (*tmp_path);
+      g_clear_pointer (tmp_path, g_free);
+      return -1;
+    }
+
+  return fd;
+}
+
 /**
  * _pi_keyring_file_write_atomic:
  * @path: the file
@@ -232,10 +411,12 @@ sync_directory (const char *file_path)
  *
  * Replaces a file atomically, so that readers see the old file or the new
  * one, whole: when @path is a symbolic link, the file it leads to is
- * replaced and the link kept. A temporary file (mode 0600) beside that
- * target is written, synced, and renamed over it, then the directory is
- * synced. On failure the temporary file is removed and the target is as
- * it was.
+ * replaced and the link kept. The new bytes go to a temporary file (mode
+ * 0600) beside that target — unnamed (O_TMPFILE) until it is complete
+ * where the file system allows — synced, and renamed over it, then the
+ * directory is synced. Temporary files of the target that a killed writer
+ * left are removed first. On failure the temporary file is removed and
+ * the target is as it was.
  *
  * Errors are %G_IO_ERROR, “Could not write …” naming the target.
  *
@@ -248,62 +429,34 @@ _pi_keyring_file_write_atomic (const char  *path,
                                GError     **error)
 {
   g_autofree char *target = resolve_symlinks (path);
-  g_autofree char *tmp_path = g_strconcat (target, ".XXXXXX", NULL);
-  gboolean created = FALSE;
-  gsize written = 0;
+  g_autofree char *tmp_path = NULL;
   int saved_errno = 0;
   int fd;
 
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  remove_stale_tmp_files (target);
+
+  fd = write_unnamed (target, data, length, &tmp_path, &saved_errno);
+  if (fd < 0 && saved_errno == 0)
+    fd = write_named (target, data, length, &tmp_path, &saved_errno);
   if (fd < 0)
+    goto fail;
+
+  /* The flock goes with the descriptor, after the rename: until then the
+   * temporary name is a live writer's. */
+  if (g_rename (tmp_path, target) != 0)
     {
       saved_errno = errno;
-      goto fail;
-    }
-  created = TRUE;
-
-  while (written < length)
-    {
-      gssize n = write (fd, data + written, length - written);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          saved_errno = errno;
-          goto fail;
-        }
-      written += n;
-    }
-
-  if (fchmod (fd, 0600) != 0 || fsync (fd) != 0)
-    {
-      saved_errno = errno;
+      g_unlink (tmp_path);
+      close (fd);
       goto fail;
     }
 
   if (close (fd) != 0)
-    {
-      fd = -1;
-      saved_errno = errno;
-      goto fail;
-    }
-  fd = -1;
-
-  if (g_rename (tmp_path, target) != 0)
-    {
-      saved_errno = errno;
-      goto fail;
-    }
-
+    g_debug ("Closing the new %s: %s", target, g_strerror (errno));
   sync_directory (target);
   return TRUE;
 
 fail:
-  if (fd >= 0)
-    close (fd);
-  if (created)
-    g_unlink (tmp_path);
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                _("Could not write “%s”: %s"), target, g_strerror (saved_errno));
   return FALSE;

@@ -7,7 +7,34 @@
  *
  * proper-lockfile refreshes the lock's mtime every stale/2 (5 s) while it
  * is held. Our holds last a read, a parse and a write of one small file, far
- * below that, so we do not refresh.
+ * below that, so we do not refresh (the refresher does, through
+ * _pi_keyring_pi_lock_touch ()).
+ *
+ * A pi-keyring killed while it holds the lock must not make the next one,
+ * or pi, wait the 10 s: we say who holds it, in the sibling file
+ * `<auth.json path>.lock.owner` (0600, there while the lock is held), not
+ * inside the directory. pi 0.73.1
+ * and 1.6.0 (both proper-lockfile 4.1.2) remove the directory with a plain
+ * rmdir — when it unlocks, when it takes a stale lock over, and at exit —
+ * which fails with ENOTEMPTY on a directory holding a file: pi could then
+ * never take over a lock we left, and would fail to write auth.json for
+ * good. The owner file:
+ *
+ * - is the pi-keyrings' mutex: flock (LOCK_EX) on it is held for as long
+ *   as the directory is ours, so the kernel drops it the moment we die;
+ * - holds our pid, the start time of our process, the boot id and the
+ *   lock directory's device, inode and mtime, written right after mkdir.
+ *
+ * Whoever gets the flock and finds the directory knows no live pi-keyring
+ * on this machine holds it. It takes the directory over at once when the
+ * record names a process of this boot that is gone (a pid reused since has
+ * another start time) and the directory is still the one recorded (same
+ * inode and mtime: a directory pi made after ours, from a stale takeover,
+ * has another mtime). Anything else — pi's lock, another machine's, a
+ * record cut short — is left to the mtime rule. The directory is made
+ * under a temporary name, recorded, and renamed into place (renameat2,
+ * RENAME_NOREPLACE), so that it never exists unrecorded; release removes
+ * it, then empties the record.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,10 +43,15 @@
 #include "core/pi-keyring-core-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <glib/gstdio.h>
 
@@ -29,7 +61,153 @@
 struct _PiKeyringPiLock
 {
   char *lock_path;
+  int   owner_fd;   /* flocked for as long as we hold the lock; -1 without one */
 };
+
+/* The start time of process @pid (field 22 of /proc/PID/stat, clock ticks
+ * since boot); 0 when it is gone or a zombie. */
+static guint64
+process_start_time (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *contents = NULL;
+  const char *p;
+  guint64 start = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+
+  /* After the command name, which may hold spaces and parentheses. */
+  p = strrchr (contents, ')');
+  if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+    return 0;
+  p += 2;
+  for (int field = 3; field < 22 && p != NULL; field++)
+    {
+      p = strchr (p, ' ');
+      if (p != NULL)
+        p++;
+    }
+  if (p != NULL)
+    start = g_ascii_strtoull (p, NULL, 10);
+
+  return start;
+}
+
+static char *
+boot_id (void)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, NULL))
+    return NULL;
+
+  return g_strdup (g_strstrip (contents));
+}
+
+/* Records us as the owner of @lock_path, right after its mkdir. */
+static void
+owner_write (int         fd,
+             const char *lock_path)
+{
+  g_autofree char *boot = boot_id ();
+  g_autofree char *record = NULL;
+  struct stat st;
+  gsize length;
+
+  if (fd < 0 || boot == NULL || g_stat (lock_path, &st) != 0)
+    return;
+
+  record = g_strdup_printf ("pi-keyring %d %" G_GUINT64_FORMAT " %s %" G_GUINT64_FORMAT
+                            " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT ".%09ld\n",
+                            (int) getpid (), process_start_time (getpid ()), boot,
+                            (guint64) st.st_dev, (guint64) st.st_ino,
+                            (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec);
+  length = strlen (record);
+  if (ftruncate (fd, 0) != 0 || pwrite (fd, record, length, 0) != (gssize) length)
+    g_debug ("Could not record the owner of %s: %s", lock_path, g_strerror (errno));
+}
+
+/* Whether the record in @fd (whose flock we hold) names a pi-keyring of
+ * this boot that is gone, and @lock_path is still the directory it made. */
+static gboolean
+owner_is_dead (int         fd,
+               const char *lock_path)
+{
+  g_autofree char *boot = boot_id ();
+  char record[256];
+  char recorded_boot[64];
+  int pid;
+  guint64 start, dev, ino, now_start;
+  gint64 mtime_sec;
+  long mtime_nsec;
+  struct stat st;
+  gssize n;
+
+  if (fd < 0 || boot == NULL)
+    return FALSE;
+
+  n = pread (fd, record, sizeof record - 1, 0);
+  if (n <= 0)
+    return FALSE;
+  record[n] = '\0';
+
+  if (sscanf (record, "pi-keyring %d %" G_GUINT64_FORMAT " %63s %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT ".%ld",
+              &pid, &start, recorded_boot, &dev, &ino, &mtime_sec, &mtime_nsec) != 7 ||
+      pid <= 0 || !g_str_equal (recorded_boot, boot))
+    return FALSE;
+
+  if (g_stat (lock_path, &st) != 0 || (guint64) st.st_dev != dev || (guint64) st.st_ino != ino ||
+      (gint64) st.st_mtim.tv_sec != mtime_sec || st.st_mtim.tv_nsec != mtime_nsec)
+    return FALSE;
+
+  if (kill (pid, 0) != 0 && errno == ESRCH)
+    return TRUE;
+
+  now_start = process_start_time (pid);
+  return now_start == 0 || now_start != start;
+}
+
+/* The owner file, opened and flocked; -1 when another pi-keyring holds it
+ * (errno EWOULDBLOCK) or it cannot be had (then the mtime rule alone). */
+static int
+owner_open (const char *lock_path,
+            gboolean   *out_busy)
+{
+  g_autofree char *owner_path = g_strconcat (lock_path, ".owner", NULL);
+  int fd;
+
+  *out_busy = FALSE;
+  /* Its holder removes it on release: a file we flocked after that has no
+   * name any more, and the one of the name is opened again. */
+  for (int tries = 0; tries < 10; tries++)
+    {
+      struct stat opened, named;
+
+      fd = g_open (owner_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+      if (fd < 0)
+        {
+          g_debug ("Could not open %s: %s", owner_path, g_strerror (errno));
+          return -1;
+        }
+
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          *out_busy = (errno == EWOULDBLOCK);
+          close (fd);
+          return -1;
+        }
+
+      if (fstat (fd, &opened) == 0 && g_lstat (owner_path, &named) == 0 &&
+          opened.st_ino == named.st_ino && opened.st_dev == named.st_dev)
+        return fd;
+      close (fd);
+    }
+
+  *out_busy = TRUE;
+  return -1;
+}
 
 static gint64
 mtime_ms (const struct stat *st)
@@ -56,6 +234,74 @@ set_busy_error (GError     **error,
                file_path, lock_path);
 }
 
+/* Lock directories a pi-keyring killed while making one left (NAME.lock.XXXXXX);
+ * we hold the owner file's flock, so none is being made now. */
+static void
+remove_stray_dirs (const char *lock_path)
+{
+  g_autofree char *dir_path = g_path_get_dirname (lock_path);
+  g_autofree char *base = g_path_get_basename (lock_path);
+  gsize base_length = strlen (base);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *entry;
+
+  if (dir == NULL)
+    return;
+
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (strncmp (entry, base, base_length) != 0 || entry[base_length] != '.' ||
+          strlen (entry) != base_length + 7)
+        continue;
+      path = g_build_filename (dir_path, entry, NULL);
+      if (g_rmdir (path) == 0)  /* an empty directory only */
+        g_debug ("Removed %s, left by a pi-keyring that is gone", path);
+    }
+}
+
+/* Makes the lock directory, 0700 whatever the umask (mkdir applies it,
+ * chmod does not), with its owner record. Where renameat2 can refuse to
+ * replace, the directory is made under a temporary name, recorded, then
+ * renamed into place: no moment exists at which it is there unrecorded.
+ * Otherwise mkdir, then the record. -1 with errno set (EEXIST: held). */
+static int
+make_lock_dir (const char *lock_path,
+               int         owner_fd)
+{
+  if (owner_fd >= 0)
+    {
+      g_autofree char *tmp_path = g_strconcat (lock_path, ".XXXXXX", NULL);
+
+      if (g_mkdtemp_full (tmp_path, 0700) != NULL)
+        {
+          int saved_errno;
+
+          if (g_chmod (tmp_path, 0700) == 0)
+            {
+              owner_write (owner_fd, tmp_path);
+              if (renameat2 (AT_FDCWD, tmp_path, AT_FDCWD, lock_path, RENAME_NOREPLACE) == 0)
+                return 0;
+            }
+          saved_errno = errno;
+          g_rmdir (tmp_path);
+          if (saved_errno != EINVAL && saved_errno != ENOSYS && saved_errno != EOPNOTSUPP)
+            {
+              errno = saved_errno;
+              return -1;
+            }
+        }
+    }
+
+  if (g_mkdir (lock_path, 0700) != 0)
+    return -1;
+  if (g_chmod (lock_path, 0700) != 0)
+    g_debug ("Could not make %s private: %s", lock_path, g_strerror (errno));
+  owner_write (owner_fd, lock_path);
+  return 0;
+}
+
 /*
  * _pi_keyring_pi_lock_try:
  * @file_path: the path of auth.json, as configured (not resolved)
@@ -76,58 +322,74 @@ _pi_keyring_pi_lock_try (const char  *file_path,
 {
   g_autofree char *lock_path = NULL;
   PiKeyringPiLock *lock;
+  struct stat st;
+  gboolean busy;
+  int owner_fd;
+  int saved_errno;
 
   g_return_val_if_fail (file_path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   lock_path = g_strconcat (file_path, ".lock", NULL);
 
-  for (int attempt = 0; attempt < 2; attempt++)
+  /* Another pi-keyring holds it: no need to look further. */
+  owner_fd = owner_open (lock_path, &busy);
+  if (busy)
     {
-      struct stat st;
-      int saved_errno;
+      set_busy_error (error, file_path, lock_path);
+      return NULL;
+    }
+  if (owner_fd >= 0)
+    remove_stray_dirs (lock_path);
 
-      if (g_mkdir (lock_path, 0777) == 0)
-        {
-          lock = g_new0 (PiKeyringPiLock, 1);
-          lock->lock_path = g_steal_pointer (&lock_path);
-          return lock;
-        }
+  /* proper-lockfile's order is mkdir, then the stale check on EEXIST and
+   * one more mkdir without it; the check comes first here, since making
+   * the lock writes the record the check reads. A lock made meanwhile is
+   * a busy one all the same. */
+  if (g_lstat (lock_path, &st) == 0)
+    {
+      if (owner_is_dead (owner_fd, lock_path))
+        g_debug ("Taking over the lock %s of a pi-keyring that is gone", lock_path);
+      else if (stale_ms > 0 && mtime_ms (&st) < _pi_keyring_now_ms () - (gint64) stale_ms)
+        g_debug ("Taking over the stale lock %s", lock_path);
+      else
+        goto busy;
 
-      saved_errno = errno;
-      if (saved_errno != EEXIST)
-        {
-          set_errno_error (error, saved_errno, lock_path);
-          return NULL;
-        }
-
-      /* The second attempt skips the stale check, as proper-lockfile does,
-       * so that two processes cannot take a lock from each other for ever. */
-      if (attempt > 0 || stale_ms == 0)
-        break;
-
-      if (g_stat (lock_path, &st) != 0)
-        {
-          saved_errno = errno;
-          if (saved_errno == ENOENT)
-            continue;  /* removed meanwhile */
-          set_errno_error (error, saved_errno, lock_path);
-          return NULL;
-        }
-
-      if (mtime_ms (&st) >= _pi_keyring_now_ms () - (gint64) stale_ms)
-        break;
-
-      g_debug ("Taking over the stale lock %s", lock_path);
       if (g_rmdir (lock_path) != 0 && errno != ENOENT)
         {
           saved_errno = errno;
-          set_errno_error (error, saved_errno, lock_path);
-          return NULL;
+          goto fail;
         }
     }
+  else if (errno != ENOENT)
+    {
+      saved_errno = errno;
+      goto fail;
+    }
 
+  if (make_lock_dir (lock_path, owner_fd) != 0)
+    {
+      saved_errno = errno;
+      if (saved_errno == EEXIST)
+        goto busy;
+      goto fail;
+    }
+
+  lock = g_new0 (PiKeyringPiLock, 1);
+  lock->lock_path = g_steal_pointer (&lock_path);
+  lock->owner_fd = owner_fd;
+  return lock;
+
+busy:
+  if (owner_fd >= 0)
+    close (owner_fd);
   set_busy_error (error, file_path, lock_path);
+  return NULL;
+
+fail:
+  if (owner_fd >= 0)
+    close (owner_fd);
+  set_errno_error (error, saved_errno, lock_path);
   return NULL;
 }
 
@@ -178,10 +440,31 @@ _pi_keyring_pi_lock_acquire (const char  *file_path,
 }
 
 /*
+ * _pi_keyring_pi_lock_touch:
+ * @lock: a lock
+ *
+ * proper-lockfile's "update": sets the lock's mtime to now, so that a lock
+ * held for long never looks stale, and records the new mtime as ours.
+ */
+void
+_pi_keyring_pi_lock_touch (PiKeyringPiLock *lock)
+{
+  g_return_if_fail (lock != NULL);
+
+  if (g_utime (lock->lock_path, NULL) != 0)
+    {
+      g_debug ("Could not refresh the lock %s: %s", lock->lock_path, g_strerror (errno));
+      return;
+    }
+  owner_write (lock->owner_fd, lock->lock_path);
+}
+
+/*
  * _pi_keyring_pi_lock_release:
  * @lock: (transfer full): a lock
  *
- * Releases the lock (removes the directory) and frees @lock.
+ * Releases the lock (removes the directory, then the owner file, letting
+ * go of its flock) and frees @lock.
  */
 void
 _pi_keyring_pi_lock_release (PiKeyringPiLock *lock)
@@ -189,9 +472,20 @@ _pi_keyring_pi_lock_release (PiKeyringPiLock *lock)
   if (lock == NULL)
     return;
 
+  /* The directory first: a record left by a kill in between names a
+   * directory that is gone (a later one has another inode or mtime). */
   if (g_rmdir (lock->lock_path) != 0 && errno != ENOENT)
     g_debug ("Could not remove the lock %s: %s", lock->lock_path, g_strerror (errno));
 
+  if (lock->owner_fd >= 0)
+    {
+      g_autofree char *owner_path = g_strconcat (lock->lock_path, ".owner", NULL);
+
+      /* Emptied, then gone: only auth.json stays beside auth.json. */
+      if (ftruncate (lock->owner_fd, 0) != 0 || g_unlink (owner_path) != 0)
+        g_debug ("Could not remove %s: %s", owner_path, g_strerror (errno));
+      close (lock->owner_fd);
+    }
   g_free (lock->lock_path);
   g_free (lock);
 }

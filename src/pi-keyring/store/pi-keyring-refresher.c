@@ -688,11 +688,10 @@ static gboolean
 on_lock_touch (gpointer user_data)
 {
   Flight *flight = user_data;
-  g_autofree char *lock_path = g_strconcat (flight->auth_path, ".lock", NULL);
 
   /* proper-lockfile's "update": a held lock never looks stale. */
-  if (g_utime (lock_path, NULL) != 0)
-    g_debug ("Could not refresh the lock %s: %s", lock_path, g_strerror (errno));
+  if (flight->lock != NULL)
+    _pi_keyring_pi_lock_touch (flight->lock);
 
   return G_SOURCE_CONTINUE;
 }
