@@ -103,6 +103,15 @@ PROVIDERS = {
 }
 GOOGLE_PROVIDERS = ("google-gemini-cli", "google-antigravity")
 
+# A provider pi-keyring does not know: the OAuth provider a pi extension
+# registers (tests/test-pi-extension.py). Its token endpoint takes
+# {"grant_type": "refresh_token", "refresh_token": …} as JSON, rotates the
+# refresh token and issues an access token that the mock's Anthropic
+# Messages API accepts as `x-api-key`.
+CUSTOM_PROVIDER = "custom-oauth"
+CUSTOM_HOST = "sso.custom-oauth.example"
+CUSTOM_TOKEN_PATH = "/%s/oauth/token" % CUSTOM_HOST
+
 GITHUB_CLIENT_ID = "Iv1.b507a08c87ecfe98"
 GITHUB_DOMAINS = ("github.com", "company.ghe.com")
 # Copilot API hosts (the base URLs pi derives) and the GitHub domain of each.
@@ -123,7 +132,7 @@ DEFAULT_CONFIG = {
     "redirect_uris": {},              # provider -> accepted redirect_uri (override)
     "anthropic_check_state": True,    # the token request's state must be the authorize state
     "rotate": {"anthropic": True, "openai-codex": True,
-               "google-gemini-cli": False, "google-antigravity": False},
+               "google-gemini-cli": False, "google-antigravity": False, CUSTOM_PROVIDER: True},
     "codex_account_id": "acc_test",   # None: the JWT has no chatgpt_account_id
     "email": "me@example.com",
     "userinfo_fail": False,
@@ -151,6 +160,9 @@ DEFAULT_CONFIG = {
     # number, "{prompt}": the last user text), and a delay before it.
     "llm_reply": "mock reply {n}: {prompt}",
     "llm_delay": 0.0,
+    # The custom provider's token endpoint answers this many seconds late
+    # (so that overlapping refreshes overlap).
+    "custom_token_delay": 0.0,
 }
 
 ADMIN_HELP = {
@@ -163,7 +175,8 @@ ADMIN_HELP = {
     "GET /_admin/tokens": "per provider: refresh/access issued, valid, dead",
     "GET /_admin/policies": "Copilot model policy requests",
     "POST /_admin/device/approve": "{user_code?, deny?}: newest pending code by default",
-    "POST /_admin/seed-refresh": "{provider, domain?} -> {refresh_token, access_token}",
+    "POST /_admin/seed-refresh": "{provider, domain?} -> {refresh_token, access_token} "
+                                 "(provider: one of the OAuth providers or %s)" % CUSTOM_PROVIDER,
     "POST /_admin/revoke": "{token, reason=revoked|expired}",
     "POST /_admin/api-key": "{provider=anthropic|openai, key?} -> {key}: an API key the LLM APIs accept",
     "GET /_admin/llm": "LLM API requests: {requests: [{api, provider, credential, kind, status, "
@@ -322,7 +335,7 @@ class MockState:
     def tokens_report(self):
         with self.lock:
             report = {}
-            for p in list(PROVIDERS) + ["github-copilot"]:
+            for p in list(PROVIDERS) + ["github-copilot", CUSTOM_PROVIDER]:
                 report[p] = {k: {"issued": [], "valid": [], "dead": []} for k in ("refresh", "access")}
             for value in self.issued:
                 record = self.tokens[value]
@@ -503,6 +516,7 @@ class Routes:
             ("oauth2.googleapis.com", "/token", "POST", lambda: self.google_token(req)),
             ("oauth2.googleapis.com", "/revoke", "POST", lambda: self.google_revoke(req)),
             ("www.googleapis.com", "/oauth2/v1/userinfo", "GET", lambda: self.userinfo(req)),
+            (CUSTOM_HOST, "/oauth/token", "POST", lambda: self.custom_token(req)),
         ]
         for host in CODE_ASSIST_HOSTS:
             table += [(host, "/v1internal:loadCodeAssist", "POST", lambda: self.load_code_assist(req)),
@@ -648,6 +662,8 @@ class Routes:
             return "sk-ant-ort01-" + secrets.token_urlsafe(72)
         if provider == "openai-codex":
             return "rt_" + secrets.token_urlsafe(48)
+        if provider == CUSTOM_PROVIDER:
+            return "cor_" + secrets.token_urlsafe(48)
         return "1//0" + secrets.token_urlsafe(70)
 
     def access_token(self, provider, grant):
@@ -668,6 +684,8 @@ class Routes:
                                                          "chatgpt_plan_type": "plus",
                                                          "user_id": "user-mock"}
             value = fake_jwt(claims)
+        elif provider == CUSTOM_PROVIDER:
+            value = "coa_" + secrets.token_urlsafe(48)
         else:
             value = "ya29.a0" + secrets.token_urlsafe(120)
         self.state.new_token("access", provider, value, grant=grant, expires_in=expires_in)
@@ -709,6 +727,21 @@ class Routes:
             "organization": {"uuid": "00000000-0000-4000-8000-000000000001", "name": "Mock Org"},
             "account": {"uuid": "00000000-0000-4000-8000-000000000002",
                         "email_address": self.state.config["email"]}})
+
+    def custom_token(self, req):
+        body = req.json()
+        if body is None or body.get("grant_type") != "refresh_token":
+            return oauth_error("invalid_request", "a JSON body with grant_type refresh_token")
+        delay = float(self.state.config["custom_token_delay"] or 0)
+        if delay > 0:
+            self.state.release_event.wait(delay)
+        record, refresh, error = self.rotate_refresh(body.get("refresh_token"), (CUSTOM_PROVIDER,))
+        if error:
+            return oauth_error("invalid_grant", "refresh token %s" % error)
+        refresh = refresh or record
+        access, expires_in = self.access_token(CUSTOM_PROVIDER, refresh["grant"])
+        return json_reply(200, {"token_type": "Bearer", "access_token": access, "expires_in": expires_in,
+                                "refresh_token": refresh["token"]})
 
     def codex_token(self, req):
         form = req.form()
@@ -816,6 +849,9 @@ class Routes:
                 return value, "api_key", True
         if provider == "anthropic" and bearer and not api_key:
             return value, "oauth", self.state.valid_token(bearer, "access", ("anthropic",)) is not None
+        if provider == "anthropic" and api_key and \
+                self.state.valid_token(api_key, "access", (CUSTOM_PROVIDER,)) is not None:
+            return value, CUSTOM_PROVIDER, True
         return value, "api_key" if api_key else "unknown", False
 
     @staticmethod
@@ -1236,7 +1272,7 @@ class Admin:
                 raise ValueError("unknown GitHub domain " + domain)
             token = self.state.new_token("refresh", provider, "ghu_" + secrets.token_urlsafe(27), domain=domain)
             return json_reply(200, {"provider": provider, "refresh_token": token["token"], "domain": domain})
-        if provider not in PROVIDERS:
+        if provider not in PROVIDERS and provider != CUSTOM_PROVIDER:
             raise ValueError("unknown provider %r" % (provider,))
         token = self.state.new_token("refresh", provider, routes.refresh_value(provider))
         access, expires_in = routes.access_token(provider, token["grant"])

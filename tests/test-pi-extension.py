@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -326,7 +327,8 @@ class LoginInPiMixin:
         deadline = time.monotonic() + 30
         while self.secret_tool_lookup("anthropic") is not None and time.monotonic() < deadline:
             time.sleep(0.3)
-        self.assertIsNone(self.secret_tool_lookup("anthropic"), "/logout left the entry in the keyring")
+        # (assertIsNone would show the entry, tokens and all)
+        self.assertTrue(self.secret_tool_lookup("anthropic") is None, "/logout left the entry in the keyring")
         self.assertNoTokenUnder(os.path.join(self.home, ".pi"))
         self.assertNoSecretIn(self.scrub_free(tui.stderr_text()), "pi's stderr")
 
@@ -491,8 +493,269 @@ class NoSecretInProcMixin:
         self.assertAnswered(session.prompt("again"))
 
 
+# --- g. an API key entered through /login inside pi -------------------------------------
+
+LINK_ENTRY = {"type": "api_key", "key": "!pi-keyring get anthropic"}
+
+
+class ApiKeyLoginInPiMixin:
+    def test_api_key_login_inside_pi(self):
+        self.setup_pi(providers=())
+        key = self.mock.admin("POST", "api-key", {"provider": "anthropic"})["key"]
+        self.extra_secrets = getattr(self, "extra_secrets", set()) | {key}
+        tui = pi_session.TmuxPi(self.pi, self.pi_env(), MODEL, cwd=self.home)
+        self.addCleanup(tui.close)
+        tui.wait_for(r"claude-sonnet-4-5|anthropic", timeout=60)
+        # /login: the API-key method (the second: pi 0.73.1 "Use an API key",
+        # pi 1.6.0 "Sign in with an API key"), the provider, the key.
+        # pi 0.73.1 stores it with AuthStorage.set, pi 1.6.0 with pi-ai's
+        # apiKey.login and CredentialStore.modify.
+        tui.send("/login")
+        tui.wait_for(r"Select authentication method", timeout=20)
+        tui.key("Down")
+        tui.wait_for(r"→ (Use|Sign in with) an API key", timeout=10)
+        tui.key("Enter")
+        tui.wait_for(r"Select provider", timeout=20)
+        tui.send("Anthropic", enter=False)
+        time.sleep(0.5)
+        tui.key("Enter")
+        tui.wait_for(r"Enter (Anthropic )?API key", timeout=20)
+        tui.send(key)
+        deadline = time.monotonic() + 30
+        entry = None
+        while time.monotonic() < deadline and not tui.exited():
+            entry = self.secret_tool_lookup("anthropic")
+            if entry is not None and self.auth_entry("anthropic") is not None:
+                break
+            time.sleep(0.3)
+        self.assertIsNotNone(entry, "pi's /login stored no API key in the keyring; screen:\n%s"
+                             % self.scrub(tui.screen()))
+        self.assertEqual(entry.get("type"), "api_key")
+        self.assertTrue(entry.get("key") == key, "the keyring holds another key (%s, not %s)"
+                        % (digest(entry.get("key")), digest(key)))
+        got = self.run_cli("get", "anthropic", secrets_on_stdout=True)
+        self.assertExit(got, 0)
+        self.assertTrue(got.text == key, "`pi-keyring get anthropic` gives %s, not the key of /login %s"
+                        % (digest(got.text), digest(key)))
+        linked = self.auth_entry("anthropic")
+        self.assertTrue(linked == LINK_ENTRY, "auth.json's anthropic entry is not the link entry: %s"
+                        % self.scrub(json.dumps(linked)))
+        self.assertNoTokenUnder(os.path.join(self.home, ".pi"))
+
+        # pi uses it.
+        seen = len(self.llm())
+        tui.send("say hello")
+        self.wait_scrubbed(tui, r"mock reply", timeout=60)
+        calls = self.llm()[seen:]
+        self.assertTrue(calls, "no request reached the mock")
+        self.assertEqual(calls[-1]["status"], 200)
+        self.assertTrue(calls[-1]["credential"] == key, "the prompt carried %s, not the key of /login %s"
+                        % (digest(calls[-1]["credential"]), digest(key)))
+
+        tui.send("/logout")
+        self.wait_scrubbed(tui, r"Anthropic", timeout=20)
+        tui.send("Anthropic", enter=False)
+        time.sleep(0.5)
+        tui.key("Enter")
+        deadline = time.monotonic() + 30
+        while self.secret_tool_lookup("anthropic") is not None and time.monotonic() < deadline:
+            time.sleep(0.3)
+        self.assertTrue(self.secret_tool_lookup("anthropic") is None, "/logout left the key in the keyring")
+        self.assertTrue(self.auth_entry("anthropic") is None, "/logout left an entry in auth.json: %s"
+                        % self.scrub(json.dumps(self.auth_entry("anthropic"))))
+        self.assertNoTokenUnder(os.path.join(self.home, ".pi"))
+        self.assertNoSecretIn(tui.stderr_text(), "pi's stderr")
+
+    def wait_scrubbed(self, tui, pattern, timeout):
+        """tui.wait_for, its failure without the key (the screen may still show it)."""
+        try:
+            return tui.wait_for(pattern, timeout=timeout)
+        except TimeoutError as exc:
+            self.fail(self.scrub(str(exc)))
+
+    def auth_entry(self, provider):
+        try:
+            with open(self.auth_file, encoding="utf-8") as f:
+                return json.load(f).get(provider)
+        except (OSError, ValueError):
+            return None
+
+
+# --- h. a provider pi-keyring cannot refresh: pi's code refreshes it, under the lock ---------
+
+CUSTOM = "custom-oauth"
+CUSTOM_MODEL = ["--provider", CUSTOM, "--model", "custom-model"]
+CUSTOM_TOKEN_PATH = "/sso.custom-oauth.example/oauth/token"
+N_CUSTOM = 3
+
+# A second extension, beside pi-keyring's: the OAuth provider of
+# tests/mock-provider.py's custom-oauth (both releases take this legacy
+# registerProvider form: pi 0.73.1 registers config.oauth with pi-ai, pi 1.6.0
+# adapts it in provider-composer's adaptOAuth).
+CUSTOM_EXTENSION = """\
+// Written by tests/test-pi-extension.py: an OAuth provider pi-keyring does not know.
+const MOCK = %(mock)s;
+
+export default function (pi: any) {
+  pi.registerProvider(%(provider)s, {
+    name: "Custom OAuth (test)",
+    baseUrl: MOCK + "/api.anthropic.com",
+    api: "anthropic-messages",
+    models: [{
+      id: "custom-model", name: "Custom Model", reasoning: false, input: ["text"],
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      contextWindow: 200000, maxTokens: 4096,
+    }],
+    oauth: {
+      name: "Custom OAuth (test)",
+      async login(_callbacks: any) {
+        throw new Error("no login in this test");
+      },
+      async refreshToken(credentials: any) {
+        const response = await fetch(MOCK + %(token_path)s, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ grant_type: "refresh_token", refresh_token: credentials.refresh }),
+        });
+        if (!response.ok)
+          throw new Error(`custom-oauth refresh failed: HTTP ${response.status}`);
+        const tokens: any = await response.json();
+        return { refresh: tokens.refresh_token, access: tokens.access_token,
+                 expires: Date.now() + tokens.expires_in * 1000 };
+      },
+      getApiKey(credentials: any) {
+        return credentials.access;
+      },
+    },
+  });
+}
+"""
+
+
+class PiRefreshesUnderLockMixin:
+    def test_pi_refreshes_a_foreign_provider_once_under_the_lock(self):
+        self.setup_pi()
+        extensions = os.path.join(self.agent_dir, "extensions")
+        os.makedirs(extensions, mode=0o700, exist_ok=True)
+        with open(os.path.join(extensions, "custom-oauth.ts"), "w", encoding="utf-8") as f:
+            f.write(CUSTOM_EXTENSION % {"mock": json.dumps(self.mock.url), "provider": json.dumps(CUSTOM),
+                                        "token_path": json.dumps(CUSTOM_TOKEN_PATH)})
+        # An expired entry of that provider in pi-keyring; the mock refuses
+        # its access token too, and answers a refresh after 1 s.
+        seed = self.mock.admin("POST", "seed-refresh", {"provider": CUSTOM})
+        self.mock.admin("POST", "revoke", {"token": seed["access_token"], "reason": "expired"})
+        self.store_entry(CUSTOM, collections.OrderedDict([
+            ("type", "oauth"), ("refresh", seed["refresh_token"]), ("access", seed["access_token"]),
+            ("expires", now_ms() - 60 * 1000)]))
+        self.mock.admin("POST", "config", {"custom_token_delay": 1.0})
+
+        env = self.pi_env()
+        sessions = []
+        starters = [threading.Thread(target=lambda: sessions.append(self.rpc(env, CUSTOM_MODEL)))
+                    for _ in range(N_CUSTOM)]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join(120)
+        self.assertEqual(len(sessions), N_CUSTOM)
+        seen = len(self.llm())
+        answers = ExpiryRaceMixin.parallel(self, [(s, "hello %d" % i) for i, s in enumerate(sessions)])
+        refreshes = self.mock.requests(CUSTOM_TOKEN_PATH)
+        self.assertEqual(len(refreshes), 1, "%d refresh requests for %d pi processes (statuses %r)"
+                         % (len(refreshes), N_CUSTOM, [r["status"] for r in refreshes]))
+        for answer in answers:
+            self.assertAnswered(answer)
+        tokens = self.mock.admin("GET", "tokens")[CUSTOM]
+        self.assertEqual(len(tokens["refresh"]["valid"]), 1)
+        stored = self.secret_tool_lookup(CUSTOM)
+        self.assertIsNotNone(stored, "pi-keyring lost the entry")
+        self.assertTrue(stored.get("refresh") == tokens["refresh"]["valid"][0],
+                        "pi-keyring does not hold the refreshed refresh token")
+        self.assertTrue(stored.get("access") in tokens["access"]["valid"],
+                        "pi-keyring does not hold the refreshed access token")
+        self.assertGreater(stored.get("expires", 0), now_ms() + 10 * 60 * 1000)
+        calls = [c for c in self.llm()[seen:] if c["status"] == 200]
+        self.assertEqual(len(calls), N_CUSTOM)
+        self.assertTrue(all(c["credential"] == stored["access"] for c in calls),
+                        "a prompt did not carry the one refreshed token")
+        # auth.json: at most the link entry (pi 1.6.0's modify leaves it).
+        linked = ApiKeyLoginInPiMixin.auth_entry(self, CUSTOM)
+        self.assertIn(linked, (None, {"type": "api_key", "key": "!pi-keyring get " + CUSTOM}),
+                      "auth.json's %s entry: %s" % (CUSTOM, self.scrub(json.dumps(linked))))
+        self.assertNoTokenUnder(os.path.join(self.home, ".pi"))
+        for session in sessions:
+            self.assertNoSecretIn(session.stderr_text, "pi's stderr")
+
+
+# --- i. a pi-keyring too old for the extension -------------------------------------------
+
+class TooOldPiKeyringMixin:
+    def test_a_too_old_pi_keyring_is_said_once_and_pi_goes_on(self):
+        self.setup_pi()
+        # An old pi-keyring has no `bridge`: it says what this one says of an
+        # unknown command, and exits 2.
+        real = self.run_cli("no-such-command")
+        self.assertExit(real, 2)
+        self.assertEqual(real.err.count("no-such-command"), 1, real.err)
+        script = os.path.join(self.tmp, "old-pi-keyring")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write("#!/bin/sh\n# pi-keyring before `bridge`\nprintf %s \"$1\" >&2\nexit 2\n"
+                    % shlex.quote(real.err.replace("%", "%%").replace("no-such-command", "%s")))
+        os.chmod(script, 0o755)
+        said = subprocess.run([script, "bridge"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual((said.returncode, said.stderr.decode()), (2, real.err.replace("no-such-command", "bridge")))
+
+        key = self.mock.admin("POST", "api-key", {"provider": "anthropic"})["key"]
+        self.extra_secrets = getattr(self, "extra_secrets", set()) | {key}
+        env = self.pi_env(keep_bindir_off_path=True,
+                          extra={"ANTHROPIC_API_KEY": key, "PI_KEYRING_COMMAND": script})
+        session = self.rpc(env)
+        answers = [session.prompt("hello"), session.prompt("again")]
+        for answer in answers:
+            self.assertAnswered(answer)
+        self.assertTrue(self.llm()[-1]["credential"] == key, "pi did not use the key of its environment")
+        said = FailureMessagesMixin.everything_said(self, session, *answers)
+        count = len(re.findall(r"too old", said))
+        self.assertEqual(count, 1, "the too old pi-keyring was said %d times:\n%s"
+                         % (count, self.scrub(said)[-3000:]))
+
+
+# --- j. pi -p: print mode exits by itself ---------------------------------------------
+
+class PrintModeMixin:
+    def test_print_mode_answers_and_exits(self):
+        self.setup_pi()
+        key = self.mock.admin("POST", "api-key", {"provider": "anthropic"})["key"]
+        self.set_key("anthropic", key)
+        argv = self.pi.argv + ["--no-session", "-p", "say hello"] + MODEL
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=self.pi_env(), cwd=self.home)
+        try:
+            out, err = proc.communicate(timeout=PRINT_EXIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            answered = [c for c in self.llm() if c["status"] == 200]
+            self.fail("pi %s -p did not exit within %d s (%s); stdout: %r"
+                      % (self.pi.version, PRINT_EXIT_S,
+                         "after the mock answered" if answered else "the mock was not asked",
+                         self.scrub(out.decode("utf-8", "replace"))[-500:]))
+        elapsed = time.monotonic() - start
+        text = out.decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 0, self.scrub(err.decode("utf-8", "replace"))[-2000:])
+        self.assertIn("mock reply", text)
+        self.assertTrue(self.llm()[-1]["credential"] == key, "pi -p did not use the key in pi-keyring")
+        self.assertNoSecretIn(text + err.decode("utf-8", "replace"), "pi -p's output")
+        sys.stderr.write("[pi %s -p: %.1f s] " % (self.pi.version, elapsed))
+
+
+PRINT_EXIT_S = 20
+
+
 MIXINS = [RefreshMixin, Retry401Mixin, LoginInPiMixin, ExpiryRaceMixin, FailureMessagesMixin,
-          NoSecretInProcMixin]
+          NoSecretInProcMixin, ApiKeyLoginInPiMixin, PiRefreshesUnderLockMixin, TooOldPiKeyringMixin,
+          PrintModeMixin]
 for _mixin in MIXINS:
     for _version in VERSIONS:
         _name = "%s_pi_%s" % (_mixin.__name__.replace("Mixin", "Test"), _version.replace(".", "_"))
