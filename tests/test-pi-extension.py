@@ -235,6 +235,8 @@ class RefreshMixin:
                         % (digest(last["credential"]), digest(new["access"])))
         self.assertEqual(last["status"], 200)
         self.assertNoSecretIn(session.stderr_text, "pi's stderr")
+        # Neither the login nor its refresh left a token under ~/.pi.
+        self.assertNoTokenUnder(os.path.join(self.home, ".pi"))
 
 
 # --- b. a 401 makes the extension ask pi-keyring once more ---------------------------------
