@@ -307,6 +307,8 @@ class LeftoverTest(BackendTestCase):
                 and entry[len(name) + 1:].isalnum()]
 
     def kill_loop(self, backend, directory, name, kills, delay, allowed):
+        # The first kill may come before the writer made it (a slow start).
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         seen = 0
         for i in range(kills):
             writer = Writer(self.env, backend, "openai", i * 1000, 1000)
