@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "mock-http.h"
 
@@ -492,6 +493,137 @@ test_port_in_use_ipv6 (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
 }
 
+/* --- the owner of a caller's socket (pi-keyring-peer-uid.c) --- */
+
+/* Our listener is 127.0.0.1:53692 (D1BC) and [::1]:53692. In tcp: the
+ * listening socket, a caller from port 40000 (9C40) of uid 1001, our
+ * accepted end of it (uid 0), and a caller from 40001 in TIME_WAIT (uid 0,
+ * inode 0). The addresses as a little-endian kernel prints them. */
+static const char sample_tcp[] =
+  "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+  "   0: 0100007F:D1BC 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0000000000000000 100 0 0 10 0\n"
+  "   1: 0100007F:9C40 0100007F:D1BC 01 00000000:00000000 00:00000000 00000000  1001        0 2222 1 0000000000000000 20 4 30 10 -1\n"
+  "   2: 0100007F:D1BC 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 3333 1 0000000000000000 20 4 30 10 -1\n"
+  "   3: 0100007F:9C41 0100007F:D1BC 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n";
+
+/* In tcp6: a caller from [::1]:40002 (uid 1003), and one through an IPv6
+ * socket to 127.0.0.1, from ::ffff:127.0.0.1:40003 (uid 1002); no newline
+ * at the end. */
+static const char sample_tcp6[] =
+  "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+  "   0: 00000000000000000000000001000000:D1BC 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000000000000 100 0 0 10 0\n"
+  "   1: 00000000000000000000000001000000:9C42 00000000000000000000000001000000:D1BC 01 00000000:00000000 00:00000000 00000000  1003        0 5555 1 0000000000000000 20 4 30 10 -1\n"
+  "   2: 0000000000000000FFFF00000100007F:9C43 0000000000000000FFFF00000100007F:D1BC 01 00000000:00000000 00:00000000 00000000  1002        0 6666 1 0000000000000000 20 4 30 10 -1";
+
+static GInetSocketAddress *
+inet_socket_address (const char *address,
+                     guint16     port)
+{
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string (address, port));
+}
+
+/* The uid found for @caller → @ours in @text, or -1. */
+static gint64
+find_uid (const char *text,
+          const char *caller,
+          guint16     caller_port,
+          const char *ours,
+          guint16     our_port)
+{
+  g_autoptr(GInetSocketAddress) caller_address = inet_socket_address (caller, caller_port);
+  g_autoptr(GInetSocketAddress) our_address = inet_socket_address (ours, our_port);
+  guint uid = 0;
+
+  if (!_pi_keyring_proc_net_tcp_find_uid (text, strlen (text), caller_address, our_address, &uid))
+    return -1;
+  return uid;
+}
+
+static void
+test_peer_uid_parse (void)
+{
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
+    {
+      g_test_skip ("the samples are a little-endian kernel's");
+      return;
+    }
+
+  /* IPv4 */
+  g_assert_cmpint (find_uid (sample_tcp, "127.0.0.1", 40000, "127.0.0.1", 53692), ==, 1001);
+  /* an IPv4 address and its IPv4-mapped IPv6 form are one */
+  g_assert_cmpint (find_uid (sample_tcp, "::ffff:127.0.0.1", 40000, "127.0.0.1", 53692), ==, 1001);
+  g_assert_cmpint (find_uid (sample_tcp, "127.0.0.1", 40000, "::ffff:127.0.0.1", 53692), ==, 1001);
+  g_assert_cmpint (find_uid (sample_tcp6, "127.0.0.1", 40003, "127.0.0.1", 53692), ==, 1002);
+  /* IPv6 */
+  g_assert_cmpint (find_uid (sample_tcp6, "::1", 40002, "::1", 53692), ==, 1003);
+
+  /* the socket must go to us, from the caller: not our accepted end
+   * (its direction reversed), not another port or address */
+  g_assert_cmpint (find_uid ("   2: 0100007F:D1BC 0100007F:9C40 01 0:0 0:0 0 0 0 3333\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid (sample_tcp, "127.0.0.1", 40000, "127.0.0.1", 53693), ==, -1);
+  g_assert_cmpint (find_uid (sample_tcp, "127.0.0.2", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid (sample_tcp6, "::1", 40003, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid (sample_tcp6, "::1", 40002, "127.0.0.1", 53692), ==, -1);
+  /* TIME_WAIT shows uid 0 whoever made it: no process holds it */
+  g_assert_cmpint (find_uid (sample_tcp, "127.0.0.1", 40001, "127.0.0.1", 53692), ==, -1);
+  /* nothing to read, a header, broken lines */
+  g_assert_cmpint (find_uid ("", "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid ("  sl  local_address rem_address   st\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid ("   1: 0100007F:9C40 0100007F:D1BC 01 00000000:00000000\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid ("   1: 0100007G:9C40 0100007F:D1BC 01 0:0 0:0 0 1001 0 2222\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid ("   1: 0100007F:9C40 0100007F:D1BC 01 0:0 0:0 0 -1 0 2222\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  g_assert_cmpint (find_uid ("   1: 0100007F:9C40 0100007F:D1BC 01 0:0 0:0 0 99999999999 0 2222\n",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, -1);
+  /* the fewest fields that do */
+  g_assert_cmpint (find_uid ("1: 0100007F:9C40 0100007F:D1BC 01 0:0 0:0 0 1001 0 2222",
+                             "127.0.0.1", 40000, "127.0.0.1", 53692), ==, 1001);
+}
+
+/* This machine's tables: a connection of our own is ours. */
+static void
+test_peer_uid_live (void)
+{
+#ifdef __linux__
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketAddress) ours = NULL;
+  g_autoptr(GSocketAddress) caller = NULL;
+  g_autoptr(GError) error = NULL;
+  guint uid = G_MAXUINT;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, any_port, FALSE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  ours = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (client, ours, NULL, &error));
+  caller = g_socket_get_local_address (client, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (_pi_keyring_loopback_peer_uid (G_INET_SOCKET_ADDRESS (caller),
+                                                G_INET_SOCKET_ADDRESS (ours), &uid));
+  g_assert_cmpuint (uid, ==, geteuid ());
+  /* our listener is nobody's caller */
+  g_assert_false (_pi_keyring_loopback_peer_uid (G_INET_SOCKET_ADDRESS (ours),
+                                                 G_INET_SOCKET_ADDRESS (caller), &uid));
+#else
+  g_test_skip ("no /proc/net/tcp here");
+#endif
+}
+
 static void
 add (const char *path,
      const char *callback_path,
@@ -525,6 +657,8 @@ main (int   argc,
   g_test_add_func ("/oauth/callback/unref-frees-port", test_unref_frees_port);
   g_test_add_func ("/oauth/callback/port-in-use", test_port_in_use);
   g_test_add_func ("/oauth/callback/port-in-use-ipv6", test_port_in_use_ipv6);
+  g_test_add_func ("/oauth/callback/peer-uid/parse", test_peer_uid_parse);
+  g_test_add_func ("/oauth/callback/peer-uid/live", test_peer_uid_live);
 
   return g_test_run ();
 }

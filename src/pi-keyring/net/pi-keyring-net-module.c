@@ -43,6 +43,8 @@ static const PiKeyringNet net = {
   .soup_server_message_get_response_headers = soup_server_message_get_response_headers,
   .soup_server_message_set_status = soup_server_message_set_status,
   .soup_server_message_set_response = soup_server_message_set_response,
+  .soup_server_message_get_remote_address = soup_server_message_get_remote_address,
+  .soup_server_message_get_local_address = soup_server_message_get_local_address,
 };
 
 /* Exported from the module (and, in the tests' static link, found by the

@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 
 /* Bumped when an entry is added, removed or changed: the loader refuses a
  * module built for another table. */
-#define PI_KEYRING_NET_ABI 1
+#define PI_KEYRING_NET_ABI 2
 
 /* The module's one exported function, by name, for g_module_symbol (). */
 #define PI_KEYRING_NET_ENTRY_POINT "pi_keyring_net_module_get"
@@ -136,6 +136,8 @@ struct _PiKeyringNet
                                                                    SoupMemoryUse        resp_use,
                                                                    const char          *resp_body,
                                                                    gsize                resp_length);
+  GSocketAddress *     (*soup_server_message_get_remote_address) (SoupServerMessage   *msg);
+  GSocketAddress *     (*soup_server_message_get_local_address)  (SoupServerMessage   *msg);
 };
 
 /* The module's entry point (pi-keyring-net-module.c). */

@@ -1,9 +1,16 @@
 /* pi-keyring-callback-server.c: the loopback redirect target of a login
  *
  * A SoupServer on 127.0.0.1 (and ::1 where available) at the provider's
- * port. It accepts only a GET of the exact callback path whose Host is a
- * loopback name with that port (DESIGN §5, reference §6.3):
+ * port. It answers only the user's own programs, and accepts only a GET of
+ * the exact callback path whose Host is a loopback name with that port
+ * (DESIGN §5, reference §6.3):
  *
+ *   a caller of another uid   → 403, the flow goes on (issue 24, item 6:
+ *                               another local user who saw the authorize
+ *                               URL must not end the login with her own
+ *                               code); Linux only, from /proc/net/tcp{,6}
+ *                               (pi-keyring-peer-uid.c); a caller whose
+ *                               socket is not found there is refused too
  *   foreign or missing Host   → 421 (or 400), the flow goes on
  *   another path              → 404
  *   another method            → 405
@@ -29,6 +36,7 @@
 #include "oauth/pi-keyring-oauth-private.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "net/pi-keyring-net.h"
 
@@ -248,6 +256,42 @@ host_is_ours (PiKeyringCallbackServer *self,
   return FALSE;
 }
 
+/* Whether the caller's socket belongs to our effective uid. When its
+ * socket cannot be found (it went away already, or /proc is not there)
+ * the answer is no: a refused browser of ours can still paste the URL,
+ * an accepted stranger would end the login with her tokens. */
+static gboolean
+caller_is_us (PiKeyringCallbackServer *self,
+              SoupServerMessage       *msg)
+{
+#ifdef __linux__
+  GSocketAddress *caller = self->net->soup_server_message_get_remote_address (msg);
+  GSocketAddress *ours = self->net->soup_server_message_get_local_address (msg);
+  guint uid;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (caller) || !G_IS_INET_SOCKET_ADDRESS (ours))
+    {
+      g_debug ("Callback server: a caller without an IP address; refused");
+      return FALSE;
+    }
+  if (!_pi_keyring_loopback_peer_uid (G_INET_SOCKET_ADDRESS (caller),
+                                      G_INET_SOCKET_ADDRESS (ours), &uid))
+    {
+      g_debug ("Callback server: the caller's socket is not in /proc/net/tcp{,6}; refused");
+      return FALSE;
+    }
+  if (uid != geteuid ())
+    {
+      g_debug ("Callback server: a caller of uid %u, not ours; refused", uid);
+      return FALSE;
+    }
+  return TRUE;
+#else
+  /* No table of sockets to ask: the Host, path and state checks remain. */
+  return TRUE;
+#endif
+}
+
 static const char *
 query_get (GHashTable *query,
            const char *name)
@@ -287,6 +331,12 @@ on_request (SoupServer        *server,
   const char *host = net->soup_message_headers_get_one (headers, "Host");
   const char *oauth_error, *state, *code;
 
+  if (!caller_is_us (self, msg))
+    {
+      respond_page (self, msg, SOUP_STATUS_FORBIDDEN, _("Forbidden"),
+                    _("This sign-in belongs to another user of this computer."));
+      return;
+    }
   if (host == NULL)
     {
       respond_text (self, msg, SOUP_STATUS_BAD_REQUEST, "Bad request");

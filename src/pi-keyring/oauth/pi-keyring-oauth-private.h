@@ -255,6 +255,23 @@ gboolean       _pi_keyring_callback_server_submit_code (PiKeyringCallbackServer 
  * and cancellation). */
 void           _pi_keyring_callback_server_close      (PiKeyringCallbackServer *self);
 
+/* --- pi-keyring-peer-uid.c: the owner of a loopback caller's socket --- */
+
+/* Finds, in the text of /proc/net/tcp or /proc/net/tcp6, the socket held
+ * by a process whose local end is @caller and whose remote end is @ours
+ * (IPv4 and IPv4-mapped IPv6 addresses compare equal); its uid in
+ * @out_uid. A pure function; FALSE when no line matches. */
+gboolean       _pi_keyring_proc_net_tcp_find_uid      (const char         *text,
+                                                       gsize               length,
+                                                       GInetSocketAddress *caller,
+                                                       GInetSocketAddress *ours,
+                                                       guint              *out_uid);
+/* The same on this machine's /proc/net/tcp and /proc/net/tcp6 (Linux);
+ * FALSE when neither has the socket or can be read. */
+gboolean       _pi_keyring_loopback_peer_uid          (GInetSocketAddress *caller,
+                                                       GInetSocketAddress *ours,
+                                                       guint              *out_uid);
+
 /* --- pi-keyring-device-flow.c: RFC 8628 device authorization --- */
 
 /* A clock for the poller. NULL means the real monotonic clock and GLib
