@@ -486,9 +486,15 @@ PiKeyringStore *
 cli_open_store (PiKeyringBackend *backend)
 {
   PiKeyringStore *store = pi_keyring_store_new (backend);
+  g_autoptr(GError) error = NULL;
 
   if (cli_options.profile != NULL)
     pi_keyring_store_set_profile (store, cli_options.profile);
+
+  /* Every command first stores the refreshed credentials a full disk kept
+   * out; what still finds no room stays kept, and is no failure here. */
+  if (!pi_keyring_store_save_recovered_sync (store, NULL, &error) && error != NULL)
+    g_debug ("Could not store the credentials kept for recovery: %s", error->message);
 
   return store;
 }

@@ -48,6 +48,7 @@ cli_cmd_get (const CliCommand  *command,
   g_autoptr(PiKeyringStore) store = NULL;
   g_autoptr(CliSecret) key = NULL;
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) recovered = NULL;
   PiKeyringSource source = PI_KEYRING_SOURCE_NONE;
   const char *provider;
 
@@ -98,6 +99,12 @@ cli_cmd_get (const CliCommand  *command,
         }
       break;
     }
+
+  /* A refreshed token that could not be saved works now; say where it is
+   * kept until it can be. */
+  recovered = pi_keyring_store_describe_recovered (provider);
+  for (guint i = 0; recovered[i] != NULL; i++)
+    cli_warning ("%s", recovered[i]);
 
   if (!cli_write_secret (key, TRUE, &error))
     return cli_report_error (error);

@@ -288,8 +288,12 @@ add_warnings (Status *status,
   gboolean auth_source = (row->sources & PI_KEYRING_SOURCE_AUTH_FILE) != 0;
   const char *key;
 
+  g_auto(GStrv) recovered = pi_keyring_store_describe_recovered (row->provider);
+
   add_unknown_type_warning (row, row->keyring, status->where);
   add_unknown_type_warning (row, row->auth_file, status->auth_display);
+  for (guint i = 0; recovered[i] != NULL; i++)
+    g_ptr_array_add (row->warnings, g_strdup (recovered[i]));
 
   if (backend_plaintext && holds_secret (row->keyring))
     {

@@ -236,4 +236,20 @@ gboolean             pi_keyring_store_logout_sync            (PiKeyringStore    
                                                               GCancellable         *cancellable,
                                                               GError              **error);
 
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_save_recovered_async   (PiKeyringStore       *self,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_save_recovered_finish  (PiKeyringStore       *self,
+                                                              GAsyncResult         *result,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_save_recovered_sync    (PiKeyringStore       *self,
+                                                              GCancellable         *cancellable,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+char               **pi_keyring_store_describe_recovered     (const char           *provider);
+
 G_END_DECLS

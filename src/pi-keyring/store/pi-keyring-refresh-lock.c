@@ -73,7 +73,7 @@ escape_file_name (const char *name)
   if (out->len == 0)
     g_string_append (out, "%");
 
-  /* NAME_MAX is 255; keep room for ".lock". */
+  /* NAME_MAX is 255; keep room for ".lock" and ".recovery". */
   if (out->len > 200)
     {
       char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, name, -1);
@@ -87,15 +87,23 @@ escape_file_name (const char *name)
 }
 
 char *
-_pi_keyring_refresh_lock_path (const char *profile,
-                               const char *provider)
+_pi_keyring_refresh_file_path (const char *profile,
+                               const char *provider,
+                               const char *suffix)
 {
   g_autofree char *profile_name = escape_file_name (profile);
   g_autofree char *provider_name = escape_file_name (provider);
-  g_autofree char *file_name = g_strconcat (provider_name, ".lock", NULL);
+  g_autofree char *file_name = g_strconcat (provider_name, suffix, NULL);
 
   return g_build_filename (g_get_user_runtime_dir (), "pi-keyring", profile_name, file_name,
                            NULL);
+}
+
+char *
+_pi_keyring_refresh_lock_path (const char *profile,
+                               const char *provider)
+{
+  return _pi_keyring_refresh_file_path (profile, provider, ".lock");
 }
 
 static void

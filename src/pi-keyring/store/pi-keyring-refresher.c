@@ -435,17 +435,38 @@ refresh_error_new (Flight *flight,
 }
 
 /* The tokens were refreshed but not saved: the old refresh token may be
- * spent, so say it plainly. */
+ * spent, so the new credential is kept in its recovery file (RAM) and
+ * stored by the next command; the callers get it meanwhile. Only when it
+ * cannot even be kept there is the refresh an error, said plainly. */
 static void
 flight_write_failed (Flight *flight,
                      GError *error)
 {
   g_autofree char *name = describe_provider (flight->provider_id);
+  g_autoptr(GError) keep_error = NULL;
+  g_autoptr(PiKeyringCredential) fresh = NULL;
+  g_autofree char *kept = NULL;
   GError *wrapped;
 
-  wrapped = g_error_new (error->domain, error->code,
-                         _("The OAuth token of %s was refreshed but could not be saved: %s"),
-                         name, error->message);
+  if (_pi_keyring_recovery_save (flight->origin, flight->fresh, &kept, &keep_error))
+    {
+      g_debug ("The OAuth token of %s was refreshed but could not be saved (%s); "
+               "it is kept in %s", flight->provider_id, error->message, kept);
+      g_error_free (error);
+      fresh = g_steal_pointer (&flight->fresh);
+      flight_finish (flight, fresh, NULL, NULL);
+      return;
+    }
+
+  if (PI_KEYRING_IS_MEMORY_BACKEND (flight->origin))
+    wrapped = g_error_new (error->domain, error->code,
+                           _("The OAuth token of %s was refreshed but could not be saved: %s"),
+                           name, error->message);
+  else
+    wrapped = g_error_new (error->domain, error->code,
+                           _("The OAuth token of %s was refreshed but could not be saved: %s "
+                             "(nor kept for later: %s)"),
+                           name, error->message, keep_error->message);
   g_error_free (error);
   flight_fail (flight, wrapped);
 }
@@ -455,6 +476,8 @@ flight_written (Flight *flight)
 {
   g_autoptr(PiKeyringCredential) fresh = g_steal_pointer (&flight->fresh);
 
+  /* What a recovery file kept is older than this. */
+  _pi_keyring_recovery_forget (flight->origin, flight->profile, flight->provider_id);
   g_signal_emit (flight->refresher, signals[CHANGED], 0, flight->provider_id);
   g_signal_emit (flight->refresher, signals[REFRESHED], 0, fresh);
   flight_finish (flight, fresh, NULL, NULL);
@@ -559,12 +582,38 @@ flight_request (Flight              *flight,
                                      on_provider_refreshed, flight);
 }
 
+/* @current, or the credential a recovery file keeps for it when that one
+ * is newer (an earlier refresh spent @current's refresh token and could not
+ * save the new one); an older kept one is discarded. The result is
+ * @current or *@recovered (owned there). */
+static PiKeyringCredential *
+flight_prefer_recovered (Flight               *flight,
+                         PiKeyringCredential  *current,
+                         PiKeyringCredential **recovered)
+{
+  *recovered = _pi_keyring_recovery_load (flight->origin, flight->profile, flight->provider_id);
+  if (*recovered == NULL)
+    return current;
+
+  if (current != NULL && _pi_keyring_recovery_is_older (*recovered, current))
+    {
+      _pi_keyring_recovery_forget (flight->origin, flight->profile, flight->provider_id);
+      g_clear_object (recovered);
+      return current;
+    }
+
+  g_debug ("Using the refreshed credential of %s kept for recovery", flight->provider_id);
+  return *recovered;
+}
+
 /* The entry as it is now, read under the lock. */
 static void
 on_reread (Flight              *flight,
            PiKeyringCredential *current,
            GError              *error)
 {
+  g_autoptr(PiKeyringCredential) recovered = NULL;
+
   if (error != NULL)
     {
       flight_fail (flight, error);
@@ -575,9 +624,12 @@ on_reread (Flight              *flight,
   if (current == NULL ||
       pi_keyring_credential_get_kind (current) != PI_KEYRING_CREDENTIAL_KIND_OAUTH)
     {
+      _pi_keyring_recovery_forget (flight->origin, flight->profile, flight->provider_id);
       flight_finish (flight, NULL, NULL, NULL);
       return;
     }
+
+  current = flight_prefer_recovered (flight, current, &recovered);
 
   /* Refreshed by another program meanwhile: no request, no write. */
   if (!flight->force && !credential_is_due (current, flight->margin_ms))
@@ -623,7 +675,12 @@ on_failure_reread (Flight              *flight,
                    PiKeyringCredential *current,
                    GError              *error)
 {
+  g_autoptr(PiKeyringCredential) recovered = NULL;
   PiKeyringCredential *fallback = NULL;
+
+  if (error == NULL && current != NULL &&
+      pi_keyring_credential_get_kind (current) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    current = flight_prefer_recovered (flight, current, &recovered);
 
   if (error != NULL)
     g_debug ("Reading %s again after a failed refresh: %s", flight->provider_id,

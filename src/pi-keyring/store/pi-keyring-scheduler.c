@@ -405,6 +405,23 @@ on_backend_listed (GObject      *source,
 }
 
 static void
+on_recovered_stored (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PiKeyringScheduler) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_pi_keyring_recovery_restore_finish (result, &error) && error == NULL)
+    g_debug ("A refreshed credential kept for recovery could not be stored yet");
+  if (self->refresher == NULL)
+    return;
+
+  pi_keyring_backend_list_async (self->backend, self->profile,
+                                 self->cancellable, on_backend_listed, g_object_ref (self));
+}
+
+static void
 scan_start (PiKeyringScheduler *self)
 {
   if (self->refresher == NULL)
@@ -417,8 +434,10 @@ scan_start (PiKeyringScheduler *self)
     }
 
   self->scanning = TRUE;
-  pi_keyring_backend_list_async (self->backend, self->profile,
-                                 self->cancellable, on_backend_listed, g_object_ref (self));
+  /* Refreshed credentials a full disk kept out are stored first. */
+  _pi_keyring_recovery_restore_async (self->backend, self->profile, self->auth_backend, NULL,
+                                      self->cancellable, on_recovered_stored,
+                                      g_object_ref (self));
 }
 
 /* --- refreshing --- */

@@ -124,6 +124,10 @@ gboolean      _pi_keyring_store_run_boolean_sync        (PiKeyringStore      *se
  * so that neither `/` nor a leading `.` survives (`%2F`, `%2E`). */
 char         *_pi_keyring_refresh_lock_path             (const char          *profile,
                                                          const char          *provider);
+/* The same directory, another file: <provider><suffix>. */
+char         *_pi_keyring_refresh_file_path             (const char          *profile,
+                                                         const char          *provider,
+                                                         const char          *suffix);
 /* How long a flight waits for the lock before it gives up with
  * PI_KEYRING_ERROR_TEMPORARY: 60 s, unless a test set it (0 restores it). */
 void          _pi_keyring_set_refresh_lock_timeout_ms   (guint                timeout_ms);
@@ -139,6 +143,48 @@ PiKeyringRefreshLock *_pi_keyring_refresh_lock_try      (const char          *pa
                                                          GMainContext        *context,
                                                          GError             **error);
 void          _pi_keyring_refresh_lock_release          (PiKeyringRefreshLock *lock);
+
+/* --- pi-keyring-refresh-recovery.c: refreshed credentials that could not be saved --- */
+
+/* $XDG_RUNTIME_DIR/pi-keyring/<profile>/<provider>.recovery, or NULL when
+ * XDG_RUNTIME_DIR is not set (GLib's fallback is under HOME: not used). */
+char         *_pi_keyring_recovery_path                 (const char          *profile,
+                                                         const char          *provider);
+/* Keeps @credential (refreshed, not stored in @origin) in its recovery
+ * file: 0600, its directory 0700, written atomically, with @origin's name
+ * and file. Not for a memory backend. @out_path: (optional): the file. */
+gboolean      _pi_keyring_recovery_save                 (PiKeyringBackend     *origin,
+                                                         PiKeyringCredential  *credential,
+                                                         char                **out_path,
+                                                         GError              **error);
+/* The credential kept for (@origin, @profile, @provider), or NULL. */
+PiKeyringCredential *_pi_keyring_recovery_load          (PiKeyringBackend    *origin,
+                                                         const char          *profile,
+                                                         const char          *provider);
+/* Removes the file kept for (@origin, @profile, @provider), if any. */
+void          _pi_keyring_recovery_forget               (PiKeyringBackend    *origin,
+                                                         const char          *profile,
+                                                         const char          *provider);
+/* Whether @recovered is not newer than @current (an OAuth entry that
+ * expires no earlier): then it is discarded, never written over it. */
+gboolean      _pi_keyring_recovery_is_older             (PiKeyringCredential *recovered,
+                                                         PiKeyringCredential *current);
+/* One sentence for a person per file kept (of @provider; NULL: all). */
+char        **_pi_keyring_recovery_describe             (const char          *provider);
+/* Stores what is kept for @backend under @profile and for @auth_backend
+ * (nullable) under `default` into them, each under its credential's
+ * flock (one held by a refresh is skipped), unless the origin holds a
+ * newer entry (then it is discarded); a file is removed only once stored.
+ * TRUE when nothing is left kept for them; it never fails otherwise. */
+void          _pi_keyring_recovery_restore_async        (PiKeyringBackend    *backend,
+                                                         const char          *profile,
+                                                         PiKeyringBackend    *auth_backend,
+                                                         gpointer             source_object,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean      _pi_keyring_recovery_restore_finish       (GAsyncResult        *result,
+                                                         GError             **error);
 
 /* --- pi-keyring-scheduler.c: the background refresh of a store --- */
 
