@@ -427,6 +427,19 @@ class FailureMessagesMixin:
         self.assertIn("pi-keyring unlock", said, "pi's error does not name `pi-keyring unlock`:\n%s"
                       % self.scrub(said)[-3000:])
 
+    def test_a_refused_refresh_token_names_login(self):
+        entry = self.seed_anthropic(expires=now_ms() - 60 * 1000)
+        self.mock.admin("POST", "revoke", {"token": entry["refresh"]})
+        self.setup_pi()
+        session = self.rpc()
+        answer = session.prompt("hello")
+        said = self.everything_said(session, answer)
+        self.assertFalse(answer.ok, "answered with a refused refresh token?")
+        self.assertIn("/login anthropic", said, "pi's error does not name `/login anthropic`:\n%s"
+                      % self.scrub(said)[-3000:])
+        # The refused credential stays stored, for the user to log in again over it.
+        self.assertTrue(self.secret_tool_lookup("anthropic") == entry, "the refused credential was changed")
+
     def test_no_pi_keyring_is_said_once_and_pi_goes_on(self):
         self.setup_pi()
         if ROUTE == "extension":
