@@ -37,6 +37,10 @@ const PROTOCOL = 1;
 /* pi-ai 1.6.0 refreshes an OAuth token with less than five minutes left. */
 const MIN_VALIDITY_MS = 5 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 90 * 1000;
+/* One request of pi reads its credential more than once, back to back (pi
+ * 1.6.0: once to pick the auth, once to resolve it); reads of one provider
+ * sent within this window share one answer. */
+const READ_REUSE_MS = 20;
 const LINK_PREFIX = "!pi-keyring ";
 
 type Json = any;
@@ -272,8 +276,36 @@ class Bridge {
   }
 
   async call(request: Json, onEvent?: (event: Json) => void, timeoutMs?: number): Promise<Json> {
+    const changes = request.op !== "read" && request.op !== "list" && request.op !== "hello";
+    if (changes)
+      this.recent.clear();
     await this.start();
-    return this.send(request, onEvent, timeoutMs);
+    try {
+      return await this.send(request, onEvent, timeoutMs);
+    } finally {
+      if (changes)
+        this.recent.clear();
+    }
+  }
+
+  private recent = new Map<string, { at: number; reply: Promise<Json> }>();
+
+  /* `read`, shared by the reads of one provider sent within READ_REUSE_MS
+   * (a request's own repeated reads; the next request reads anew). Anything
+   * this process writes forgets them; a 401 asks with call(), anew. */
+  read(provider: string, minValidityMs: number): Promise<Json> {
+    const key = `${provider}\0${minValidityMs}`;
+    const now = Date.now();
+    const hit = this.recent.get(key);
+    if (hit && now - hit.at < READ_REUSE_MS)
+      return hit.reply;
+    const reply = this.call({ op: "read", provider, min_validity_ms: minValidityMs });
+    this.recent.set(key, { at: now, reply });
+    reply.catch(() => {
+      if (this.recent.get(key)?.reply === reply)
+        this.recent.delete(key);
+    });
+    return reply;
   }
 
   /* A request once the hello is done; the promise carries its id (for
@@ -489,7 +521,7 @@ class PiKeyringCredentialStore {
     options?.signal?.throwIfAborted?.();
     let reply: Json;
     try {
-      reply = await bridge.call({ op: "read", provider: providerId, min_validity_ms: MIN_VALIDITY_MS });
+      reply = await bridge.read(providerId, MIN_VALIDITY_MS);
     } catch (error) {
       if (isUnavailable(error))
         return this.fallback.read(providerId, options);
@@ -698,7 +730,7 @@ function installOn073(auth: Json): boolean {
     await writes.get(providerId);
     let reply: Json;
     try {
-      reply = await bridge.call({ op: "read", provider: providerId, min_validity_ms: 0 });
+      reply = await bridge.read(providerId, 0);
     } catch (error) {
       if (isUnavailable(error))
         return original.getApiKey(providerId, options);
