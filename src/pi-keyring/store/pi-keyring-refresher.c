@@ -220,10 +220,11 @@ static void flight_reread (Flight   *flight,
                            gboolean  after_failure);
 
 /* `now >= expires − margin`; pi's own test (in doubles) for no margin.
- * An entry without a numeric `expires` is never due. */
-static gboolean
-credential_is_due (PiKeyringCredential *credential,
-                   gint64               margin_ms)
+ * An entry without a numeric `expires` is never due. The store's
+ * get_fresh_credential decides with it too. */
+gboolean
+_pi_keyring_credential_is_due (PiKeyringCredential *credential,
+                               gint64               margin_ms)
 {
   gint64 now = _pi_keyring_wall_clock_now_ms ();
   gint64 expires;
@@ -292,7 +293,7 @@ static gboolean
 waiter_takes_fallback (Waiter              *waiter,
                        PiKeyringCredential *fallback)
 {
-  return fallback != NULL && !waiter->force && !credential_is_due (fallback, waiter->margin_ms);
+  return fallback != NULL && !waiter->force && !_pi_keyring_credential_is_due (fallback, waiter->margin_ms);
 }
 
 /* Ends the flight. With @error, a waiter that did not force the refresh
@@ -632,7 +633,7 @@ on_reread (Flight              *flight,
   current = flight_prefer_recovered (flight, current, &recovered);
 
   /* Refreshed by another program meanwhile: no request, no write. */
-  if (!flight->force && !credential_is_due (current, flight->margin_ms))
+  if (!flight->force && !_pi_keyring_credential_is_due (current, flight->margin_ms))
     {
       flight_finish (flight, current, NULL, NULL);
       return;
@@ -687,7 +688,7 @@ on_failure_reread (Flight              *flight,
              error->message);
   else if (was_rotated_meanwhile (flight, current) &&
            flight->rotation_retries < MAX_ROTATION_RETRIES &&
-           (flight->force || credential_is_due (current, flight->margin_ms)))
+           (flight->force || _pi_keyring_credential_is_due (current, flight->margin_ms)))
     {
       g_debug ("The refresh token of %s was rotated by someone else meanwhile: "
                "trying the newer one", flight->provider_id);

@@ -144,25 +144,6 @@ fresh_data_free (FreshData *data)
   g_free (data);
 }
 
-/* `now >= expires − margin` (margin 0: pi's test, expired), as the
- * refresher decides it; an entry without a numeric `expires` never is. */
-static gboolean
-credential_is_due (PiKeyringCredential *credential,
-                   gint64               margin_ms)
-{
-  gint64 now = _pi_keyring_wall_clock_now_ms ();
-  gint64 expires;
-
-  if (margin_ms <= 0)
-    return pi_keyring_credential_is_expired (credential, now);
-
-  if (!pi_keyring_credential_has_expires (credential))
-    return FALSE;
-
-  expires = pi_keyring_credential_get_expires (credential);
-  return expires < G_MININT64 + margin_ms || now >= expires - margin_ms;
-}
-
 /* @credential (taken), or NOT_FOUND when there is none. */
 static void
 return_fresh (GTask               *task,
@@ -280,7 +261,7 @@ on_fresh_looked_up (GObject      *source,
 
   if (credential != NULL &&
       pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
-      credential_is_due (credential, data->min_validity_ms))
+      _pi_keyring_credential_is_due (credential, data->min_validity_ms))
     provider = pi_keyring_lookup_provider (data->provider);
 
   if (provider == NULL)

@@ -46,6 +46,11 @@ void          _pi_keyring_refresher_refresh_async       (PiKeyringRefresher  *se
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,
                                                          gpointer             user_data);
+/* `now >= expires − @margin_ms` (0: pi's own test, expired); an entry
+ * without a numeric `expires` is never due. */
+gboolean      _pi_keyring_credential_is_due             (PiKeyringCredential *credential,
+                                                         gint64               margin_ms);
+
 /* Like _pi_keyring_refresher_refresh_async (), for callers with their own
  * idea of "due": the entry read again under the lock is refreshed only when
  * `now >= expires − @margin_ms` (0: pi's test, expired), and a failed
