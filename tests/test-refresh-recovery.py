@@ -197,6 +197,51 @@ class RefreshRecoveryTest(cli.CliTestCase):
         self.assertStoredAfterwards("--backend=encrypted-file", new_refresh)
         self.assertFalse(self.read(vault) == before, "the vault was not written")
 
+    # Item 2 (d): with no recovery file possible (no XDG_RUNTIME_DIR), a full
+    # disk stops the refresh before the request: the old refresh token is
+    # not spent, the stored credential is unchanged, exit 6 (temporary);
+    # once there is room again the same old refresh token works.
+    def assertNotSpentOnFullDisk(self, backend, origin):
+        del self.env["XDG_RUNTIME_DIR"]
+        before = self.read(origin)
+        self.fill()
+        result = self.run_cli(backend, "get", "anthropic", secrets_on_stdout=True)
+        self.assertExit(result, 6)
+        self.assertIn("No space left to store a refreshed token in " + origin, result.err)
+        self.assertIn("the old token is kept", result.err)
+        self.assertEqual(self.refresh_requests(), [], "a refresh token was sent on a full disk")
+        self.assertEqual(self.tokens()["dead"], [])
+        self.assertFalse(os.path.exists(self.recovery))
+        self.assertTrue(self.read(origin) == before, "the stored credential changed")
+
+        os.unlink(self.filler)
+        result = self.run_cli(backend, "get", "anthropic", secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.extra_secrets |= set(self.tokens()["valid"]) | {result.out.decode()}
+        self.assertTrue(self.refresh_requests() == [self.entry["refresh"]],
+                        "the old refresh token was not the one sent once there was room")
+
+    def test_file_backend_full_without_recovery(self):
+        self.write_auth_file(cli.pi_format({"anthropic": self.entry}))
+        before = self.read(self.auth_file)
+        self.assertNotSpentOnFullDisk("--backend=file", self.auth_file)
+        self.assertTrue(cli.load_ordered(self.read(self.auth_file))["anthropic"]["refresh"]
+                        in self.tokens()["valid"], "auth.json does not hold the new token")
+        self.assertFalse(self.read(self.auth_file) == before)
+
+    def test_encrypted_file_backend_full_without_recovery(self):
+        self.env.update({
+            "XDG_DATA_HOME": os.path.join(self.small, "data"),
+            "PI_KEYRING_PASSPHRASE": PASSPHRASE,
+        })
+        source = os.path.join(self.tmp, "import.json")
+        self.write_auth_file(cli.pi_format({"anthropic": self.entry}), path=source)
+        self.assertExit(self.run_cli("--backend=encrypted-file", "import", source), 0)
+        vault = os.path.join(self.small, "data", "pi-keyring", "credentials.vault")
+        before = self.read(vault)
+        self.assertNotSpentOnFullDisk("--backend=encrypted-file", vault)
+        self.assertFalse(self.read(vault) == before, "the vault was not written")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

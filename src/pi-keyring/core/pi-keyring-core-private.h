@@ -170,6 +170,12 @@ gboolean      _pi_keyring_file_write_atomic     (const char  *path,
 /* Makes @dir and its missing parents 0700; an existing one is left alone. */
 gboolean      _pi_keyring_file_ensure_private_dir (const char  *dir,
                                                    GError     **error);
+/* Whether @dir (or its nearest existing ancestor) clearly has no room for
+ * a file of @bytes bytes: fewer free bytes, or no free inode (statvfs);
+ * FALSE when that cannot be told. @out_free: (optional): its free bytes. */
+gboolean      _pi_keyring_file_dir_lacks_room   (const char  *dir,
+                                                 guint64      bytes,
+                                                 guint64     *out_free);
 
 /* --- pi-keyring-credential.c --- */
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -488,4 +489,50 @@ _pi_keyring_file_ensure_private_dir (const char  *dir,
     }
 
   return TRUE;
+}
+
+/**
+ * _pi_keyring_file_dir_lacks_room:
+ * @dir: a directory; when it does not exist yet, its nearest existing
+ *   ancestor is asked instead
+ * @bytes: what a write there needs
+ * @out_free: (out) (optional): the bytes free there for the user
+ *
+ * Whether a file of @bytes bytes clearly cannot be written into @dir:
+ * statvfs(3) counts fewer free bytes (for an unprivileged user) or no free
+ * inode. Anything that cannot be told (statvfs fails, a file system that
+ * counts no inodes) is not a lack of room: the write itself is the test.
+ *
+ * Returns: %TRUE when there is clearly no room
+ */
+gboolean
+_pi_keyring_file_dir_lacks_room (const char *dir,
+                                 guint64     bytes,
+                                 guint64    *out_free)
+{
+  g_autofree char *at = g_strdup (dir);
+  struct statvfs vfs;
+  guint64 available;
+
+  while (statvfs (at, &vfs) != 0)
+    {
+      char *parent;
+
+      if (errno != ENOENT && errno != ENOTDIR)
+        return FALSE;
+      parent = g_path_get_dirname (at);
+      if (g_str_equal (parent, at))
+        {
+          g_free (parent);
+          return FALSE;
+        }
+      g_free (at);
+      at = parent;
+    }
+
+  available = (guint64) vfs.f_bavail * (guint64) (vfs.f_frsize != 0 ? vfs.f_frsize : vfs.f_bsize);
+  if (out_free != NULL)
+    *out_free = available;
+
+  return available < bytes || (vfs.f_files != 0 && vfs.f_favail == 0);
 }

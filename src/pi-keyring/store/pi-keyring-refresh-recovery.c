@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -42,6 +43,23 @@ _pi_keyring_recovery_path (const char *profile,
     return NULL;
 
   return _pi_keyring_refresh_file_path (profile, provider, RECOVERY_SUFFIX);
+}
+
+/* Room enough for one recovery file: one credential, written atomically. */
+#define RECOVERY_ROOM (16 * 1024)
+
+gboolean
+_pi_keyring_recovery_can_keep (const char *profile,
+                               const char *provider)
+{
+  g_autofree char *path = _pi_keyring_recovery_path (profile, provider);
+  g_autofree char *dir = NULL;
+
+  if (path == NULL || g_access (runtime_dir (), W_OK | X_OK) != 0)
+    return FALSE;
+
+  dir = g_path_get_dirname (path);
+  return !_pi_keyring_file_dir_lacks_room (dir, RECOVERY_ROOM, NULL);
 }
 
 /* What names an origin: its backend's name and, for the file backends,

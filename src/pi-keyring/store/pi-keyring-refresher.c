@@ -39,6 +39,8 @@
 /* A provider that refuses the refresh token while another program rotated
  * it gets the newer one this many times at most. */
 #define MAX_ROTATION_RETRIES  3
+/* Besides twice the origin's file: room for the rest of the write. */
+#define STORE_ROOM_MARGIN     4096
 
 static char *
 describe_provider (const char *provider)
@@ -570,11 +572,80 @@ on_provider_refreshed (GObject      *source,
   flight_write_back (flight);
 }
 
-/* Sends @current's refresh token, as just read under the lock. */
+/* The file that @flight's origin keeps its credentials in (auth.json, the
+ * vault), or NULL (the Secret Service, memory: nothing to measure). */
+static const char *
+origin_file (Flight *flight)
+{
+  if (flight->auth_path != NULL)
+    return flight->auth_path;
+  if (PI_KEYRING_IS_ENCRYPTED_FILE_BACKEND (flight->origin))
+    return pi_keyring_encrypted_file_backend_get_path (
+             PI_KEYRING_ENCRYPTED_FILE_BACKEND (flight->origin));
+  return NULL;
+}
+
+/* Issue 24, item 2 (d): the request spends the old refresh token, so
+ * before it is sent there must be a place for its answer. The origin's
+ * file is replaced atomically (a second copy beside the first): its
+ * directory needs the file's size twice over plus a margin, and an inode.
+ * When it clearly has not, a recovery file in $XDG_RUNTIME_DIR (RAM) can
+ * still keep the answer, and then the request goes on: the credential
+ * keeps working, and the next command stores it once there is room. With
+ * neither, nothing is sent: the old refresh token stays valid, and the
+ * caller gets a temporary failure. Anything statvfs cannot tell is not a
+ * lack of room. */
+static gboolean
+flight_has_room (Flight  *flight,
+                 GError **error)
+{
+  const char *file = origin_file (flight);
+  g_autofree char *dir = NULL;
+  GStatBuf st;
+  guint64 size = 0;
+  guint64 available = 0;
+
+  if (file == NULL)
+    return TRUE;
+
+  if (g_stat (file, &st) == 0 && S_ISREG (st.st_mode))
+    size = (guint64) st.st_size;
+
+  dir = g_path_get_dirname (file);
+  if (!_pi_keyring_file_dir_lacks_room (dir, 2 * size + STORE_ROOM_MARGIN, &available))
+    return TRUE;
+
+  if (_pi_keyring_recovery_can_keep (flight->profile, flight->provider_id))
+    {
+      g_debug ("No room to store a refreshed token of %s in %s (%" G_GUINT64_FORMAT
+               " bytes free): refreshing anyway, a recovery file keeps it",
+               flight->provider_id, file, available);
+      return TRUE;
+    }
+
+  g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_TEMPORARY,
+               _("No space left to store a refreshed token in %s; the old token is kept, "
+                 "free some space and try again"),
+               file);
+  return FALSE;
+}
+
+/* Sends @current's refresh token, as just read under the lock, when its
+ * answer can be kept. */
 static void
 flight_request (Flight              *flight,
                 PiKeyringCredential *current)
 {
+  GError *error = NULL;
+
+  if (!flight_has_room (flight, &error))
+    {
+      g_debug ("Not refreshing %s: %s", flight->provider_id, error->message);
+      /* A waiter for whom @current is not due yet still takes it. */
+      flight_finish (flight, NULL, error, current);
+      return;
+    }
+
   g_clear_pointer (&flight->sent_refresh, _pi_keyring_secret_free);
   flight->sent_refresh = g_strdup (pi_keyring_credential_get_refresh (current));
 

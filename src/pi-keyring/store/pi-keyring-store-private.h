@@ -155,6 +155,10 @@ void          _pi_keyring_refresh_lock_release          (PiKeyringRefreshLock *l
  * XDG_RUNTIME_DIR is not set (GLib's fallback is under HOME: not used). */
 char         *_pi_keyring_recovery_path                 (const char          *profile,
                                                          const char          *provider);
+/* Whether a recovery file for (@profile, @provider) could be written now:
+ * XDG_RUNTIME_DIR is set and writable, and has room for it (statvfs). */
+gboolean      _pi_keyring_recovery_can_keep             (const char          *profile,
+                                                         const char          *provider);
 /* Keeps @credential (refreshed, not stored in @origin) in its recovery
  * file: 0600, its directory 0700, written atomically, with @origin's name
  * and file. Not for a memory backend. @out_path: (optional): the file. */
