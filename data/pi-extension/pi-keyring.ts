@@ -353,9 +353,6 @@ function userError(provider: string, error: unknown): Error {
       return new Error(`pi-keyring: the keyring is locked. Run \`pi-keyring unlock\` (or unlock it in your desktop's keyring manager) and try again.`);
     case "reauth":
       return new Error(`pi-keyring: the login for "${provider}" has expired or was revoked. Run '/login ${provider}' to log in again (or \`pi-keyring login ${provider}\`).`);
-    case "rate_limited":
-    case "temporary":
-      return new Error(`pi-keyring: ${detail}`);
     default:
       return new Error(`pi-keyring: ${detail}`);
   }
@@ -567,13 +564,11 @@ class PiKeyringCredentialStore {
     }
     let next: Json;
     let current: Json = locked.entry;
-    let fromFile = false;
     try {
       if (!current) {
         current = await this.fallback.read(providerId);
         if (isLinkEntry(current))
           current = undefined;
-        fromFile = current !== undefined;
       } else if (current.type === "api_key" && locked.key != null) {
         current = { ...current, key: locked.key };
       }
@@ -592,7 +587,6 @@ class PiKeyringCredentialStore {
     await this.fallback.modify(providerId, async () => linkEntry(providerId)).catch((error: unknown) => {
       sayOnce(`link:${providerId}`, `pi-keyring: stored ${providerId} in the keyring, but could not update auth.json: ${(error as Error)?.message ?? error}`);
     });
-    void fromFile;
     return next;
   }
 
