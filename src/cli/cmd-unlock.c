@@ -60,8 +60,10 @@ cli_cmd_unlock (const CliCommand  *command,
   g_autofree char *where = NULL;
 
   g_option_context_set_description (context,
-                                    N_("Unlocks the Secret Service's default collection; the "
-                                       "keyring shows its own prompt for the password. This and "
+                                    N_("Unlocks the Secret Service's default collection, and "
+                                       "pi-keyring's items in it that the service keeps locked "
+                                       "(KeePassXC asks before it gives a secret to a program); "
+                                       "the service shows its own prompt. This and "
                                        "--interactive are the only ways pi-keyring lets a "
                                        "keyring prompt appear. With --backend=encrypted-file it "
                                        "asks for the vault's passphrase on the terminal, without "
@@ -95,9 +97,18 @@ cli_cmd_unlock (const CliCommand  *command,
 
   if (pi_keyring_backend_check_sync (backend, NULL, &error))
     {
-      where = cli_backend_describe (backend);
-      cli_info (_("%s is already unlocked."), where);
-      return CLI_EXIT_OK;
+      g_autoptr(GPtrArray) all = NULL;
+
+      /* The collection is unlocked; some services (KeePassXC) keep each
+       * item locked as well until a client unlocks it. */
+      all = pi_keyring_backend_list_sync (backend, NULL, NULL, &error);
+      if (all != NULL || !g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED))
+        {
+          g_clear_error (&error);
+          where = cli_backend_describe (backend);
+          cli_info (_("%s is already unlocked."), where);
+          return CLI_EXIT_OK;
+        }
     }
   if (!g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED))
     return cli_report_error (error);

@@ -29,7 +29,7 @@
  * bus, Secret Service or default collection, and a Secret Service that does
  * not answer in time, as %PI_KEYRING_ERROR_UNAVAILABLE.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _PiKeyringSecretServiceBackend
 {
@@ -331,10 +331,19 @@ on_item_deleted (GObject      *source,
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error))
+  /* Already gone: another writer replaced the same credential at the
+   * same time, and deleted the item both had found. */
+  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error) &&
+      !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) &&
+      !g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT))
     {
       op_fail (task, error);
       return;
+    }
+  if (error != NULL)
+    {
+      g_debug ("A keyring item to delete was gone already: %s", error->message);
+      g_clear_error (&error);
     }
   if (op->over)
     return;
@@ -380,8 +389,9 @@ on_item_created (GObject      *source,
   if (op->over)
     return;
 
-  /* Items of the same provider and profile that the new one did not
-   * replace (another kind, or duplicates) go. */
+  /* The items of the same provider and profile found before go: the new
+   * one replaces them. Until they are gone a reader may find both, and
+   * takes the newer (on_searched ()). */
   path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (item));
   for (GList *l = op->items; l != NULL; l = l->next)
     if (g_strcmp0 (g_dbus_proxy_get_object_path (l->data), path) != 0)
@@ -419,8 +429,11 @@ store_credential (GTask *task)
   json = pi_keyring_credential_to_json (op->credential);
   value = secret_value_new (json, -1, "text/plain");
 
+  /* Never SECRET_ITEM_CREATE_REPLACE: KeePassXC asks the person in a
+   * dialog before it replaces an item, and the call waits for them. A new
+   * item, then the old ones deleted, needs no one. */
   secret_item_create (op->collection, _pi_keyring_secret_service_schema (), attributes, label, value,
-                      SECRET_ITEM_CREATE_REPLACE, op->cancellable,
+                      SECRET_ITEM_CREATE_NONE, op->cancellable,
                       on_item_created, g_object_ref (task));
 }
 
@@ -447,8 +460,7 @@ on_lookup_secret_loaded (GObject      *source,
   if (credential == NULL)
     {
       if (secret_item_get_locked (item))
-        op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                            _("The keyring item of “%s” is locked."), op->provider));
+        op_return_error (task, _pi_keyring_secret_service_item_locked_error (op->provider));
       else
         op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
                                             _("The keyring item of “%s” does not hold a valid credential."),
@@ -459,16 +471,89 @@ on_lookup_secret_loaded (GObject      *source,
   op_return_pointer (task, credential, g_object_unref);
 }
 
-static SecretItem *
-newest_item (GList *items)
+/* The items last modified, of several for one provider and profile: a
+ * reader that came between a writer's new item and its deletion of the old
+ * ones, or after a writer that was killed in between. */
+static GList *
+newest_items (GList *items)
 {
-  SecretItem *newest = NULL;
+  GList *newest = NULL;
+  guint64 modified = 0;
 
   for (GList *l = items; l != NULL; l = l->next)
-    if (newest == NULL || secret_item_get_modified (l->data) > secret_item_get_modified (newest))
-      newest = l->data;
+    {
+      guint64 m = secret_item_get_modified (l->data);
 
-  return newest;
+      if (newest == NULL || m > modified)
+        {
+          g_list_free (newest);
+          newest = NULL;
+          modified = m;
+        }
+      if (m == modified)
+        newest = g_list_prepend (newest, l->data);
+    }
+
+  return g_list_reverse (newest);
+}
+
+/* The Modified property counts seconds: of items modified in the same
+ * second, the credential that stays valid longest (a refreshed token
+ * written back over the one it replaced). */
+static void
+on_newest_secrets_loaded (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(PiKeyringCredential) best = NULL;
+  g_autoptr(GList) newest = NULL;
+  GError *error = NULL;
+
+  if (!secret_item_load_secrets_finish (result, &error))
+    {
+      op_fail (task, error);
+      return;
+    }
+  if (op->over)
+    return;
+
+  newest = newest_items (op->items);
+  for (GList *l = newest; l != NULL; l = l->next)
+    {
+      g_autoptr(PiKeyringCredential) credential = credential_from_item (l->data, op->provider,
+                                                                        op->profile);
+
+      if (credential != NULL &&
+          (best == NULL ||
+           pi_keyring_credential_get_expires (credential) > pi_keyring_credential_get_expires (best)))
+        g_set_object (&best, credential);
+    }
+
+  if (best == NULL)
+    {
+      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
+                                          _("The keyring item of “%s” does not hold a valid credential."),
+                                          op->provider));
+      return;
+    }
+
+  op_return_pointer (task, g_steal_pointer (&best), g_object_unref);
+}
+
+static void
+lookup_newest (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(GList) newest = newest_items (op->items);
+
+  if (newest->next == NULL)
+    secret_item_load_secret (newest->data, op->cancellable, on_lookup_secret_loaded,
+                             g_object_ref (task));
+  else
+    secret_item_load_secrets (newest, op->cancellable, on_newest_secrets_loaded,
+                              g_object_ref (task));
 }
 
 static void
@@ -494,14 +579,15 @@ on_searched (GObject      *source,
     }
 
   op->items = items;
-  for (GList *l = items; l != NULL; l = l->next)
-    if (secret_item_get_locked (l->data))
-      {
-        op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                            _("A keyring item of pi-keyring is locked. "
-                                              "Unlock the default keyring and try again.")));
-        return;
-      }
+  /* A lookup needs the secret; a store or a removal only deletes the
+   * items, which a locked item does not stop. */
+  if (op->kind == OP_LOOKUP)
+    for (GList *l = items; l != NULL; l = l->next)
+      if (secret_item_get_locked (l->data))
+        {
+          op_return_error (task, _pi_keyring_secret_service_item_locked_error (op->provider));
+          return;
+        }
 
   switch (op->kind)
     {
@@ -509,8 +595,7 @@ on_searched (GObject      *source,
       if (items == NULL)
         op_return_pointer (task, NULL, NULL);
       else
-        secret_item_load_secret (newest_item (items), op->cancellable,
-                                 on_lookup_secret_loaded, g_object_ref (task));
+        lookup_newest (task);
       break;
 
     case OP_REMOVE:
@@ -596,10 +681,7 @@ on_collection (GObject      *source,
 
   if (collection == NULL)
     {
-      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                                          _("There is no default keyring: the Secret Service has "
-                                            "no collection behind the alias “default”. Create one, "
-                                            "for example with Seahorse, and try again.")));
+      op_return_error (task, _pi_keyring_secret_service_no_default_collection_error ());
       return;
     }
 
@@ -607,9 +689,7 @@ on_collection (GObject      *source,
 
   if (secret_collection_get_locked (collection))
     {
-      op_return_error (task, g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                          _("The default keyring is locked. Unlock it, for example "
-                                            "with “pi-keyring unlock”, and try again.")));
+      op_return_error (task, _pi_keyring_secret_service_collection_locked_error ());
       return;
     }
 
@@ -889,7 +969,7 @@ probe_start (GTask *task)
  *
  * Returns: %TRUE when a Secret Service is running or can be started
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_secret_service_backend_is_available (GCancellable *cancellable)
@@ -1066,7 +1146,7 @@ pi_keyring_secret_service_backend_init (PiKeyringSecretServiceBackend *self)
  *
  * Returns: (transfer full): a new backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_secret_service_backend_new (void)

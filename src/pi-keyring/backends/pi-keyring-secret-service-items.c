@@ -73,15 +73,22 @@ _pi_keyring_secret_service_make_label (const char *provider,
                                        const char *profile)
 {
   const char *name = _pi_keyring_provider_display_name (provider);
+  GString *label;
 
   if (name == NULL)
     name = provider;
 
   /* The label is an identifier people search for: not translated. */
-  if (g_str_equal (profile, PI_KEYRING_DEFAULT_PROFILE))
-    return g_strdup_printf ("pi-keyring: %s", name);
+  label = g_string_new ("pi-keyring: ");
+  g_string_append (label, name);
+  if (!g_str_equal (profile, PI_KEYRING_DEFAULT_PROFILE))
+    g_string_append_printf (label, " (%s)", profile);
 
-  return g_strdup_printf ("pi-keyring: %s (%s)", name, profile);
+  /* KWallet makes a folder of what comes before a "/" in a label
+   * ("Anthropic (Claude Pro/Max)"): U+2215 DIVISION SLASH looks the same. */
+  g_string_replace (label, "/", "\xe2\x88\x95", 0);
+
+  return g_string_free (label, FALSE);
 }
 
 gint64
@@ -185,39 +192,71 @@ _pi_keyring_secret_service_map_error (GError *error)
   else
     message = g_strdup (error->message);
 
+  /* KeePassXC's errors carry no text: GDBus then says "Error return with
+   * empty body", which tells a person nothing. The error's name does. */
+  if (*message == '\0' ||
+      g_str_equal (message, g_dgettext ("glib20", "Error return with empty body")) ||
+      g_str_equal (message, "Error return with empty body"))
+    {
+      g_autofree char *name = g_dbus_error_get_remote_error (error);
+
+      g_free (message);
+      message = g_strdup_printf (_("the Secret Service refused the request (%s)"),
+                                 name != NULL ? name : g_quark_to_string (error->domain));
+    }
+
   if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
-    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                          _("The keyring is locked: %s"), message);
+    mapped = _pi_keyring_secret_service_item_locked_error (NULL);
   else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
            g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-    mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                          _("No Secret Service is running on the session bus: %s"), message);
+    mapped = g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                                  _("No Secret Service is running on the session bus: "
+                                    "nothing owns the name org.freedesktop.secrets."));
   else
     mapped = g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                          _("The keyring cannot be reached: %s"), message);
+                          _("The Secret Service cannot be reached: %s"), message);
 
   g_error_free (error);
   return mapped;
 }
 
-/* --- The default collection, without a proxy --- */
+GError *
+_pi_keyring_secret_service_item_locked_error (const char *provider)
+{
+  if (provider == NULL)
+    return g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                _("A keyring item of pi-keyring is locked: the Secret Service "
+                                  "gives its secret only once the item itself is unlocked. "
+                                  "Run “pi-keyring unlock” and try again."));
 
-static GError *
-no_default_collection_error (void)
+  return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                      _("The keyring item of “%s” is locked: the Secret Service gives its "
+                        "secret only once the item itself is unlocked. Run “pi-keyring "
+                        "unlock” and try again."),
+                      provider);
+}
+
+GError *
+_pi_keyring_secret_service_no_default_collection_error (void)
 {
   return g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
                               _("There is no default keyring: the Secret Service has "
-                                "no collection behind the alias “default”. Create one, "
-                                "for example with Seahorse, and try again."));
+                                "no collection behind the alias “default”. Make one the "
+                                "default (GNOME Keyring: Seahorse; KeePassXC: expose a group "
+                                "of an open database in its Secret Service Integration "
+                                "settings; KWallet: create a wallet) and try again."));
 }
 
-static GError *
-collection_locked_error (void)
+GError *
+_pi_keyring_secret_service_collection_locked_error (void)
 {
   return g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
                               _("The default keyring is locked. Unlock it, for example "
                                 "with “pi-keyring unlock”, and try again."));
 }
+
+/* --- The default collection, without a proxy --- */
+
 
 /* The path of the default collection from ReadAlias's reply, or NULL with
  * an error. (A SecretCollection proxy would also load every item path of
@@ -238,7 +277,7 @@ default_collection_finish (GDBusProxy    *service,
   if (g_str_equal (path, "/"))
     {
       g_free (path);
-      g_propagate_error (error, no_default_collection_error ());
+      g_propagate_error (error, _pi_keyring_secret_service_no_default_collection_error ());
       return NULL;
     }
 
@@ -557,8 +596,7 @@ read_all_complete (GTask *task)
       value = g_hash_table_lookup (ra->secrets, ra->paths[i]);
       if (value == NULL)
         {
-          g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                   _("The keyring item of “%s” is locked."), info->provider);
+          g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (info->provider));
           return;
         }
 
@@ -770,7 +808,7 @@ on_all_collection_locked (GObject      *source,
     }
   if (locked)
     {
-      g_task_return_error (task, collection_locked_error ());
+      g_task_return_error (task, _pi_keyring_secret_service_collection_locked_error ());
       return;
     }
 
@@ -902,8 +940,7 @@ on_one_secret (GObject      *source,
   value = secrets != NULL ? g_hash_table_lookup (secrets, ro->item) : NULL;
   if (value == NULL)
     {
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                               _("The keyring item of “%s” is locked."), ro->provider);
+      g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (ro->provider));
       return;
     }
 
@@ -917,23 +954,6 @@ on_one_secret (GObject      *source,
     }
 
   g_task_return_pointer (task, credential, g_object_unref);
-}
-
-static void
-on_one_collection_locked (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  gboolean locked;
-
-  if (!collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
-    g_task_return_error (task, error);
-  else if (locked)
-    g_task_return_error (task, collection_locked_error ());
-  else
-    g_task_return_pointer (task, NULL, NULL);
 }
 
 static void
@@ -960,9 +980,7 @@ on_one_searched (GObject      *source,
   for (guint i = 0; locked != NULL && locked[i] != NULL; i++)
     if (path_in_collection (locked[i], ro->collection))
       {
-        g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
-                                 _("A keyring item of pi-keyring is locked. "
-                                   "Unlock the default keyring and try again."));
+        g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (ro->provider));
         return;
       }
   for (guint i = 0; unlocked != NULL && unlocked[i] != NULL; i++)
@@ -974,9 +992,8 @@ on_one_searched (GObject      *source,
 
   if (found == 0)
     {
-      /* Nothing stored, or a locked collection that hides it. */
-      collection_locked_async (ro->service, ro->collection, ro->cancellable,
-                               on_one_collection_locked, g_object_ref (task));
+      /* Nothing stored: the collection was unlocked before the search. */
+      g_task_return_pointer (task, NULL, NULL);
       return;
     }
   if (found > 1)
@@ -992,13 +1009,44 @@ on_one_searched (GObject      *source,
 }
 
 static void
+on_one_collection_locked (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = NULL;
+  GError *error = NULL;
+  gboolean locked;
+
+  if (!collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (locked)
+    {
+      g_task_return_error (task, _pi_keyring_secret_service_collection_locked_error ());
+      return;
+    }
+
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (attributes, (gpointer) "provider", ro->provider);
+  g_hash_table_insert (attributes, (gpointer) "profile", ro->profile);
+  secret_service_search_for_dbus_paths (ro->service, &credential_schema, attributes,
+                                        ro->cancellable, on_one_searched, g_object_ref (task));
+}
+
+/* The collection's Locked before any search: a locked KeePassXC database
+ * answers SearchItems with its unlock dialog (UnlockBeforeSearch), and
+ * the call waits for a person. */
+static void
 on_alias (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ReadOne *ro = g_task_get_task_data (task);
-  g_autoptr(GHashTable) attributes = NULL;
   GError *error = NULL;
 
   ro->collection = default_collection_finish (G_DBUS_PROXY (source), result, &error);
@@ -1008,11 +1056,8 @@ on_alias (GObject      *source,
       return;
     }
 
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (attributes, (gpointer) "provider", ro->provider);
-  g_hash_table_insert (attributes, (gpointer) "profile", ro->profile);
-  secret_service_search_for_dbus_paths (ro->service, &credential_schema, attributes,
-                                        ro->cancellable, on_one_searched, g_object_ref (task));
+  collection_locked_async (ro->service, ro->collection, ro->cancellable,
+                           on_one_collection_locked, g_object_ref (task));
 }
 
 void

@@ -40,7 +40,17 @@ GError             *_pi_keyring_session_bus_timeout_error (guint timeout_ms);
  * belongs to a keyring daemon that has gone away. */
 gboolean            _pi_keyring_secret_service_error_is_stale (const GError *error);
 
-/* Takes @error; returns the error to report: ours, keeping the message. */
+/* PI_KEYRING_ERROR_LOCKED for an item the service keeps locked while its
+ * collection is not (KeePassXC with ConfirmAccessItem): the message says
+ * to run `pi-keyring unlock`. @provider may be NULL. */
+GError             *_pi_keyring_secret_service_item_locked_error (const char *provider);
+/* PI_KEYRING_ERROR_UNAVAILABLE: no collection behind the alias "default". */
+GError             *_pi_keyring_secret_service_no_default_collection_error (void);
+/* PI_KEYRING_ERROR_LOCKED: the default collection is locked. */
+GError             *_pi_keyring_secret_service_collection_locked_error (void);
+
+/* Takes @error; returns the error to report: ours, keeping the message
+ * (never a D-Bus error's empty text). */
 GError             *_pi_keyring_secret_service_map_error (GError *error);
 
 /* Reads every pi-keyring item of the default collection (of @profile, or

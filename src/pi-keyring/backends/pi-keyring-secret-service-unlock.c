@@ -5,9 +5,14 @@
  */
 #include "config.h"
 
-#include "backends/pi-keyring-backends-private.h"
+/* secret_service_search_for_dbus_paths () and
+ * secret_service_unlock_dbus_paths (): stable since libsecret 0.18,
+ * declared behind this guard. */
+#define SECRET_API_SUBJECT_TO_CHANGE 1
 
-#include <libsecret/secret.h>
+#include "backends/pi-keyring-secret-service-private.h"
+
+#include <string.h>
 
 /* How long the keyring's unlock prompt may wait for the person in front of
  * it. The calls before the prompt get PI_KEYRING_TIMEOUT, as every other
@@ -24,6 +29,7 @@ typedef struct
   gboolean          over;
   SecretService    *service;
   SecretCollection *collection;
+  char            **items;               /* the locked items asked for */
 } UnlockData;
 
 static void
@@ -48,6 +54,7 @@ unlock_data_free (UnlockData *data)
   g_clear_object (&data->cancellable);
   g_clear_object (&data->service);
   g_clear_object (&data->collection);
+  g_strfreev (data->items);
   g_free (data);
 }
 
@@ -72,11 +79,18 @@ unlock_return_error (GTask  *task,
       return;
     }
 
-  if (g_dbus_error_is_remote_error (error))
-    g_dbus_error_strip_remote_error (error);
-  g_task_return_new_error (task, PI_KEYRING_ERROR,
-                           g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED)
-                           ? PI_KEYRING_ERROR_LOCKED : PI_KEYRING_ERROR_UNAVAILABLE,
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                               _("The keyring could not be unlocked: the Secret Service "
+                                 "keeps it locked."));
+      g_error_free (error);
+      return;
+    }
+
+  /* The backend's mapping: never a D-Bus error's raw (or empty) text. */
+  error = _pi_keyring_secret_service_map_error (error);
+  g_task_return_new_error (task, PI_KEYRING_ERROR, error->code,
                            _("The keyring could not be unlocked: %s"), error->message);
   g_error_free (error);
 }
@@ -134,6 +148,120 @@ on_caller_cancelled (GCancellable *caller,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+static gboolean
+path_in_collection (const char *path,
+                    const char *collection)
+{
+  gsize length = strlen (collection);
+
+  return strncmp (path, collection, length) == 0 && path[length] == '/' &&
+         strchr (path + length + 1, '/') == NULL;
+}
+
+static void
+on_items_unlocked (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  UnlockData *data = g_task_get_task_data (task);
+  g_auto(GStrv) unlocked = NULL;
+  GError *error = NULL;
+  guint asked = g_strv_length (data->items);
+  guint done = 0;
+
+  secret_service_unlock_dbus_paths_finish (SECRET_SERVICE (source), result, &unlocked, &error);
+  if (error != NULL)
+    {
+      unlock_return_error (task, error);
+      return;
+    }
+  if (data->over)
+    return;
+
+  for (guint i = 0; data->items[i] != NULL; i++)
+    if (unlocked != NULL && g_strv_contains ((const char * const *) unlocked, data->items[i]))
+      done++;
+
+  g_debug ("The Secret Service unlocked %u of %u items", done, asked);
+  if (done < asked)
+    {
+      unlock_return_error (task,
+                           g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED,
+                                        g_dngettext (GETTEXT_PACKAGE,
+                                                     "A keyring item of pi-keyring is still "
+                                                     "locked: the Secret Service's prompt was "
+                                                     "dismissed or could not be shown.",
+                                                     "%u keyring items of pi-keyring are still "
+                                                     "locked: the Secret Service's prompt was "
+                                                     "dismissed or could not be shown.",
+                                                     asked - done),
+                                        asked - done));
+      return;
+    }
+
+  unlock_return_boolean (task);
+}
+
+static void
+on_items_searched (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  UnlockData *data = g_task_get_task_data (task);
+  g_auto(GStrv) unlocked = NULL;
+  g_auto(GStrv) locked = NULL;
+  g_autoptr(GPtrArray) mine = NULL;
+  const char *collection;
+  GError *error = NULL;
+
+  if (!secret_service_search_for_dbus_paths_finish (SECRET_SERVICE (source), result,
+                                                    &unlocked, &locked, &error))
+    {
+      unlock_return_error (task, error);
+      return;
+    }
+  if (data->over)
+    return;
+
+  collection = g_dbus_proxy_get_object_path (G_DBUS_PROXY (data->collection));
+  mine = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; locked != NULL && locked[i] != NULL; i++)
+    if (path_in_collection (locked[i], collection))
+      g_ptr_array_add (mine, g_strdup (locked[i]));
+
+  if (mine->len == 0)
+    {
+      unlock_return_boolean (task);
+      return;
+    }
+
+  /* The service may ask the person (KeePassXC: for each client and item,
+   * with ConfirmAccessItem): minutes, as for the collection. */
+  g_ptr_array_add (mine, NULL);
+  data->items = (char **) g_ptr_array_free (g_steal_pointer (&mine), FALSE);
+  unlock_arm_timer (task, MAX (PROMPT_TIMEOUT_MS, _pi_keyring_get_timeout_ms ()));
+  secret_service_unlock_dbus_paths (data->service, (const char **) data->items,
+                                    data->cancellable, on_items_unlocked, g_object_ref (task));
+}
+
+/* The collection is unlocked: some services (KeePassXC with its default
+ * ConfirmAccessItem) also keep each item locked until a client unlocks
+ * it. pi-keyring's items of the default collection that are locked are
+ * unlocked the same way, through Service.Unlock and its prompt. */
+static void
+unlock_items (GTask *task)
+{
+  UnlockData *data = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  unlock_arm_timer (task, _pi_keyring_get_timeout_ms ());
+  secret_service_search_for_dbus_paths (data->service, _pi_keyring_secret_service_schema (),
+                                        attributes, data->cancellable, on_items_searched,
+                                        g_object_ref (task));
+}
+
 static void
 on_unlocked (GObject      *source,
              GAsyncResult *result,
@@ -164,7 +292,7 @@ on_unlocked (GObject      *source,
       return;
     }
 
-  unlock_return_boolean (task);
+  unlock_items (task);
 }
 
 static void
@@ -197,7 +325,7 @@ on_collection (GObject      *source,
 
   if (!secret_collection_get_locked (data->collection))
     {
-      unlock_return_boolean (task);
+      unlock_items (task);
       return;
     }
 
@@ -241,15 +369,10 @@ on_checked (GObject      *source,
   UnlockData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (pi_keyring_backend_check_finish (PI_KEYRING_BACKEND (source), result, &error))
-    {
-      unlock_return_boolean (task);
-      return;
-    }
-
-  /* Only a locked collection is for us; a missing bus, service or
-   * collection stays what the backend said it is. */
-  if (!g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED))
+  /* Only a locked collection, or its locked items, are for us; a missing
+   * bus, service or collection stays what the backend said it is. */
+  if (!pi_keyring_backend_check_finish (PI_KEYRING_BACKEND (source), result, &error) &&
+      !g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED))
     {
       unlock_return_error (task, error);
       return;
@@ -270,20 +393,23 @@ on_checked (GObject      *source,
  *   locked
  * @user_data: data for @callback
  *
- * Unlocks the default collection when it is locked. This is the one call of
+ * Unlocks the default collection when it is locked, and then pi-keyring's
+ * items in it that the service keeps locked on their own (KeePassXC does,
+ * with its default `ConfirmAccessItem`), through `Service.Unlock` of their
+ * paths and the prompt the service returns. This is the one call of
  * pi-keyring that lets the keyring show its unlock prompt: use it only when
  * the user asked for interaction (`pi-keyring unlock`, `--interactive`).
  * The steps before the prompt are bounded by `PI_KEYRING_TIMEOUT`; the
  * prompt itself waits for up to five minutes, or until @cancellable is
  * cancelled (which dismisses it).
  *
- * A collection that was already unlocked succeeds at once, without a
- * prompt. A prompt that is dismissed, or that cannot be shown (no
+ * A collection that was already unlocked, with no locked item of
+ * pi-keyring, succeeds at once, without a prompt. A prompt that is dismissed, or that cannot be shown (no
  * display), leaves the collection locked and fails with
  * %PI_KEYRING_ERROR_LOCKED; a missing bus, Secret Service or default
  * collection fails with %PI_KEYRING_ERROR_UNAVAILABLE.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_secret_service_backend_unlock_async (PiKeyringSecretServiceBackend *self,
@@ -328,7 +454,7 @@ pi_keyring_secret_service_backend_unlock_async (PiKeyringSecretServiceBackend *s
  *
  * Returns: %TRUE when the default collection is unlocked
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_secret_service_backend_unlock_finish (PiKeyringSecretServiceBackend  *self,
@@ -354,7 +480,7 @@ pi_keyring_secret_service_backend_unlock_finish (PiKeyringSecretServiceBackend  
  *
  * Returns: %TRUE when the default collection is unlocked
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_secret_service_backend_unlock_sync (PiKeyringSecretServiceBackend  *self,
