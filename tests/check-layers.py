@@ -4,8 +4,10 @@
 # The layers of DESIGN §2, lowest first: net (the table of libsoup and
 # GnuTLS functions, built as a module that includes nothing of ours) < core
 # < backends, oauth (siblings) < providers < store < the public umbrella
-# header < the command (src/cli).
-# A file's layer is its folder under src/pi-keyring/ (core/, backends/, …);
+# header < what the two programs share (src/common) < the daemon
+# (src/daemon) < the command (src/cli), whose `daemon` sub-command runs it.
+# A file's layer is its folder under src/pi-keyring/ (core/, backends/, …),
+# or src/common/, src/daemon/, src/cli/;
 # the public headers in src/pi-keyring/ itself are assigned below, one by
 # one, so that a new header must be given a layer before it can be used.
 #
@@ -26,7 +28,10 @@ ALLOWED = {
     'providers': {'net', 'core', 'oauth', 'providers'},
     'store': {'net', 'core', 'backends', 'oauth', 'providers', 'store'},
     'api': {'core', 'backends', 'oauth', 'providers', 'store', 'api'},
-    'cli': {'core', 'backends', 'oauth', 'providers', 'store', 'api', 'cli'},
+    'common': {'api', 'common'},
+    'daemon': {'api', 'common', 'daemon'},
+    'cli': {'core', 'backends', 'oauth', 'providers', 'store', 'api', 'common', 'daemon',
+            'cli'},
 }
 
 # The public headers, by the layer whose sources implement them.
@@ -48,10 +53,16 @@ PUBLIC = {
     'pi-keyring.h': 'api',
 }
 
-# Made by the build; they depend on nothing of ours.
-GENERATED = {'config.h', 'pi-keyring-enum-types.h', 'cli-dbus-generated.h'}
+# Made by the build; they depend on nothing of ours (pi-keyring-version.h,
+# the public header made from pi-keyring-version.h.in, is core: it includes
+# pi-keyring-version-macros.h alone).
+GENERATED = {'config.h', 'pi-keyring-version.h', 'pi-keyring-enum-types.h', 'daemon-dbus-generated.h'}
 
 LIB_LAYERS = ('net', 'core', 'backends', 'oauth', 'providers', 'store')
+
+# The programs' folders under src/, each a layer; the build gives each its
+# own folder and those below it as include directories.
+PROGRAM_LAYERS = ('common', 'daemon', 'cli')
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 
@@ -59,8 +70,8 @@ INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 def layer_of(path, src):
     """The layer of the file at @path (relative to @src), or None."""
     parts = os.path.relpath(path, src).split(os.sep)
-    if parts[0] == 'cli':
-        return 'cli'
+    if parts[0] in PROGRAM_LAYERS:
+        return parts[0]
     if parts[0] == 'pi-keyring':
         if len(parts) == 2:
             return PUBLIC.get(parts[1])
@@ -71,8 +82,11 @@ def layer_of(path, src):
 
 def resolve(name, including, src):
     """The file an #include "name" in @including finds, as the compiler
-    would: beside the file, then in src/pi-keyring/ and src/."""
-    for base in (os.path.dirname(including), os.path.join(src, 'pi-keyring'), src):
+    would: beside the file, then in src/pi-keyring/, src/ and the programs'
+    folders."""
+    bases = [os.path.dirname(including), os.path.join(src, 'pi-keyring'), src]
+    bases += [os.path.join(src, p) for p in PROGRAM_LAYERS]
+    for base in bases:
         candidate = os.path.normpath(os.path.join(base, name))
         if os.path.isfile(candidate):
             return candidate

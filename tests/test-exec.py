@@ -644,7 +644,7 @@ class PromptCodePathsTest(unittest.TestCase):
     """The code that may prompt is where it should be, and only there."""
 
     def sources(self):
-        for directory in ["src/pi-keyring", "src/cli"]:
+        for directory in ["src/pi-keyring", "src/common", "src/daemon", "src/cli"]:
             for root, dirs, names in os.walk(os.path.join(SRCDIR, directory)):
                 dirs.sort()
                 for name in sorted(names):
@@ -666,12 +666,13 @@ class PromptCodePathsTest(unittest.TestCase):
         # Our unlock, and the terminal passphrase prompt: `unlock` and
         # --interactive only.
         self.assertEqual(self.users(r"pi_keyring_secret_service_backend_unlock_(async|sync)\s*\("),
-                         ["src/cli/cli-unlock.c",
+                         ["src/common/cli-unlock.c",
                           "src/pi-keyring/backends/pi-keyring-secret-service-unlock.c",
                           "src/pi-keyring/pi-keyring-secret-service-backend.h"])
         self.assertEqual(self.users(r"cli_read_secret_from_terminal\s*\("),
-                         ["src/cli/cli-unlock.c", "src/cli/cli-util.c", "src/cli/cli-util.h"])
-        with open(os.path.join(SRCDIR, "src/cli/cli-unlock.c"), encoding="utf-8") as f:
+                         ["src/common/cli-common.h", "src/common/cli-unlock.c",
+                          "src/common/cli-util.c"])
+        with open(os.path.join(SRCDIR, "src/common/cli-unlock.c"), encoding="utf-8") as f:
             text = f.read()
         body = text[text.index("cli_prepare_backend (PiKeyringBackend"):]
         body = body[:body.index("\n}\n")]

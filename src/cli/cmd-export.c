@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "cli-dbus.h"
+#include "cli-daemon-client.h"
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>

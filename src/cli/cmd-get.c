@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "cli-dbus.h"
+#include "cli-daemon-client.h"
 
 /* The providers (profile/provider) whose `get` is running further up in
  * this process tree. An api_key entry `!pi-keyring get P` read back by

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "cli-dbus.h"
+#include "cli-daemon-client.h"
 
 /* What a listing shows of a credential: never a secret. */
 typedef struct

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli-util.h"
+#include "pi-keyring-daemon.h"
 
 static const CliCommand commands[] = {
   { "providers", cli_cmd_providers,
@@ -39,7 +40,7 @@ static const CliCommand commands[] = {
     N_("Run a command with the providers' keys in pi's environment variables."), FALSE },
   { "unlock", cli_cmd_unlock,
     N_("Unlock the default keyring (it may prompt), or check the vault's passphrase."), FALSE },
-  { "daemon", cli_cmd_daemon,
+  { "daemon", pi_keyring_daemon_main,
     N_("Keep the OAuth tokens fresh and serve the keys on the session bus (dev.pi.Keyring1)."),
     FALSE },
   { "bridge", cli_cmd_bridge,

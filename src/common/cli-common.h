@@ -1,4 +1,6 @@
-/* cli-util.h: helpers shared by the pi-keyring sub-commands
+/* cli-common.h: what the two programs of pi-keyring, the command (src/cli)
+ * and the daemon (src/daemon), share: options, messages and exit codes,
+ * opening the backend and the store, secrets on the terminal, output
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -48,23 +50,6 @@ struct _CliCommand
   const char *summary;  /* N_() text, translated when shown */
   gboolean    hidden;   /* an alias, left out of the command list */
 };
-
-/* The sub-commands (one file each). */
-int cli_cmd_providers (const CliCommand *command, int argc, char **argv);
-int cli_cmd_list      (const CliCommand *command, int argc, char **argv);
-int cli_cmd_status    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_get       (const CliCommand *command, int argc, char **argv);
-int cli_cmd_set       (const CliCommand *command, int argc, char **argv);
-int cli_cmd_remove    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_import    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_export    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_login     (const CliCommand *command, int argc, char **argv);
-int cli_cmd_refresh   (const CliCommand *command, int argc, char **argv);
-int cli_cmd_exec      (const CliCommand *command, int argc, char **argv);
-int cli_cmd_unlock    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_daemon    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_bridge    (const CliCommand *command, int argc, char **argv);
-int cli_cmd_setup_pi  (const CliCommand *command, int argc, char **argv);
 
 /* --- process hardening (cli-harden.c) --- */
 
@@ -188,14 +173,6 @@ char             *cli_read_secret_from_terminal (const char     *prompt,
 gboolean          cli_write_secret          (const char         *secret,
                                              gboolean            newline_if_tty,
                                              GError            **error);
-
-/* --- the login's interaction (cli-interaction.c) --- */
-
-#define CLI_TYPE_INTERACTION (cli_interaction_get_type ())
-G_DECLARE_FINAL_TYPE (CliInteraction, cli_interaction, CLI, INTERACTION, PiKeyringInteraction)
-
-PiKeyringInteraction *cli_interaction_new           (gboolean              open_browser);
-void                  cli_interaction_finish_output (PiKeyringInteraction *interaction);
 
 /* --- output --- */
 

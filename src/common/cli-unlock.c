@@ -14,7 +14,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include "cli-util.h"
+#include "cli-common.h"
 
 /* How many times a mistyped vault passphrase may be typed again. */
 #define PASSPHRASE_ATTEMPTS 3

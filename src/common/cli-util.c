@@ -13,7 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli-util.h"
+#include "cli-common.h"
 
 /* The longest secret `set` reads. API keys are a few hundred bytes. */
 #define MAX_SECRET_LENGTH (64 * 1024)

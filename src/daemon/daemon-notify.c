@@ -1,4 +1,4 @@
-/* cli-notify.c: the daemon tells the user, with a desktop notification, when
+/* daemon-notify.c: the daemon tells the user, with a desktop notification, when
  * a credential needs a new login
  *
  * The notifications go to org.freedesktop.Notifications (the Desktop
@@ -13,13 +13,13 @@
  */
 #include "config.h"
 
-#include "cli-notify.h"
+#include "daemon-notify.h"
 
 #define NOTIFICATIONS_NAME  "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH  "/org/freedesktop/Notifications"
 #define NOTIFY_TIMEOUT_MS   5000
 
-struct _CliNotifier
+struct _DaemonNotifier
 {
   GDBusConnection *bus;
   /* "provider\nprofile" → Sent, for each credential told about */
@@ -36,7 +36,7 @@ typedef struct
 
 typedef struct
 {
-  CliNotifier *notifier;
+  DaemonNotifier *notifier;
   char        *key;
 } NotifyCall;
 
@@ -48,7 +48,7 @@ make_key (const char *provider,
 }
 
 static void
-close_notification (CliNotifier *self,
+close_notification (DaemonNotifier *self,
                     guint32      id)
 {
   g_debug ("Closing notification %u", id);
@@ -66,7 +66,7 @@ on_notified (GObject      *source,
   NotifyCall *call = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  CliNotifier *self;
+  DaemonNotifier *self;
   Sent *sent;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
@@ -137,7 +137,7 @@ notify_when (const GError *error)
 }
 
 gboolean
-cli_notifier_needs_expiry (const GError *error)
+daemon_notifier_needs_expiry (const GError *error)
 {
   return notify_when (error) == NOTIFY_IF_EXPIRED;
 }
@@ -159,11 +159,11 @@ must_notify (const GError *error,
 }
 
 void
-cli_notifier_refresh_failed (CliNotifier  *self,
-                             const char   *provider,
-                             const char   *profile,
-                             const GError *error,
-                             gint64        expires_ms)
+daemon_notifier_refresh_failed (DaemonNotifier *self,
+                                const char     *provider,
+                                const char     *profile,
+                                const GError   *error,
+                                gint64          expires_ms)
 {
   g_autofree char *key = NULL;
   g_autofree char *summary = NULL;
@@ -224,9 +224,9 @@ cli_notifier_refresh_failed (CliNotifier  *self,
 }
 
 void
-cli_notifier_withdraw (CliNotifier *self,
-                       const char  *provider,
-                       const char  *profile)
+daemon_notifier_withdraw (DaemonNotifier *self,
+                          const char     *provider,
+                          const char     *profile)
 {
   g_autofree char *key = NULL;
   Sent *sent;
@@ -249,10 +249,10 @@ cli_notifier_withdraw (CliNotifier *self,
   g_hash_table_remove (self->sent, key);
 }
 
-CliNotifier *
-cli_notifier_new (GDBusConnection *bus)
+DaemonNotifier *
+daemon_notifier_new (GDBusConnection *bus)
 {
-  CliNotifier *self = g_new0 (CliNotifier, 1);
+  DaemonNotifier *self = g_new0 (DaemonNotifier, 1);
 
   self->bus = g_object_ref (bus);
   self->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -262,7 +262,7 @@ cli_notifier_new (GDBusConnection *bus)
 }
 
 void
-cli_notifier_free (CliNotifier *self)
+daemon_notifier_free (DaemonNotifier *self)
 {
   if (self == NULL)
     return;

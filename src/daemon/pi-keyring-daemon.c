@@ -1,4 +1,4 @@
-/* cmd-daemon.c: pi-keyring daemon, which keeps the OAuth tokens fresh and
+/* pi-keyring-daemon.c: the pi-keyring daemon, which keeps the OAuth tokens fresh and
  * serves dev.pi.Keyring1 (data/dev.pi.Keyring1.xml) on the session bus
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,25 +11,27 @@
 
 #include <glib-unix.h>
 
+#include "pi-keyring-daemon.h"
+
 #include "cli-dbus.h"
-#include "cli-dbus-generated.h"
-#include "cli-notify.h"
+#include "daemon-dbus-generated.h"
+#include "daemon-notify.h"
 
 typedef struct
 {
-  GMainLoop        *loop;
-  int               status;
+  GMainLoop          *loop;
+  int                 status;
 
-  PiKeyringBackend *backend;
-  const char       *profile;       /* the default profile: --profile, else "default" */
-  GHashTable       *stores;        /* profile → PiKeyringStore, with auto-refresh */
+  PiKeyringBackend   *backend;
+  const char         *profile;     /* the default profile: --profile, else "default" */
+  GHashTable         *stores;      /* profile → PiKeyringStore, with auto-refresh */
 
-  GDBusConnection  *bus;
-  CliDBusKeyring1  *skeleton;
-  CliNotifier      *notifier;
-  guint             owner_id;
-  gboolean          name_acquired;
-  gboolean          name_replaced;
+  GDBusConnection    *bus;
+  DaemonDBusKeyring1 *skeleton;
+  DaemonNotifier     *notifier;
+  guint               owner_id;
+  gboolean            name_acquired;
+  gboolean            name_replaced;
 } Daemon;
 
 /* "pi-keyring daemon: message" on stderr, which is the journal under systemd. */
@@ -69,19 +71,19 @@ on_credential_changed (PiKeyringStore *store,
   const char *profile = pi_keyring_store_get_profile (store);
 
   g_debug ("CredentialChanged (%s, %s)", provider, profile);
-  cli_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
+  daemon_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
   /* Refreshed, logged in again or removed: a notification about it is moot. */
   if (daemon->notifier != NULL)
-    cli_notifier_withdraw (daemon->notifier, provider, profile);
+    daemon_notifier_withdraw (daemon->notifier, provider, profile);
 }
 
 /* A failed refresh, while the credential's expiry is looked up. */
 typedef struct
 {
-  CliNotifier *notifier;
-  char        *provider;
-  char        *profile;
-  GError      *error;
+  DaemonNotifier *notifier;
+  char           *provider;
+  char           *profile;
+  GError         *error;
 } FailedRefresh;
 
 static void
@@ -97,7 +99,7 @@ on_failed_credential (GObject      *source,
   if (credential != NULL && pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
     expires = pi_keyring_credential_get_expires (credential);
 
-  cli_notifier_refresh_failed (failed->notifier, failed->provider, failed->profile,
+  daemon_notifier_refresh_failed (failed->notifier, failed->provider, failed->profile,
                                failed->error, expires);
 
   g_free (failed->provider);
@@ -118,14 +120,14 @@ on_refresh_failed (PiKeyringStore *store,
   /* The library's messages never contain a token. */
   say (_("Could not refresh the OAuth token of “%s” (profile “%s”): %s"),
        provider, profile, message);
-  cli_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
+  daemon_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
 
   if (error == NULL || daemon->notifier == NULL)
     return;
 
   /* Only a temporary failure needs the token's expiry, from the keyring. */
-  if (!cli_notifier_needs_expiry (error))
-    cli_notifier_refresh_failed (daemon->notifier, provider, profile, error, -1);
+  if (!daemon_notifier_needs_expiry (error))
+    daemon_notifier_refresh_failed (daemon->notifier, provider, profile, error, -1);
   else
     {
       FailedRefresh *failed = g_new0 (FailedRefresh, 1);
@@ -336,8 +338,8 @@ static void
 return_key (Request    *request,
             const char *key)
 {
-  cli_dbus_keyring1_complete_get_api_key (request->daemon->skeleton,
-                                          g_steal_pointer (&request->invocation), key);
+  daemon_dbus_keyring1_complete_get_api_key (request->daemon->skeleton,
+                                             g_steal_pointer (&request->invocation), key);
 }
 
 static void
@@ -494,7 +496,7 @@ on_credentials_read (GObject      *source,
   g_autoptr(Request) request = user_data;
   g_autoptr(GPtrArray) credentials = NULL;
   g_autoptr(GError) error = NULL;
-  CliDBusKeyring1 *skeleton = request->daemon->skeleton;
+  DaemonDBusKeyring1 *skeleton = request->daemon->skeleton;
 
   credentials = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
   if (credentials == NULL)
@@ -504,12 +506,13 @@ on_credentials_read (GObject      *source,
     }
 
   if (request->kind == REQUEST_LIST_CREDENTIALS)
-    cli_dbus_keyring1_complete_list_credentials (skeleton, g_steal_pointer (&request->invocation),
-                                                 list_reply (credentials));
+    daemon_dbus_keyring1_complete_list_credentials (skeleton,
+                                                    g_steal_pointer (&request->invocation),
+                                                    list_reply (credentials));
   else
-    cli_dbus_keyring1_complete_export_credentials (skeleton,
-                                                   g_steal_pointer (&request->invocation),
-                                                   export_reply (credentials));
+    daemon_dbus_keyring1_complete_export_credentials (skeleton,
+                                                      g_steal_pointer (&request->invocation),
+                                                      export_reply (credentials));
 }
 
 /* --- Refresh --- */
@@ -530,8 +533,8 @@ on_refreshed (GObject      *source,
       return;
     }
 
-  cli_dbus_keyring1_complete_refresh (request->daemon->skeleton,
-                                      g_steal_pointer (&request->invocation));
+  daemon_dbus_keyring1_complete_refresh (request->daemon->skeleton,
+                                         g_steal_pointer (&request->invocation));
 }
 
 /* --- dispatch, after the caller is known --- */
@@ -673,7 +676,7 @@ start_provider_request (Daemon                *daemon,
 }
 
 static gboolean
-on_handle_get_api_key (CliDBusKeyring1       *skeleton,
+on_handle_get_api_key (DaemonDBusKeyring1    *skeleton,
                        GDBusMethodInvocation *invocation,
                        const char            *provider,
                        const char            *profile,
@@ -683,7 +686,7 @@ on_handle_get_api_key (CliDBusKeyring1       *skeleton,
 }
 
 static gboolean
-on_handle_list_credentials (CliDBusKeyring1       *skeleton,
+on_handle_list_credentials (DaemonDBusKeyring1    *skeleton,
                             GDBusMethodInvocation *invocation,
                             Daemon                *daemon)
 {
@@ -693,7 +696,7 @@ on_handle_list_credentials (CliDBusKeyring1       *skeleton,
 }
 
 static gboolean
-on_handle_export_credentials (CliDBusKeyring1       *skeleton,
+on_handle_export_credentials (DaemonDBusKeyring1    *skeleton,
                               GDBusMethodInvocation *invocation,
                               const char            *profile,
                               Daemon                *daemon)
@@ -729,7 +732,7 @@ on_handle_export_credentials (CliDBusKeyring1       *skeleton,
 }
 
 static gboolean
-on_handle_refresh (CliDBusKeyring1       *skeleton,
+on_handle_refresh (DaemonDBusKeyring1    *skeleton,
                    GDBusMethodInvocation *invocation,
                    const char            *provider,
                    const char            *profile,
@@ -809,10 +812,10 @@ daemon_export (Daemon  *daemon,
 
   cli_dbus_register_errors ();
 
-  daemon->skeleton = cli_dbus_keyring1_skeleton_new ();
-  cli_dbus_keyring1_set_backend (daemon->skeleton, pi_keyring_backend_get_name (daemon->backend));
-  cli_dbus_keyring1_set_backend_path (daemon->skeleton, path);
-  cli_dbus_keyring1_set_version (daemon->skeleton, PACKAGE_VERSION);
+  daemon->skeleton = daemon_dbus_keyring1_skeleton_new ();
+  daemon_dbus_keyring1_set_backend (daemon->skeleton, pi_keyring_backend_get_name (daemon->backend));
+  daemon_dbus_keyring1_set_backend_path (daemon->skeleton, path);
+  daemon_dbus_keyring1_set_version (daemon->skeleton, PACKAGE_VERSION);
 
   g_signal_connect (daemon->skeleton, "handle-get-api-key",
                     G_CALLBACK (on_handle_get_api_key), daemon);
@@ -828,9 +831,9 @@ daemon_export (Daemon  *daemon,
 }
 
 int
-cli_cmd_daemon (const CliCommand  *command,
-                int                argc,
-                char             **argv)
+pi_keyring_daemon_main (const CliCommand  *command,
+                        int                argc,
+                        char             **argv)
 {
   gboolean replace = FALSE;
   const GOptionEntry entries[] = {
@@ -890,7 +893,7 @@ cli_cmd_daemon (const CliCommand  *command,
              "fresh all the same."),
            CLI_DBUS_NAME, pi_keyring_backend_get_name (daemon.backend));
       /* Never exported: its signals go nowhere. */
-      daemon.skeleton = cli_dbus_keyring1_skeleton_new ();
+      daemon.skeleton = daemon_dbus_keyring1_skeleton_new ();
 
       sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
       sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
@@ -909,7 +912,7 @@ cli_cmd_daemon (const CliCommand  *command,
       daemon.status = CLI_EXIT_UNAVAILABLE;
       goto out;
     }
-  daemon.notifier = cli_notifier_new (daemon.bus);
+  daemon.notifier = daemon_notifier_new (daemon.bus);
   /* A closed bus ends the loop through on_name_lost, not the process. */
   g_dbus_connection_set_exit_on_close (daemon.bus, FALSE);
 
@@ -933,7 +936,7 @@ cli_cmd_daemon (const CliCommand  *command,
   g_source_remove (sigint_id);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (daemon.skeleton));
   daemon_drop_stores (&daemon);
-  g_clear_pointer (&daemon.notifier, cli_notifier_free);
+  g_clear_pointer (&daemon.notifier, daemon_notifier_free);
   /* The name is released before the process goes. */
   g_dbus_connection_flush_sync (daemon.bus, NULL, NULL);
 
