@@ -36,6 +36,45 @@ test_api_key (void)
   g_assert_cmpint (kind, ==, PI_KEYRING_CREDENTIAL_KIND_API_KEY);
 }
 
+/* Only the constructors make a credential (issue 22, item 4): the type is
+ * abstract, and its identity is construct-only. */
+static void
+test_identity_is_fixed (void)
+{
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  GObjectClass *klass;
+  GParamSpec *pspec;
+
+  g_assert_true (G_TYPE_IS_ABSTRACT (PI_KEYRING_TYPE_CREDENTIAL));
+  credential = pi_keyring_credential_new_api_key ("openai", "work", "k");
+  g_assert_true (PI_KEYRING_IS_CREDENTIAL (credential));
+  g_assert_true (G_TYPE_IS_FINAL (G_OBJECT_TYPE (credential)));
+
+  klass = G_OBJECT_GET_CLASS (credential);
+  pspec = g_object_class_find_property (klass, "provider");
+  g_assert_cmpint (pspec->flags & (G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY), ==,
+                   G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY);
+  pspec = g_object_class_find_property (klass, "profile");
+  g_assert_cmpint (pspec->flags & (G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY), ==,
+                   G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY);
+  pspec = g_object_class_find_property (klass, "kind");
+  g_assert_false (pspec->flags & G_PARAM_WRITABLE);
+
+  /* A name outside the grammar is the error the rest of the library gives. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) expected = NULL;
+    g_autoptr(PiKeyringCredential) none = NULL;
+
+    none = pi_keyring_credential_new_from_json ("a/b", NULL, "{\"type\":\"api_key\"}", -1,
+                                                &error);
+    g_assert_null (none);
+    g_assert_false (pi_keyring_validate_id ("a/b", &expected));
+    g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==, expected->message);
+  }
+}
+
 static void
 test_oauth (void)
 {
@@ -273,6 +312,7 @@ main (int    argc,
 
   g_test_add_func ("/credential/api-key", test_api_key);
   g_test_add_func ("/credential/oauth", test_oauth);
+  g_test_add_func ("/credential/identity-is-fixed", test_identity_is_fixed);
   g_test_add_func ("/credential/from-json/keeps-everything", test_from_json_keeps_everything);
   g_test_add_func ("/credential/from-json/length", test_from_json_length);
   g_test_add_func ("/credential/from-json/errors", test_from_json_errors);

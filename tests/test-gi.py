@@ -60,7 +60,7 @@ class TypelibTest(unittest.TestCase):
         store = PiKeyring.Store.new(backend)
         store.props.profile = "gi-test"
         key = "sk-gi-test-0123456789"
-        cred = PiKeyring.Credential.new_api_key("openai", None, key)
+        cred = PiKeyring.Credential.new_api_key("openai", "gi-test", key)
         self.assertTrue(store.set_credential_sync(cred, None))
 
         got, source = store.get_api_key_sync("openai", None)

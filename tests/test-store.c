@@ -84,7 +84,8 @@ store_api_key (PiKeyringStore *store,
                const char     *provider,
                const char     *key)
 {
-  g_autoptr(PiKeyringCredential) credential = pi_keyring_credential_new_api_key (provider, NULL, key);
+  g_autoptr(PiKeyringCredential) credential =
+    pi_keyring_credential_new_api_key (provider, pi_keyring_store_get_profile (store), key);
 
   store_credential (store, credential);
 }
@@ -216,9 +217,20 @@ test_profiles_kept_apart (Fixture       *fixture,
   assert_key (fixture->store, "openai", "personal-key", PI_KEYRING_SOURCE_KEYRING);
   assert_key (work, "openai", "work-key", PI_KEYRING_SOURCE_KEYRING);
 
-  /* A credential of another profile is stored as a copy in the store's. */
+  /* A credential of another profile is refused, not rewritten; its copy
+   * for the store's profile is stored. */
   foreign = pi_keyring_credential_new_api_key ("anthropic", "elsewhere", "a-key");
-  store_credential (work, foreign);
+  g_assert_false (pi_keyring_store_set_credential_sync (work, foreign, NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "“elsewhere”"));
+  g_clear_error (&error);
+  g_assert_null (pi_keyring_store_get_credential_sync (work, "anthropic", NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(PiKeyringCredential) copy = pi_keyring_credential_copy_for_profile (foreign, "work");
+
+    store_credential (work, copy);
+  }
   stored = pi_keyring_store_get_credential_sync (work, "anthropic", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (stored);
@@ -649,6 +661,296 @@ test_new_without_backend (Fixture       *fixture,
   g_test_trap_assert_stdout_unmatched ("*backend=memory*");
 }
 
+/* --- names: DESIGN §8, one rule and one message at every entry point --- */
+
+static const char * const bad_names[] = {
+  "", "a/b", "../x", ".hidden", "-x", "bad profile", "tab\tname", "new\nline", "ü",
+  "0123456789012345678901234567890123456789012345678901234567890123"
+  "45678901234567890123456789012345678901234567890123456789012345678",   /* 129 */
+};
+
+static void
+assert_name_error (GError     *error,
+                   const char *name)
+{
+  g_autoptr(GError) expected = NULL;
+
+  g_assert_false (pi_keyring_validate_id (name, &expected));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, expected->message);
+}
+
+static void
+on_login_result (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GError **out = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+
+  credential = pi_keyring_store_login_finish (PI_KEYRING_STORE (source), result, out);
+  g_assert_null (credential);
+  g_assert_nonnull (*out);
+}
+
+/* Every call of the store with @name as the provider (or, with
+ * @as_profile, as the store's profile and "openai" as the provider) is
+ * INVALID_ARGUMENT with pi_keyring_validate_id ()'s message. */
+static void
+assert_calls_refuse (PiKeyringStore *store,
+                     const char     *name,
+                     gboolean        as_profile)
+{
+  const char *provider = as_profile ? "openai" : name;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(PiKeyringCredentialLock) lock = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *key = NULL;
+  GError *error = NULL;
+
+  g_assert_null (pi_keyring_store_get_credential_sync (store, provider, NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_null (pi_keyring_store_get_fresh_credential_sync (store, provider, 0, NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_false (pi_keyring_store_set_api_key_sync (store, provider, "sk-1", NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  key = pi_keyring_store_get_api_key_sync (store, provider, NULL, NULL, &error);
+  g_assert_null (key);
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_cmpint (pi_keyring_store_get_sources_sync (store, provider, NULL, &error), ==,
+                   PI_KEYRING_SOURCE_NONE);
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_false (pi_keyring_store_remove_sync (store, provider, NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_false (pi_keyring_store_logout_sync (store, provider, NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  g_assert_null (pi_keyring_store_refresh_sync (store, provider, NULL, &error));
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  pi_keyring_store_lock_credential_async (store, provider, NULL, test_on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  lock = pi_keyring_store_lock_credential_finish (store, result, &error);
+  g_assert_null (lock);
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  pi_keyring_store_login_async (store, as_profile ? "anthropic" : name, NULL, NULL, NULL,
+                                on_login_result, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  assert_name_error (error, name);
+  g_clear_error (&error);
+
+  if (as_profile)
+    {
+      list = pi_keyring_store_list_sync (store, NULL, &error);
+      g_assert_null (list);
+      assert_name_error (error, name);
+      g_clear_error (&error);
+    }
+}
+
+static void
+test_names_refused (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    {
+      assert_calls_refuse (fixture->store, bad_names[i], FALSE);
+
+      pi_keyring_store_set_profile (fixture->store, bad_names[i]);
+      g_assert_cmpstr (pi_keyring_store_get_profile (fixture->store), ==, bad_names[i]);
+      assert_calls_refuse (fixture->store, bad_names[i], TRUE);
+      pi_keyring_store_set_profile (fixture->store, NULL);
+    }
+
+  /* Nothing was stored under any of them. */
+  list = pi_keyring_backend_list_sync (fixture->backend, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+
+  /* The longest name is fine. */
+  {
+    g_autofree char *longest = g_strnfill (128, 'a');
+
+    g_assert_true (pi_keyring_store_set_api_key_sync (fixture->store, longest, "k", NULL, &error));
+    g_assert_no_error (error);
+  }
+}
+
+/* --- set_api_key --- */
+
+static void
+test_set_api_key (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  SignalLog log = { 0 };
+  g_autoptr(PiKeyringCredential) stored = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (fixture->store, "credential-changed::openai",
+                    G_CALLBACK (on_credential_changed), &log);
+
+  g_assert_true (pi_keyring_store_set_api_key_sync (fixture->store, "openai", "sk-one", NULL,
+                                                    &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (log.count, ==, 1);
+  assert_key (fixture->store, "openai", "sk-one", PI_KEYRING_SOURCE_KEYRING);
+
+  /* In the store's profile; the async pair. */
+  pi_keyring_store_set_profile (fixture->store, "work");
+  pi_keyring_store_set_api_key_async (fixture->store, "openai", "!echo work", NULL,
+                                      test_on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (pi_keyring_store_set_api_key_finish (fixture->store, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (log.count, ==, 2);
+  stored = pi_keyring_store_get_credential_sync (fixture->store, "openai", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pi_keyring_credential_get_profile (stored), ==, "work");
+  g_assert_cmpstr (pi_keyring_credential_get_key (stored), ==, "!echo work");
+
+  /* An empty key is refused and changes nothing. */
+  g_assert_false (pi_keyring_store_set_api_key_sync (fixture->store, "openai", "", NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "The API key of “openai” is empty; nothing was stored.");
+  g_clear_error (&error);
+  g_assert_cmpuint (log.count, ==, 2);
+  pi_keyring_store_set_profile (fixture->store, NULL);
+  assert_key (fixture->store, "openai", "sk-one", PI_KEYRING_SOURCE_KEYRING);
+
+  /* A provider pi-keyring does not know is stored all the same. */
+  g_assert_true (pi_keyring_store_set_api_key_sync (fixture->store, "my-proxy", "k", NULL,
+                                                    &error));
+  g_assert_no_error (error);
+  assert_key (fixture->store, "my-proxy", "k", PI_KEYRING_SOURCE_KEYRING);
+
+  g_signal_handlers_disconnect_by_data (fixture->store, &log);
+  g_free (log.last_provider);
+}
+
+/* An unknown provider is named so, a known one by its environment. */
+static void
+test_unknown_provider (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) unknown = get_key_error (fixture->store, "no-such-provider");
+  g_autoptr(GError) known = get_key_error (fixture->store, "openai");
+
+  g_assert_error (unknown, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (unknown->message, "“no-such-provider” is an unknown provider"));
+  g_assert_null (strstr (unknown->message, "environment"));
+  g_assert_error (known, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (known->message, "environment variables"));
+}
+
+/* --- plaintext (issue 22, item 5) --- */
+
+static void
+test_plaintext (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "plain.json", NULL);
+  g_autoptr(PiKeyringBackend) file = pi_keyring_file_backend_new (path);
+  g_autoptr(PiKeyringStore) refusing = NULL;
+  g_autoptr(PiKeyringStore) quiet = NULL;
+  g_autoptr(PiKeyringStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean plaintext = TRUE;
+
+  g_assert_false (pi_keyring_store_get_plaintext (fixture->store));
+  g_object_get (fixture->store, "plaintext", &plaintext, NULL);
+  g_assert_false (plaintext);
+  g_assert_cmpint (pi_keyring_store_get_flags (fixture->store), ==, PI_KEYRING_STORE_FLAGS_NONE);
+
+  /* Refused at construction… */
+  store = pi_keyring_store_new_full (file, PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT, &error);
+  g_assert_null (store);
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "plaintext"));
+  g_clear_error (&error);
+
+  /* …and at every write of a store made without new_full (). */
+  refusing = g_object_new (PI_KEYRING_TYPE_STORE, "backend", file,
+                           "flags", PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT, NULL);
+  g_assert_true (pi_keyring_store_get_plaintext (refusing));
+  g_assert_false (pi_keyring_store_set_api_key_sync (refusing, "openai", "sk-1", NULL, &error));
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* On a backend that is not plaintext, the flag changes nothing. */
+  g_clear_object (&store);
+  store = pi_keyring_store_new_full (fixture->backend, PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT,
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_true (pi_keyring_store_set_api_key_sync (store, "openai", "sk-1", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Told not to warn: no warning (it would be fatal here). */
+  quiet = pi_keyring_store_new_full (file, PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING, &error);
+  g_assert_no_error (error);
+  g_assert_true (pi_keyring_store_get_plaintext (quiet));
+  g_assert_true (pi_keyring_store_set_api_key_sync (quiet, "openai", "sk-1", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Otherwise one warning per store, however many writes. (Structured
+   * logging: look at the child's stderr.) */
+  if (g_test_subprocess ())
+    {
+      g_clear_object (&store);
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      store = pi_keyring_store_new (file);
+      g_assert_true (pi_keyring_store_set_api_key_sync (store, "openai", "sk-2", NULL, &error));
+      g_assert_true (pi_keyring_store_set_api_key_sync (store, "anthropic", "sk-3", NULL, &error));
+      g_assert_no_error (error);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*WARNING*Secrets are written in plaintext to *plain.json*");
+  g_test_trap_assert_stderr_unmatched ("*plaintext to*plaintext to*");
+  g_test_trap_assert_stderr_unmatched ("*sk-*");
+}
+
+/* new_full () reports what new () passes over. */
+static void
+test_new_full_unknown_backend (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(PiKeyringStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("PI_KEYRING_BACKEND", "no-such-backend", TRUE);
+  store = pi_keyring_store_new_full (NULL, PI_KEYRING_STORE_FLAGS_NONE, &error);
+  g_unsetenv ("PI_KEYRING_BACKEND");
+  g_assert_null (store);
+  g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT);
+}
+
 static void
 test_source_to_string (void)
 {
@@ -693,6 +995,11 @@ main (int   argc,
   add_test ("/store/async/concurrent-commands-run-once", test_async_concurrent_commands);
   add_test ("/store/properties", test_properties);
   add_test ("/store/new-without-backend", test_new_without_backend);
+  add_test ("/store/new-full/unknown-backend", test_new_full_unknown_backend);
+  add_test ("/store/names/refused", test_names_refused);
+  add_test ("/store/set-api-key", test_set_api_key);
+  add_test ("/store/unknown-provider", test_unknown_provider);
+  add_test ("/store/plaintext", test_plaintext);
   g_test_add_func ("/store/source-to-string", test_source_to_string);
 
   return g_test_run ();

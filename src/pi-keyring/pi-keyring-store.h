@@ -35,12 +35,44 @@ typedef enum /*< flags >*/
   PI_KEYRING_SOURCE_ENVIRONMENT = 1 << 3,
 } PiKeyringSource;
 
+/**
+ * PiKeyringStoreFlags:
+ * @PI_KEYRING_STORE_FLAGS_NONE: no flags: a store that writes a secret in
+ *   plaintext says so once with g_warning()
+ * @PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT: never write a secret in
+ *   plaintext: [ctor@Store.new_full] fails on a plaintext backend, and
+ *   every write of a new secret through the store fails with
+ *   %PI_KEYRING_ERROR_UNAVAILABLE
+ * @PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING: the program tells the user
+ *   itself that secrets are written in plaintext (as the `pi-keyring`
+ *   command does): no g_warning()
+ *
+ * How a store treats a backend that writes secrets unencrypted to disk
+ * ([property@Store:plaintext]).
+ *
+ * Since: 0.2
+ */
+typedef enum /*< flags >*/
+{
+  PI_KEYRING_STORE_FLAGS_NONE                 = 0,
+  PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT     = 1 << 0,
+  PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING = 1 << 1,
+} PiKeyringStoreFlags;
+
 #define PI_KEYRING_TYPE_STORE (pi_keyring_store_get_type ())
 PI_KEYRING_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (PiKeyringStore, pi_keyring_store, PI_KEYRING, STORE, GObject)
 
 PI_KEYRING_AVAILABLE_IN_ALL
 PiKeyringStore      *pi_keyring_store_new                    (PiKeyringBackend     *backend);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringStore      *pi_keyring_store_new_full               (PiKeyringBackend     *backend,
+                                                              PiKeyringStoreFlags   flags,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+PiKeyringStoreFlags  pi_keyring_store_get_flags              (PiKeyringStore       *self);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_get_plaintext          (PiKeyringStore       *self);
 PI_KEYRING_AVAILABLE_IN_ALL
 PiKeyringBackend    *pi_keyring_store_get_backend            (PiKeyringStore       *self);
 PI_KEYRING_AVAILABLE_IN_ALL
@@ -58,6 +90,11 @@ gboolean             pi_keyring_store_get_auto_refresh       (PiKeyringStore    
 PI_KEYRING_AVAILABLE_IN_ALL
 void                 pi_keyring_store_set_auto_refresh       (PiKeyringStore       *self,
                                                               gboolean              auto_refresh);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_get_watch_changes      (PiKeyringStore       *self);
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_set_watch_changes      (PiKeyringStore       *self,
+                                                              gboolean              watch_changes);
 PI_KEYRING_AVAILABLE_IN_ALL
 const char          *pi_keyring_source_to_string             (PiKeyringSource       source);
 
@@ -124,6 +161,24 @@ gboolean             pi_keyring_store_set_credential_finish  (PiKeyringStore    
 PI_KEYRING_AVAILABLE_IN_ALL
 gboolean             pi_keyring_store_set_credential_sync    (PiKeyringStore       *self,
                                                               PiKeyringCredential  *credential,
+                                                              GCancellable         *cancellable,
+                                                              GError              **error);
+
+PI_KEYRING_AVAILABLE_IN_ALL
+void                 pi_keyring_store_set_api_key_async      (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              const char           *key,
+                                                              GCancellable         *cancellable,
+                                                              GAsyncReadyCallback   callback,
+                                                              gpointer              user_data);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_set_api_key_finish     (PiKeyringStore       *self,
+                                                              GAsyncResult         *result,
+                                                              GError              **error);
+PI_KEYRING_AVAILABLE_IN_ALL
+gboolean             pi_keyring_store_set_api_key_sync       (PiKeyringStore       *self,
+                                                              const char           *provider,
+                                                              const char           *key,
                                                               GCancellable         *cancellable,
                                                               GError              **error);
 

@@ -17,7 +17,7 @@
  * providers together. Use [func@Backend.new_for_name] to get the backend
  * that `--backend` names, `auto` included.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 G_DEFINE_INTERFACE (PiKeyringBackend, pi_keyring_backend, G_TYPE_OBJECT)
@@ -81,7 +81,7 @@ static const char * const backend_names[] = {
  *
  * Returns: (transfer none) (array zero-terminated=1): the backend names
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 pi_keyring_backend_get_names (void)
@@ -152,7 +152,7 @@ new_auto_backend (GError **error)
  *   %PI_KEYRING_ERROR_INVALID_ARGUMENT for an unknown name, or to
  *   %PI_KEYRING_ERROR_UNAVAILABLE when `auto` cannot choose
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_backend_new_for_name (const char  *name,
@@ -190,7 +190,7 @@ pi_keyring_backend_new_for_name (const char  *name,
  *
  * Returns: the name, such as `secret-service`
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_backend_get_name (PiKeyringBackend *self)
@@ -208,7 +208,7 @@ pi_keyring_backend_get_name (PiKeyringBackend *self)
  *
  * Returns: %TRUE for a plaintext backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_is_plaintext (PiKeyringBackend *self)
@@ -230,7 +230,7 @@ pi_keyring_backend_is_plaintext (PiKeyringBackend *self)
  *
  * Returns: (transfer full): the location
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_backend_get_location (PiKeyringBackend *self)
@@ -255,7 +255,7 @@ pi_keyring_backend_get_location (PiKeyringBackend *self)
  *
  * Checks that the storage can be reached and is unlocked.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_backend_check_async (PiKeyringBackend    *self,
@@ -292,7 +292,7 @@ pi_keyring_backend_check_async (PiKeyringBackend    *self,
  * Returns: %TRUE when the storage is usable; %FALSE with @error set, for
  *   example to %PI_KEYRING_ERROR_LOCKED or %PI_KEYRING_ERROR_UNAVAILABLE
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_check_finish (PiKeyringBackend  *self,
@@ -321,7 +321,7 @@ pi_keyring_backend_check_finish (PiKeyringBackend  *self,
  *
  * Returns: %TRUE when the storage is usable
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_check_sync (PiKeyringBackend  *self,
@@ -368,19 +368,13 @@ on_removed_unchecked (GObject      *source,
 
   if (g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND))
     {
-      const char *provider = g_task_get_task_data (task);
+      const char * const *names = g_task_get_task_data (task);   /* provider, profile */
 
+      /* The bad name is the error, in the words every entry point uses. */
       g_clear_error (&error);
-      if (!pi_keyring_validate_id (provider, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      /* The profile was the bad name. */
-      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
-                               _("The profile is not a valid name: a name is 1 to 128 letters "
-                                 "(A–Z, a–z), digits and “._@+-”, and does not start with “.” "
-                                 "or “-”."));
+      if (check_names (names[0], names[1], &error))
+        g_assert_not_reached ();
+      g_task_return_error (task, error);
       return;
     }
 
@@ -398,7 +392,7 @@ on_removed_unchecked (GObject      *source,
  *
  * Looks up the credential stored for @provider in @profile.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_backend_lookup_async (PiKeyringBackend    *self,
@@ -437,7 +431,7 @@ pi_keyring_backend_lookup_async (PiKeyringBackend    *self,
  *   without an error when none is stored; %NULL with @error set on failure
  *   (a locked keyring is %PI_KEYRING_ERROR_LOCKED, never "not stored")
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_backend_lookup_finish (PiKeyringBackend  *self,
@@ -466,7 +460,7 @@ pi_keyring_backend_lookup_finish (PiKeyringBackend  *self,
  * Returns: (transfer full) (nullable): the stored credential, or %NULL
  *   without an error when none is stored; %NULL with @error set on failure
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_backend_lookup_sync (PiKeyringBackend  *self,
@@ -500,7 +494,7 @@ pi_keyring_backend_lookup_sync (PiKeyringBackend  *self,
  *
  * Stores @credential, replacing the one of the same provider and profile.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_backend_store_async (PiKeyringBackend    *self,
@@ -535,7 +529,7 @@ pi_keyring_backend_store_async (PiKeyringBackend    *self,
  *
  * Returns: %TRUE when stored; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_store_finish (PiKeyringBackend  *self,
@@ -562,7 +556,7 @@ pi_keyring_backend_store_finish (PiKeyringBackend  *self,
  *
  * Returns: %TRUE when stored; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_store_sync (PiKeyringBackend     *self,
@@ -596,7 +590,7 @@ pi_keyring_backend_store_sync (PiKeyringBackend     *self,
  *
  * Removes the credential of @provider in @profile.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_backend_remove_async (PiKeyringBackend    *self,
@@ -624,7 +618,13 @@ pi_keyring_backend_remove_async (PiKeyringBackend    *self,
    * that entry can be removed; otherwise the name is the error. */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_backend_remove_async);
-  g_task_set_task_data (task, g_strdup (provider), g_free);
+  {
+    char **names = g_new0 (char *, 3);
+
+    names[0] = g_strdup (provider);
+    names[1] = g_strdup (profile);
+    g_task_set_task_data (task, names, (GDestroyNotify) g_strfreev);
+  }
   PI_KEYRING_BACKEND_GET_IFACE (self)->remove_async (self, provider,
                                                      profile ? profile : PI_KEYRING_DEFAULT_PROFILE,
                                                      cancellable, on_removed_unchecked, task);
@@ -641,7 +641,7 @@ pi_keyring_backend_remove_async (PiKeyringBackend    *self,
  * Returns: %TRUE when a credential was removed; %FALSE with @error set,
  *   %PI_KEYRING_ERROR_NOT_FOUND when none was stored
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_remove_finish (PiKeyringBackend  *self,
@@ -669,7 +669,7 @@ pi_keyring_backend_remove_finish (PiKeyringBackend  *self,
  *
  * Returns: %TRUE when a credential was removed; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_backend_remove_sync (PiKeyringBackend  *self,
@@ -703,7 +703,7 @@ pi_keyring_backend_remove_sync (PiKeyringBackend  *self,
  *
  * Lists the stored credentials, in the order they were first stored.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_backend_list_async (PiKeyringBackend    *self,
@@ -737,7 +737,7 @@ pi_keyring_backend_list_async (PiKeyringBackend    *self,
  * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_backend_list_finish (PiKeyringBackend  *self,
@@ -765,7 +765,7 @@ pi_keyring_backend_list_finish (PiKeyringBackend  *self,
  * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_backend_list_sync (PiKeyringBackend  *self,

@@ -24,7 +24,18 @@
  * Credentials are immutable. Their secret fields are wiped from memory when
  * the last reference goes.
  *
- * Since: 1.0
+ * A credential is made by its constructors only
+ * ([ctor@Credential.new_api_key], [ctor@Credential.new_oauth],
+ * [ctor@Credential.new_from_json]), which check the provider and profile
+ * against the grammar of names ([func@is_valid_id]). The type is abstract,
+ * as `GdkTexture` is: `g_object_new (PI_KEYRING_TYPE_CREDENTIAL, …)` and,
+ * from Python, `PiKeyring.Credential ()` fail (a `TypeError` in Python)
+ * rather than make a credential without a provider. Its identity
+ * ([property@Credential:provider], [property@Credential:profile]) is
+ * construct-only, and [property@Credential:kind] follows from the entry.
+ * Do not derive from it.
+ *
+ * Since: 0.1
  */
 struct _PiKeyringCredential
 {
@@ -45,7 +56,34 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-G_DEFINE_FINAL_TYPE (PiKeyringCredential, pi_keyring_credential, G_TYPE_OBJECT)
+G_DEFINE_ABSTRACT_TYPE (PiKeyringCredential, pi_keyring_credential, G_TYPE_OBJECT)
+
+/* What the constructors make: abstract as the public type is, there is no
+ * way to make a credential but through them (GI gives bindings a
+ * constructor for every instantiable type: `PiKeyring.Credential ()` would
+ * make one without a provider, and GInitable is not called by PyGObject or
+ * gjs). */
+#define PI_KEYRING_TYPE_ENTRY_CREDENTIAL (pi_keyring_entry_credential_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringEntryCredential, pi_keyring_entry_credential, PI_KEYRING,
+                      ENTRY_CREDENTIAL, PiKeyringCredential)
+
+struct _PiKeyringEntryCredential
+{
+  PiKeyringCredential parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (PiKeyringEntryCredential, pi_keyring_entry_credential,
+                     PI_KEYRING_TYPE_CREDENTIAL)
+
+static void
+pi_keyring_entry_credential_class_init (PiKeyringEntryCredentialClass *klass)
+{
+}
+
+static void
+pi_keyring_entry_credential_init (PiKeyringEntryCredential *self)
+{
+}
 
 static void
 pi_keyring_credential_finalize (GObject *object)
@@ -91,35 +129,83 @@ pi_keyring_credential_get_property (GObject    *object,
 }
 
 static void
+pi_keyring_credential_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  PiKeyringCredential *self = PI_KEYRING_CREDENTIAL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROVIDER:
+      g_free (self->provider);
+      self->provider = g_value_dup_string (value);
+      break;
+
+    case PROP_PROFILE:
+      g_free (self->profile);
+      self->profile = g_value_dup_string (value);
+      if (self->profile == NULL)
+        self->profile = g_strdup (PI_KEYRING_DEFAULT_PROFILE);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_keyring_credential_constructed (GObject *object)
+{
+  PiKeyringCredential *self = PI_KEYRING_CREDENTIAL (object);
+
+  G_OBJECT_CLASS (pi_keyring_credential_parent_class)->constructed (object);
+
+  /* Only a type derived by someone else gets here without them: it is
+   * not supported, but keeps every method defined. */
+  if (self->provider == NULL || *self->provider == '\0')
+    g_critical ("A PiKeyringCredential needs a provider: make it with "
+                "pi_keyring_credential_new_api_key () and the like.");
+  if (self->entry == NULL)
+    self->entry = json_object_new ();
+}
+
+static void
 pi_keyring_credential_class_init (PiKeyringCredentialClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = pi_keyring_credential_constructed;
   object_class->finalize = pi_keyring_credential_finalize;
   object_class->get_property = pi_keyring_credential_get_property;
+  object_class->set_property = pi_keyring_credential_set_property;
 
   /**
    * PiKeyringCredential:provider:
    *
-   * The provider id, which is also the entry's key in auth.json.
+   * The provider id, which is also the entry's key in auth.json. Set once,
+   * by the constructors.
    */
   properties[PROP_PROVIDER] =
     g_param_spec_string ("provider", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * PiKeyringCredential:profile:
    *
-   * The profile the credential belongs to; `default` unless set.
+   * The profile the credential belongs to; `default` unless set. Set once,
+   * by the constructors.
    */
   properties[PROP_PROFILE] =
     g_param_spec_string ("profile", NULL, NULL, PI_KEYRING_DEFAULT_PROFILE,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * PiKeyringCredential:kind:
    *
-   * Whether the credential is an API key or an OAuth token set.
+   * Whether the credential is an API key or an OAuth token set: the
+   * `type` of its entry, read-only.
    */
   properties[PROP_KIND] =
     g_param_spec_enum ("kind", NULL, NULL,
@@ -150,7 +236,7 @@ pi_keyring_credential_init (PiKeyringCredential *self)
  *
  * Returns: %TRUE when @id is valid; %FALSE for %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_is_valid_id (const char *id)
@@ -182,7 +268,7 @@ pi_keyring_is_valid_id (const char *id)
  * Returns: %TRUE when @id is valid; %FALSE with @error set to
  *   %PI_KEYRING_ERROR_INVALID_ARGUMENT otherwise
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_validate_id (const char  *id,
@@ -220,9 +306,11 @@ _pi_keyring_credential_new_take_object (const char *provider,
 {
   PiKeyringCredential *self;
 
-  self = g_object_new (PI_KEYRING_TYPE_CREDENTIAL, NULL);
-  self->provider = g_strdup (provider);
-  self->profile = g_strdup (profile != NULL ? profile : PI_KEYRING_DEFAULT_PROFILE);
+  self = g_object_new (PI_KEYRING_TYPE_ENTRY_CREDENTIAL,
+                       "provider", provider,
+                       "profile", profile,
+                       NULL);
+  g_clear_pointer (&self->entry, json_object_unref);
   self->entry = entry;
 
   return self;
@@ -315,7 +403,7 @@ _pi_keyring_credential_dup_node (PiKeyringCredential *self)
  *
  * Returns: (transfer full): a new credential
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_credential_new_api_key (const char *provider,
@@ -349,7 +437,7 @@ pi_keyring_credential_new_api_key (const char *provider,
  *
  * Returns: (transfer full): a new credential
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_credential_new_oauth (const char *provider,
@@ -390,7 +478,7 @@ pi_keyring_credential_new_oauth (const char *provider,
  *   %PI_KEYRING_ERROR_PARSE, or to %PI_KEYRING_ERROR_INVALID_ARGUMENT when
  *   @provider or @profile is not a valid name ([func@is_valid_id])
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_credential_new_from_json (const char  *provider,
@@ -477,7 +565,7 @@ _pi_keyring_credential_check_storable (PiKeyringCredential  *credential,
  *
  * Returns: (transfer full): the entry as JSON text; it holds secrets
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_credential_to_json (PiKeyringCredential *self)
@@ -496,7 +584,7 @@ pi_keyring_credential_to_json (PiKeyringCredential *self)
  *
  * Returns: (transfer full): a new credential with the same entry
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_credential_copy_for_profile (PiKeyringCredential *self,
@@ -523,7 +611,7 @@ pi_keyring_credential_copy_for_profile (PiKeyringCredential *self,
  *
  * Returns: the provider id
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_provider (PiKeyringCredential *self)
@@ -541,7 +629,7 @@ pi_keyring_credential_get_provider (PiKeyringCredential *self)
  *
  * Returns: the profile name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_profile (PiKeyringCredential *self)
@@ -559,7 +647,7 @@ pi_keyring_credential_get_profile (PiKeyringCredential *self)
  *
  * Returns: (nullable): the `type` string, or %NULL when the entry has none
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_type_name (PiKeyringCredential *self)
@@ -577,7 +665,7 @@ pi_keyring_credential_get_type_name (PiKeyringCredential *self)
  *
  * Returns: the kind
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredentialKind
 pi_keyring_credential_get_kind (PiKeyringCredential *self)
@@ -605,7 +693,7 @@ pi_keyring_credential_get_kind (PiKeyringCredential *self)
  * Returns: (nullable): the value, or %NULL when the field is missing or
  *   not a string
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_string_field (PiKeyringCredential *self,
@@ -625,7 +713,7 @@ pi_keyring_credential_get_string_field (PiKeyringCredential *self,
  *
  * Returns: (transfer full) (array zero-terminated=1): the field names
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char **
 pi_keyring_credential_get_field_names (PiKeyringCredential *self)
@@ -658,7 +746,7 @@ pi_keyring_credential_get_field_names (PiKeyringCredential *self)
  *
  * Returns: (nullable): the key, or %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_key (PiKeyringCredential *self)
@@ -674,7 +762,7 @@ pi_keyring_credential_get_key (PiKeyringCredential *self)
  *
  * Returns: (nullable): the access token, or %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_access (PiKeyringCredential *self)
@@ -690,7 +778,7 @@ pi_keyring_credential_get_access (PiKeyringCredential *self)
  *
  * Returns: (nullable): the refresh token, or %NULL
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_get_refresh (PiKeyringCredential *self)
@@ -745,7 +833,7 @@ get_expires (PiKeyringCredential *self,
  *
  * Returns: %TRUE when `expires` is a number
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_credential_has_expires (PiKeyringCredential *self)
@@ -766,7 +854,7 @@ pi_keyring_credential_has_expires (PiKeyringCredential *self)
  * Returns: milliseconds since the epoch, or -1 when the entry has no
  *   numeric `expires`
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 pi_keyring_credential_get_expires (PiKeyringCredential *self)
@@ -791,7 +879,7 @@ pi_keyring_credential_get_expires (PiKeyringCredential *self)
  *
  * Returns: %TRUE when expired
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_credential_is_expired (PiKeyringCredential *self,
@@ -826,7 +914,7 @@ pi_keyring_credential_is_expired (PiKeyringCredential *self,
  *
  * Returns: %TRUE when equal
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_credential_equal (PiKeyringCredential *a,

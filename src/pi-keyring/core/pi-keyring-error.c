@@ -1,13 +1,55 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pi-keyring-error.c: the PI_KEYRING_ERROR domain and its D-Bus error names
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
 #include "config.h"
 
 #include "core/pi-keyring-core-private.h"
+
+/* The names of data/dev.pi.Keyring1.xml, one per code, in the order of
+ * the enumeration: the daemon returns them, and every GDBus client that
+ * loads the library gets the PiKeyring error back. */
+static const GDBusErrorEntry error_entries[] = {
+  { PI_KEYRING_ERROR_FAILED, "dev.pi.Keyring1.Error.Failed" },
+  { PI_KEYRING_ERROR_NOT_FOUND, "dev.pi.Keyring1.Error.NotFound" },
+  { PI_KEYRING_ERROR_LOCKED, "dev.pi.Keyring1.Error.Locked" },
+  { PI_KEYRING_ERROR_UNAVAILABLE, "dev.pi.Keyring1.Error.Unavailable" },
+  { PI_KEYRING_ERROR_PARSE, "dev.pi.Keyring1.Error.Parse" },
+  { PI_KEYRING_ERROR_INVALID_ARGUMENT, "dev.pi.Keyring1.Error.InvalidArgument" },
+  { PI_KEYRING_ERROR_COMMAND_FAILED, "dev.pi.Keyring1.Error.CommandFailed" },
+  { PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED, "dev.pi.Keyring1.Error.ReauthenticationRequired" },
+  { PI_KEYRING_ERROR_RATE_LIMITED, "dev.pi.Keyring1.Error.RateLimited" },
+  { PI_KEYRING_ERROR_TEMPORARY, "dev.pi.Keyring1.Error.Temporary" },
+  { PI_KEYRING_ERROR_ACCESS_DENIED, "dev.pi.Keyring1.Error.AccessDenied" },
+  { PI_KEYRING_ERROR_WRONG_PASSPHRASE, "dev.pi.Keyring1.Error.WrongPassphrase" },
+};
 
 /**
  * pi_keyring_error_quark:
  *
  * The quark of the %PI_KEYRING_ERROR domain.
  *
+ * The first call also registers the domain with GDBus
+ * (`g_dbus_error_register_error_domain ()`): each code has the D-Bus error
+ * name `dev.pi.Keyring1.Error.` followed by its name in camel case
+ * (`dev.pi.Keyring1.Error.NotFound` for %PI_KEYRING_ERROR_NOT_FOUND …), so
+ * that an error the `dev.pi.Keyring1` service returns comes back to any
+ * GDBus client of a program that uses %PI_KEYRING_ERROR (a
+ * `Gio.DBusProxy` in Python, say) as the PiKeyring error it was, and a
+ * PiKeyring error a program returns from a D-Bus method goes out under
+ * that name.
+ *
  * Returns: the error quark
  */
-G_DEFINE_QUARK (pi-keyring-error-quark, pi_keyring_error)
+GQuark
+pi_keyring_error_quark (void)
+{
+  static gsize quark = 0;
+
+  /* One name per code. */
+  G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == PI_KEYRING_ERROR_WRONG_PASSPHRASE + 1);
+
+  g_dbus_error_register_error_domain ("pi-keyring-error-quark", &quark,
+                                      error_entries, G_N_ELEMENTS (error_entries));
+  return (GQuark) quark;
+}

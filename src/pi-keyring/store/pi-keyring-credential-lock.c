@@ -30,7 +30,7 @@
  * credential, and no other holder gets it. It is released by
  * [method@CredentialLock.release], or when the last reference goes.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _PiKeyringCredentialLock
 {
@@ -76,7 +76,7 @@ pi_keyring_credential_lock_init (PiKeyringCredentialLock *self)
  *
  * Returns: (transfer none): the provider id
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_lock_get_provider (PiKeyringCredentialLock *self)
@@ -94,7 +94,7 @@ pi_keyring_credential_lock_get_provider (PiKeyringCredentialLock *self)
  *
  * Returns: (transfer none): the profile
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_credential_lock_get_profile (PiKeyringCredentialLock *self)
@@ -112,7 +112,7 @@ pi_keyring_credential_lock_get_profile (PiKeyringCredentialLock *self)
  *
  * Returns: %TRUE until [method@CredentialLock.release]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_credential_lock_is_held (PiKeyringCredentialLock *self)
@@ -129,7 +129,7 @@ pi_keyring_credential_lock_is_held (PiKeyringCredentialLock *self)
  * Releases the lock, letting the next waiter (a refresh, another holder)
  * have it. Releasing it again does nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_credential_lock_release (PiKeyringCredentialLock *self)
@@ -245,7 +245,7 @@ lock_try (GTask *task)
  * credential from the same main context (refresh it before taking the
  * lock): the refresh waits for the lock, up to its time limit.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_lock_credential_async (PiKeyringStore      *self,
@@ -255,6 +255,7 @@ pi_keyring_store_lock_credential_async (PiKeyringStore      *self,
                                         gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
   LockWait *wait;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
@@ -263,6 +264,11 @@ pi_keyring_store_lock_credential_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_lock_credential_async);
+  if (!_pi_keyring_store_check_names (self, provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   wait = g_new0 (LockWait, 1);
   wait->provider = g_strdup (provider);
@@ -290,7 +296,7 @@ pi_keyring_store_lock_credential_async (PiKeyringStore      *self,
  *   %G_IO_ERROR_CANCELLED when cancelled, or the error of making the lock
  *   file
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredentialLock *
 pi_keyring_store_lock_credential_finish (PiKeyringStore  *self,

@@ -36,7 +36,7 @@ on_get_credential_looked_up (GObject      *source,
  * the store's profile. auth.json and the environment are not consulted;
  * see [method@Store.get_api_key_async] for that.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_get_credential_async (PiKeyringStore      *self,
@@ -54,7 +54,7 @@ pi_keyring_store_get_credential_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_credential_async);
-  if (!pi_keyring_validate_id (provider, &error))
+  if (!_pi_keyring_store_check_names (self, provider, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -76,7 +76,7 @@ pi_keyring_store_get_credential_async (PiKeyringStore      *self,
  * Returns: (transfer full) (nullable): the stored credential, or %NULL if the
  *   provider has none; %NULL with @error set on failure
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_get_credential_finish (PiKeyringStore  *self,
@@ -103,7 +103,7 @@ pi_keyring_store_get_credential_finish (PiKeyringStore  *self,
  * Returns: (transfer full) (nullable): the stored credential, or %NULL if the
  *   provider has none; %NULL with @error set on failure
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_get_credential_sync (PiKeyringStore  *self,
@@ -309,7 +309,7 @@ on_fresh_looked_up (GObject      *source,
  * Other credentials (API keys, entries of another type, OAuth entries of a
  * provider that is not registered) are answered as stored.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
@@ -330,7 +330,7 @@ pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_fresh_credential_async);
-  if (!pi_keyring_validate_id (provider, &error))
+  if (!_pi_keyring_store_check_names (self, provider, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -361,7 +361,7 @@ pi_keyring_store_get_fresh_credential_async (PiKeyringStore      *self,
  *   %PI_KEYRING_ERROR_TEMPORARY when the refresh may work later and the
  *   token has expired, or the error of the backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_get_fresh_credential_finish (PiKeyringStore  *self,
@@ -390,7 +390,7 @@ pi_keyring_store_get_fresh_credential_finish (PiKeyringStore  *self,
  * Returns: (transfer full): the stored credential, refreshed when it was
  *   due; %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_get_fresh_credential_sync (PiKeyringStore  *self,
@@ -439,6 +439,33 @@ on_credential_stored (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+/* What every write of a new credential through the store checks first,
+ * in the order a person would fix them. */
+static gboolean
+store_credential_check (PiKeyringStore       *self,
+                        PiKeyringCredential  *credential,
+                        GError              **error)
+{
+  const char *profile = pi_keyring_store_get_profile (self);
+
+  if (!_pi_keyring_store_check_names (self, pi_keyring_credential_get_provider (credential),
+                                      error) ||
+      !_pi_keyring_credential_check_storable (credential, error))
+    return FALSE;
+
+  if (!g_str_equal (pi_keyring_credential_get_profile (credential), profile))
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT,
+                   _("The credential of “%s” belongs to the profile “%s”, not to the "
+                     "store's profile “%s”; nothing was stored."),
+                   pi_keyring_credential_get_provider (credential),
+                   pi_keyring_credential_get_profile (credential), profile);
+      return FALSE;
+    }
+
+  return _pi_keyring_store_check_secret_write (self, error);
+}
+
 /**
  * pi_keyring_store_set_credential_async:
  * @self: a store
@@ -447,12 +474,20 @@ on_credential_stored (GObject      *source,
  * @callback: (scope async): called when the credential is stored
  * @user_data: data for @callback
  *
- * Stores @credential in the store's backend, in the store's profile (a copy
- * is stored when @credential belongs to another profile), replacing what
- * was stored for its provider. Emits [signal@Store::credential-changed]
- * on success.
+ * Stores @credential in the store's backend, replacing what was stored for
+ * its provider in the store's profile. Emits
+ * [signal@Store::credential-changed] on success.
  *
- * Since: 1.0
+ * The credential must belong to the store's profile
+ * ([property@Credential:profile] equal to [property@Store:profile]): one of
+ * another profile is %PI_KEYRING_ERROR_INVALID_ARGUMENT, and
+ * [method@Credential.copy_for_profile] makes the copy to store. So is an
+ * API key that is empty. On a plaintext backend, see
+ * [property@Store:plaintext]; a store made with
+ * %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT fails there with
+ * %PI_KEYRING_ERROR_UNAVAILABLE.
+ *
+ * Since: 0.1
  */
 void
 pi_keyring_store_set_credential_async (PiKeyringStore      *self,
@@ -462,8 +497,7 @@ pi_keyring_store_set_credential_async (PiKeyringStore      *self,
                                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(PiKeyringCredential) copy = NULL;
-  const char *profile;
+  GError *error = NULL;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
   g_return_if_fail (PI_KEYRING_IS_CREDENTIAL (credential));
@@ -473,12 +507,13 @@ pi_keyring_store_set_credential_async (PiKeyringStore      *self,
   g_task_set_source_tag (task, pi_keyring_store_set_credential_async);
   g_task_set_task_data (task, g_strdup (pi_keyring_credential_get_provider (credential)), g_free);
 
-  profile = pi_keyring_store_get_profile (self);
-  if (!g_str_equal (pi_keyring_credential_get_profile (credential), profile))
-    copy = pi_keyring_credential_copy_for_profile (credential, profile);
+  if (!store_credential_check (self, credential, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
-  pi_keyring_backend_store_async (pi_keyring_store_get_backend (self),
-                                  copy != NULL ? copy : credential, cancellable,
+  pi_keyring_backend_store_async (pi_keyring_store_get_backend (self), credential, cancellable,
                                   on_credential_stored, g_steal_pointer (&task));
 }
 
@@ -492,7 +527,7 @@ pi_keyring_store_set_credential_async (PiKeyringStore      *self,
  *
  * Returns: %TRUE when stored; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_set_credential_finish (PiKeyringStore  *self,
@@ -518,7 +553,7 @@ pi_keyring_store_set_credential_finish (PiKeyringStore  *self,
  *
  * Returns: %TRUE when stored; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_set_credential_sync (PiKeyringStore       *self,
@@ -537,6 +572,126 @@ pi_keyring_store_set_credential_sync (PiKeyringStore       *self,
                                          _pi_keyring_sync_closure_callback, &closure);
   ret = pi_keyring_store_set_credential_finish (self, _pi_keyring_sync_closure_wait (&closure),
                                                 error);
+  _pi_keyring_sync_closure_clear (&closure);
+
+  return ret;
+}
+
+/**
+ * pi_keyring_store_set_api_key_async:
+ * @self: a store
+ * @provider: a provider id, such as `openai`
+ * @key: the key: a literal, an environment-variable name, or `!command`,
+ *   as pi reads an `api_key` entry; not empty
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the key is stored
+ * @user_data: data for @callback
+ *
+ * Stores the API key @key for @provider in the store's backend and
+ * profile, as `pi-keyring set` does: an entry `{"type":"api_key","key":…}`
+ * replacing what was stored for the provider. A @provider or profile
+ * outside the grammar of names ([func@is_valid_id]) and an empty @key are
+ * %PI_KEYRING_ERROR_INVALID_ARGUMENT, and nothing is stored. A provider
+ * pi-keyring does not know ([func@catalog_contains]) is stored all the
+ * same: pi reads keys of its custom providers from auth.json too. Emits
+ * [signal@Store::credential-changed] on success; on a plaintext backend,
+ * see [property@Store:plaintext].
+ *
+ * Since: 0.2
+ */
+void
+pi_keyring_store_set_api_key_async (PiKeyringStore      *self,
+                                    const char          *provider,
+                                    const char          *key,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+  g_return_if_fail (provider != NULL);
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = _pi_keyring_store_provider_task_new (self, provider, cancellable, callback, user_data,
+                                              pi_keyring_store_set_api_key_async);
+  if (!_pi_keyring_store_check_names (self, provider, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  credential = pi_keyring_credential_new_api_key (provider, pi_keyring_store_get_profile (self),
+                                                  key);
+  if (!store_credential_check (self, credential, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  pi_keyring_backend_store_async (pi_keyring_store_get_backend (self), credential, cancellable,
+                                  on_credential_stored, g_steal_pointer (&task));
+}
+
+/**
+ * pi_keyring_store_set_api_key_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Store.set_api_key_async].
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 0.2
+ */
+gboolean
+pi_keyring_store_set_api_key_finish (PiKeyringStore  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  return _pi_keyring_store_propagate_boolean (self, result, pi_keyring_store_set_api_key_async,
+                                              error);
+}
+
+/**
+ * pi_keyring_store_set_api_key_sync:
+ * @self: a store
+ * @provider: a provider id, such as `openai`
+ * @key: the key: a literal, an environment-variable name, or `!command`;
+ *   not empty
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Stores the API key @key for @provider, blocking. See
+ * [method@Store.set_api_key_async].
+ *
+ * Returns: %TRUE when stored; %FALSE with @error set
+ *
+ * Since: 0.2
+ */
+gboolean
+pi_keyring_store_set_api_key_sync (PiKeyringStore  *self,
+                                   const char      *provider,
+                                   const char      *key,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
+{
+  PiKeyringSyncClosure closure;
+  gboolean ret;
+
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+  g_return_val_if_fail (provider != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  _pi_keyring_sync_closure_init (&closure);
+  pi_keyring_store_set_api_key_async (self, provider, key, cancellable,
+                                      _pi_keyring_sync_closure_callback, &closure);
+  ret = pi_keyring_store_set_api_key_finish (self, _pi_keyring_sync_closure_wait (&closure),
+                                             error);
   _pi_keyring_sync_closure_clear (&closure);
 
   return ret;
@@ -574,7 +729,7 @@ on_credential_removed (GObject      *source,
  * store's backend, whatever its kind. Emits
  * [signal@Store::credential-changed] on success.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_remove_async (PiKeyringStore      *self,
@@ -607,7 +762,7 @@ pi_keyring_store_remove_async (PiKeyringStore      *self,
  * Returns: %TRUE when a credential was removed; %FALSE with @error set,
  *   %PI_KEYRING_ERROR_NOT_FOUND when none was stored
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_remove_finish (PiKeyringStore  *self,
@@ -629,7 +784,7 @@ pi_keyring_store_remove_finish (PiKeyringStore  *self,
  *
  * Returns: %TRUE when a credential was removed; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_remove_sync (PiKeyringStore  *self,
@@ -721,7 +876,7 @@ on_credentials_listed (GObject      *source,
  * Lists the credentials stored in the store's backend for the store's
  * profile.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_list_async (PiKeyringStore      *self,
@@ -753,7 +908,7 @@ pi_keyring_store_list_async (PiKeyringStore      *self,
  * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_store_list_finish (PiKeyringStore  *self,
@@ -779,7 +934,7 @@ pi_keyring_store_list_finish (PiKeyringStore  *self,
  * Returns: (transfer container) (element-type PiKeyringCredential): the
  *   credentials, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_store_list_sync (PiKeyringStore  *self,

@@ -57,6 +57,21 @@ look_up_environment (GTask *task)
     }
 
   data->source = PI_KEYRING_SOURCE_NONE;
+  if (!pi_keyring_catalog_contains (data->provider))
+    {
+      g_autoptr(PiKeyringProvider) registered = pi_keyring_lookup_provider (data->provider);
+
+      /* No environment variables to speak of. */
+      if (registered == NULL)
+        {
+          g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                                   _("“%s” is an unknown provider: pi-keyring does not know it, "
+                                     "and no credential is stored for it. `pi-keyring "
+                                     "providers` lists the known ones."),
+                                   data->provider);
+          return;
+        }
+    }
   g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
                            _("No key is available for “%s”: it has no stored credential and "
                              "none of its environment variables is set."),
@@ -329,7 +344,7 @@ on_keyring_looked_up (GObject      *source,
  * refresh never changes or deletes the stored credential. Concurrent
  * lookups of one credential share one refresh.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
@@ -349,7 +364,7 @@ pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_api_key_async);
-  if (!pi_keyring_validate_id (provider, &error))
+  if (!_pi_keyring_store_check_names (self, provider, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -388,7 +403,7 @@ pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
  *   %PI_KEYRING_ERROR_RATE_LIMITED or %PI_KEYRING_ERROR_TEMPORARY when the
  *   refresh may work later
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_store_get_api_key_finish (PiKeyringStore   *self,
@@ -427,7 +442,7 @@ pi_keyring_store_get_api_key_finish (PiKeyringStore   *self,
  * Returns: (transfer full) (nullable): the key, a secret to wipe before
  *   freeing; %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_store_get_api_key_sync (PiKeyringStore   *self,
@@ -567,7 +582,7 @@ on_sources_keyring_looked_up (GObject      *source,
  * refreshed. The lowest flag is the source [method@Store.get_api_key_async]
  * takes; the others are shadowed by it.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_get_sources_async (PiKeyringStore      *self,
@@ -586,7 +601,7 @@ pi_keyring_store_get_sources_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_get_sources_async);
-  if (!pi_keyring_validate_id (provider, &error))
+  if (!_pi_keyring_store_check_names (self, provider, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -615,7 +630,7 @@ pi_keyring_store_get_sources_async (PiKeyringStore      *self,
  *   %PI_KEYRING_SOURCE_NONE when none has; %PI_KEYRING_SOURCE_NONE with
  *   @error set when the backend or auth.json could not be read
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringSource
 pi_keyring_store_get_sources_finish (PiKeyringStore  *self,
@@ -644,7 +659,7 @@ pi_keyring_store_get_sources_finish (PiKeyringStore  *self,
  *
  * Returns: the sources; %PI_KEYRING_SOURCE_NONE with @error set on failure
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringSource
 pi_keyring_store_get_sources_sync (PiKeyringStore  *self,

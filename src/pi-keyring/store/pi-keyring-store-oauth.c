@@ -154,7 +154,7 @@ on_refresh_looked_up (GObject      *source,
  * refreshes of one credential, including those
  * [method@Store.get_api_key_async] starts, share one token request.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_refresh_async (PiKeyringStore      *self,
@@ -172,7 +172,7 @@ pi_keyring_store_refresh_async (PiKeyringStore      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_keyring_store_refresh_async);
-  if (!pi_keyring_validate_id (provider, &error))
+  if (!_pi_keyring_store_check_names (self, provider, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -199,7 +199,7 @@ pi_keyring_store_refresh_async (PiKeyringStore      *self,
  *   the refresh token (log in again), %PI_KEYRING_ERROR_RATE_LIMITED or
  *   %PI_KEYRING_ERROR_TEMPORARY when it may work later
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_refresh_finish (PiKeyringStore  *self,
@@ -225,7 +225,7 @@ pi_keyring_store_refresh_finish (PiKeyringStore  *self,
  *
  * Returns: (transfer full): the new credential, or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_refresh_sync (PiKeyringStore  *self,
@@ -329,7 +329,13 @@ on_login_done (GObject      *source,
  * the store's backend, for the store's profile, replacing what was stored
  * for @provider. Emits [signal@Store::credential-changed] once stored.
  *
- * Since: 1.0
+ * A @provider or store profile outside the grammar of names
+ * ([func@is_valid_id]) is %PI_KEYRING_ERROR_INVALID_ARGUMENT, and a
+ * plaintext backend that the store refuses
+ * (%PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT) %PI_KEYRING_ERROR_UNAVAILABLE,
+ * before the flow starts.
+ *
+ * Since: 0.1
  */
 void
 pi_keyring_store_login_async (PiKeyringStore       *self,
@@ -342,6 +348,7 @@ pi_keyring_store_login_async (PiKeyringStore       *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(PiKeyringProvider) oauth_provider = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
   g_return_if_fail (provider != NULL);
@@ -353,6 +360,14 @@ pi_keyring_store_login_async (PiKeyringStore       *self,
   g_task_set_source_tag (task, pi_keyring_store_login_async);
   /* Once the credential is stored, the login succeeded, cancelled or not. */
   g_task_set_check_cancellable (task, FALSE);
+
+  /* Before the user is sent to a browser: whether the result can be kept. */
+  if (!_pi_keyring_store_check_names (self, provider, &error) ||
+      !_pi_keyring_store_check_secret_write (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   oauth_provider = pi_keyring_lookup_provider (provider);
   if (oauth_provider == NULL)
@@ -381,7 +396,7 @@ pi_keyring_store_login_async (PiKeyringStore       *self,
  *   user did not finish in time, %PI_KEYRING_ERROR_ACCESS_DENIED when the
  *   user or the provider denied access, or the error of the backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_store_login_finish (PiKeyringStore  *self,
@@ -508,7 +523,7 @@ on_logout_looked_up (GObject      *source,
  * is %PI_KEYRING_ERROR_INVALID_ARGUMENT unless the backend holds an entry
  * of that name (stored by an older version), which is then removed.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_logout_async (PiKeyringStore      *self,
@@ -549,7 +564,7 @@ pi_keyring_store_logout_async (PiKeyringStore      *self,
  * Returns: %TRUE when the credential was removed; %FALSE with @error set,
  *   %PI_KEYRING_ERROR_NOT_FOUND when none was stored
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_logout_finish (PiKeyringStore  *self,
@@ -571,7 +586,7 @@ pi_keyring_store_logout_finish (PiKeyringStore  *self,
  *
  * Returns: %TRUE when the credential was removed; %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_logout_sync (PiKeyringStore  *self,

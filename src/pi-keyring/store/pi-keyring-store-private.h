@@ -90,6 +90,18 @@ PiKeyringRefresher *_pi_keyring_store_get_refresher     (PiKeyringStore      *se
 void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
                                                          const char          *provider);
 
+/* @provider and the store's profile against the grammar of names:
+ * INVALID_ARGUMENT with pi_keyring_validate_id ()'s message otherwise. */
+gboolean      _pi_keyring_store_check_names             (PiKeyringStore      *self,
+                                                         const char          *provider,
+                                                         GError             **error);
+/* Before a new secret is written to the backend: UNAVAILABLE when the
+ * backend is plaintext and the store refuses that; else TRUE, with the
+ * store's one g_warning () the first time it writes plaintext unless it
+ * was told not to. */
+gboolean      _pi_keyring_store_check_secret_write      (PiKeyringStore      *self,
+                                                         GError             **error);
+
 /* --- pi-keyring-store-credentials.c: the shape of the calls on one provider --- */
 
 /* The _async and _finish halves of a store call on one provider that ends

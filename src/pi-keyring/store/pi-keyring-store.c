@@ -41,6 +41,9 @@ struct _PiKeyringStore
 
   GHashTable       *runtime_keys;   /* provider id → key (a secret) */
 
+  PiKeyringStoreFlags flags;
+  gboolean          plaintext_warned;   /* its one g_warning () was given */
+
   /* The OAuth refreshes (pi-keyring-refresher.c): its signals are passed
    * on as the store's. */
   PiKeyringRefresher *refresher;
@@ -55,6 +58,8 @@ enum {
   PROP_PROFILE,
   PROP_AUTH_FILE,
   PROP_AUTO_REFRESH,
+  PROP_FLAGS,
+  PROP_PLAINTEXT,
   N_PROPS
 };
 
@@ -152,6 +157,14 @@ pi_keyring_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->scheduler != NULL);
       break;
 
+    case PROP_FLAGS:
+      g_value_set_flags (value, self->flags);
+      break;
+
+    case PROP_PLAINTEXT:
+      g_value_set_boolean (value, pi_keyring_store_get_plaintext (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -181,6 +194,10 @@ pi_keyring_store_set_property (GObject      *object,
 
     case PROP_AUTO_REFRESH:
       pi_keyring_store_set_auto_refresh (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_FLAGS:
+      self->flags = g_value_get_flags (value);
       break;
 
     default:
@@ -273,6 +290,43 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
     g_param_spec_boolean ("auto-refresh", NULL, NULL,
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PiKeyringStore:flags:
+   *
+   * How the store treats a plaintext backend; see [flags@StoreFlags] and
+   * [ctor@Store.new_full].
+   *
+   * Since: 0.2
+   */
+  properties[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL,
+                        PI_KEYRING_TYPE_STORE_FLAGS,
+                        PI_KEYRING_STORE_FLAGS_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PiKeyringStore:plaintext:
+   *
+   * Whether the store's backend writes secrets unencrypted to disk
+   * ([method@Backend.is_plaintext]): the `file` backend, pi's own
+   * auth.json, which `auto` picks when no Secret Service can be reached.
+   * A program shows it to its user, or refuses it with
+   * %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT.
+   *
+   * Unless the store was made with
+   * %PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING, the first secret it
+   * writes in plaintext (through [method@Store.set_credential_async],
+   * [method@Store.set_api_key_async] or [method@Store.login_async]) is
+   * preceded by one g_warning() saying where it goes. A refreshed token
+   * written back to where it came from is no new secret and says nothing.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_PLAINTEXT] =
+    g_param_spec_boolean ("plaintext", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -407,6 +461,12 @@ pi_keyring_store_init (PiKeyringStore *self)
  * Creates a store on @backend for the `default` profile, with pi's
  * auth.json at its default path as the fallback.
  *
+ * When `auto` chooses pi's auth.json because no Secret Service can be
+ * reached, the store writes secrets there in plaintext: it says so with
+ * [property@Store:plaintext] and one g_warning(). A program that must not
+ * write plaintext makes its store with [ctor@Store.new_full] and
+ * %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT.
+ *
  * Returns: (transfer full): a new store
  *
  * Since: 1.0
@@ -417,6 +477,137 @@ pi_keyring_store_new (PiKeyringBackend *backend)
   g_return_val_if_fail (backend == NULL || PI_KEYRING_IS_BACKEND (backend), NULL);
 
   return g_object_new (PI_KEYRING_TYPE_STORE, "backend", backend, NULL);
+}
+
+/**
+ * pi_keyring_store_new_full:
+ * @backend: (nullable): where to keep credentials, or %NULL for the backend
+ *   `PI_KEYRING_BACKEND` names (`auto` when it is unset)
+ * @flags: how to treat a plaintext backend
+ * @error: return location for an error
+ *
+ * Creates a store as [ctor@Store.new] does, with @flags. Unlike
+ * [ctor@Store.new], a backend that cannot be chosen is an error: an
+ * unknown `PI_KEYRING_BACKEND` (%PI_KEYRING_ERROR_INVALID_ARGUMENT), or
+ * `auto` when the session bus does not answer or this user's credentials
+ * are in a Secret Service that is gone (%PI_KEYRING_ERROR_UNAVAILABLE).
+ *
+ * With %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT, a backend that writes
+ * secrets in plaintext ([property@Store:plaintext]) is
+ * %PI_KEYRING_ERROR_UNAVAILABLE: so a program that must not leave a key in
+ * plaintext, and lets `auto` choose, fails here on a machine without a
+ * Secret Service instead of writing pi's auth.json.
+ *
+ * Returns: (transfer full): a new store, or %NULL with @error set
+ *
+ * Since: 0.2
+ */
+PiKeyringStore *
+pi_keyring_store_new_full (PiKeyringBackend     *backend,
+                           PiKeyringStoreFlags   flags,
+                           GError              **error)
+{
+  g_autoptr(PiKeyringBackend) chosen = NULL;
+  PiKeyringStore *self;
+
+  g_return_val_if_fail (backend == NULL || PI_KEYRING_IS_BACKEND (backend), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (backend == NULL)
+    {
+      chosen = pi_keyring_backend_new_for_name (NULL, error);
+      if (chosen == NULL)
+        return NULL;
+      backend = chosen;
+    }
+
+  self = g_object_new (PI_KEYRING_TYPE_STORE, "backend", backend, "flags", flags, NULL);
+  if (!_pi_keyring_store_check_secret_write (self, error))
+    {
+      g_object_unref (self);
+      return NULL;
+    }
+
+  return self;
+}
+
+/**
+ * pi_keyring_store_get_flags:
+ * @self: a store
+ *
+ * Gets the flags the store was made with.
+ *
+ * Returns: the flags
+ *
+ * Since: 0.2
+ */
+PiKeyringStoreFlags
+pi_keyring_store_get_flags (PiKeyringStore *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), PI_KEYRING_STORE_FLAGS_NONE);
+
+  return self->flags;
+}
+
+/**
+ * pi_keyring_store_get_plaintext:
+ * @self: a store
+ *
+ * Gets whether the store's backend writes secrets unencrypted to disk.
+ * See [property@Store:plaintext].
+ *
+ * Returns: %TRUE for a plaintext backend
+ *
+ * Since: 0.2
+ */
+gboolean
+pi_keyring_store_get_plaintext (PiKeyringStore *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+
+  return self->backend != NULL && pi_keyring_backend_is_plaintext (self->backend);
+}
+
+gboolean
+_pi_keyring_store_check_names (PiKeyringStore  *self,
+                               const char      *provider,
+                               GError         **error)
+{
+  return pi_keyring_validate_id (provider, error) &&
+         pi_keyring_validate_id (self->profile, error);
+}
+
+gboolean
+_pi_keyring_store_check_secret_write (PiKeyringStore  *self,
+                                      GError         **error)
+{
+  g_autofree char *location = NULL;
+  g_autofree char *where = NULL;
+
+  if (!pi_keyring_store_get_plaintext (self))
+    return TRUE;
+
+  location = pi_keyring_backend_get_location (self->backend);
+  where = g_filename_display_name (location != NULL ? location : "");
+  if (self->flags & PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT)
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                   _("The backend “%s” writes secrets in plaintext (%s), and this program "
+                     "refuses that: start a Secret Service (gnome-keyring, for example) or "
+                     "use an encrypted backend."),
+                   pi_keyring_backend_get_name (self->backend), where);
+      return FALSE;
+    }
+
+  if (!(self->flags & PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING) && !self->plaintext_warned)
+    {
+      self->plaintext_warned = TRUE;
+      g_warning (_("Secrets are written in plaintext to %s: no Secret Service is in use. "
+                   "A program can refuse this with PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT."),
+                 where);
+    }
+
+  return TRUE;
 }
 
 /**
@@ -473,7 +664,10 @@ set_string (char       **location,
  * @self: a store
  * @profile: (nullable): a profile name, or %NULL for `default`
  *
- * Sets the profile whose credentials the store reads and writes.
+ * Sets the profile whose credentials the store reads and writes. A name
+ * outside the grammar of names ([func@is_valid_id]) is taken, and every
+ * call on the store then fails with %PI_KEYRING_ERROR_INVALID_ARGUMENT
+ * and the message of [func@validate_id].
  *
  * Since: 1.0
  */
@@ -482,7 +676,6 @@ pi_keyring_store_set_profile (PiKeyringStore *self,
                               const char     *profile)
 {
   g_return_if_fail (PI_KEYRING_IS_STORE (self));
-  g_return_if_fail (profile == NULL || *profile != '\0');
 
   if (profile == NULL)
     profile = PI_KEYRING_DEFAULT_PROFILE;
