@@ -57,6 +57,11 @@ HOSTS = [
     "copilot-api.company.ghe.com",
     "api.anthropic.com",
     "api.openai.com",
+    # pi 1.6.0's meta, xai and radius logins (PI16B_* below)
+    "auth.meta.com",
+    "api.meta.ai",
+    "auth.x.ai",
+    "radius.pi.dev",
 ]
 
 GEMINI_SCOPES = [
@@ -183,6 +188,41 @@ ADMIN_HELP = {
                        "model, stream, prompt}], by_credential: {credential: count}}",
     "POST /_admin/shutdown": "stop serving",
 }
+
+
+# pi 1.6.0's meta, xai and radius logins (pi-ai dist/auth/oauth/{meta,xai,radius}.js).
+# meta: device code at auth.meta.com for an identity token (never renewed;
+# grant_type=refresh_token answers 404), which buys a Model API key at
+# api.meta.ai/muse-code/key; xai: device code at auth.x.ai; radius: browser
+# PKCE or device code at the gateway radius.pi.dev.
+PI16B_PROVIDERS = ("meta", "xai", "radius")
+PI16B_DEVICE = {
+    "meta": {"client_id": "1031625952748946", "scope": None,
+             "device": ("auth.meta.com", "/oidc/device/authorization/"),
+             "token": ("auth.meta.com", "/oidc/device/token/"),
+             "verification_uri": "https://auth.meta.com/device"},
+    "xai": {"client_id": "b1a00492-073a-47ea-816f-4c329264a828",
+            "scope": "openid profile email offline_access grok-cli:access api:access",
+            "device": ("auth.x.ai", "/oauth2/device/code"), "token": ("auth.x.ai", "/oauth2/token"),
+            "verification_uri": "https://auth.x.ai/device"},
+    "radius": {"client_id": "pi-gateway", "scope": "gateway offline_access",
+               "device": ("radius.pi.dev", "/v1/oauth/device"), "token": ("radius.pi.dev", "/v1/oauth/token"),
+               "verification_uri": "https://radius.pi.dev/device"},
+}
+# The radius browser flow goes through Routes.authorize like the others.
+PI16B_CODE_PROVIDERS = {
+    "radius": {"client_id": "pi-gateway", "redirect_uri": "http://127.0.0.1:1456/oauth/callback",
+               "scopes": ["gateway", "offline_access"], "extra": {"handoff": "url"}, "required": []},
+}
+DEFAULT_CONFIG.update({
+    "pi16b_device_omit": [],        # fields left out of meta/xai/radius device answers
+    "meta_mint_status": None,       # e.g. 500: the key mint answers this status
+    "meta_mint_no_key": False,      # the mint answers {"action_url": …} without api_key
+    "xai_refresh_omit_refresh": False,  # a refresh answer without refresh_token
+    "xai_omit_expires_in": False,   # token answers without expires_in (pi: 3600)
+    "radius_scope": "gateway offline_access",  # None: the token answers carry no scope
+})
+DEFAULT_CONFIG["rotate"].update({"xai": True, "radius": True})
 
 
 def rewrite_value(base_url):
@@ -339,7 +379,8 @@ class MockState:
                 report[p] = {k: {"issued": [], "valid": [], "dead": []} for k in ("refresh", "access")}
             for value in self.issued:
                 record = self.tokens[value]
-                entry = report[record["provider"]][record["kind"]]
+                entry = report.setdefault(record["provider"], {k: {"issued": [], "valid": [], "dead": []}
+                                                               for k in ("refresh", "access")})[record["kind"]]
                 entry["issued"].append(value)
                 alive = self.valid_token(value, record["kind"], (record["provider"],))
                 entry["valid" if alive else "dead"].append(value)
@@ -527,6 +568,7 @@ class Routes:
                       (domain, "/login/device", "GET",
                        lambda: html_reply(200, "Device Activation", "Enter the code shown by the app.")),
                       ("api." + domain, "/copilot_internal/v2/token", "GET", lambda: self.copilot_token(req))]
+        table += self.pi16b_routes(req)
         for host, path, method, handler in table:
             if h == host and sub == path:
                 if m != method:
@@ -554,7 +596,7 @@ class Routes:
                              if PROVIDERS[g]["client_id"] == p.get("client_id")), None)
             if provider is None:
                 return html_reply(400, "Error 401: invalid_client", "The OAuth client was not found.")
-        spec = PROVIDERS[provider]
+        spec = PROVIDERS[provider] if provider in PROVIDERS else PI16B_CODE_PROVIDERS[provider]
         redirect_uri = cfg["redirect_uris"].get(provider, spec["redirect_uri"])
         problems = []
         if p.get("client_id") != spec["client_id"]:
@@ -1192,6 +1234,170 @@ class Routes:
         return json_reply(200, {"state": "enabled"})
 
 
+    # -- pi 1.6.0: meta, xai, radius (PI16B_*)
+
+    def pi16b_routes(self, req):
+        table = [("auth.meta.com", "/oidc/device/authorization/", "POST", lambda: self.pi16b_device_code(req, "meta")),
+                 ("auth.meta.com", "/oidc/device/token/", "POST", lambda: self.pi16b_token(req, "meta")),
+                 ("api.meta.ai", "/muse-code/key", "POST", lambda: self.meta_mint(req)),
+                 ("auth.x.ai", "/oauth2/device/code", "POST", lambda: self.pi16b_device_code(req, "xai")),
+                 ("auth.x.ai", "/oauth2/token", "POST", lambda: self.pi16b_token(req, "xai")),
+                 ("radius.pi.dev", "/v1/oauth", "GET", lambda: json_reply(200, {
+                     # a query of its own, which the client replaces (pi sets `search`)
+                     "authorizationEndpoint": "https://radius.pi.dev/oauth/authorize?from_discovery=1",
+                     "issuer": "https://radius.pi.dev"})),
+                 ("radius.pi.dev", "/oauth/authorize", "GET", lambda: self.authorize(req, "radius")),
+                 ("radius.pi.dev", "/v1/oauth/device", "POST", lambda: self.pi16b_device_code(req, "radius")),
+                 ("radius.pi.dev", "/v1/oauth/token", "POST", lambda: self.pi16b_token(req, "radius"))]
+        for provider in PI16B_PROVIDERS:
+            host, path = PI16B_DEVICE[provider]["verification_uri"][len("https://"):].split("/", 1)
+            table.append((host, "/" + path, "GET",
+                          lambda: html_reply(200, "Device Activation", "Enter the code shown by the app.")))
+        return table
+
+    def pi16b_seed(self, provider):
+        """A grant as a login leaves it: {refresh_token, access_token}."""
+        token = self.state.new_token("refresh", provider, self.pi16b_value(provider, "refresh"))
+        access = self.pi16b_access(provider, token["grant"])
+        return {"provider": provider, "refresh_token": token["token"], "access_token": access}
+
+    @staticmethod
+    def pi16b_value(provider, kind):
+        prefix = {("meta", "refresh"): "meta-id-", ("meta", "access"): "muse-",
+                  ("xai", "refresh"): "xai-rt-", ("xai", "access"): "xai-at-",
+                  ("radius", "refresh"): "rad_rt_", ("radius", "access"): "rad_at_"}[(provider, kind)]
+        return prefix + secrets.token_urlsafe(32)
+
+    def pi16b_access(self, provider, grant):
+        value = self.pi16b_value(provider, "access")
+        lifetime = 24 * 3600 if provider == "meta" else self.state.config["expires_in"]
+        self.state.new_token("access", provider, value, grant=grant, expires_in=lifetime)
+        return value
+
+    def pi16b_device_code(self, req, provider):
+        spec, cfg = PI16B_DEVICE[provider], self.state.config
+        form = req.form() or {}
+        if form.get("client_id") != spec["client_id"]:
+            return oauth_error("invalid_client", "Unknown client.", 401)
+        if form.get("scope") != spec["scope"]:
+            return oauth_error("invalid_scope", "The scope is not the one of this client.")
+        if provider == "xai" and form.get("referrer") != "pi":
+            return oauth_error("invalid_request", "referrer must be pi")
+        user_code = "%s-%s" % (secrets.token_hex(2).upper(), secrets.token_hex(2).upper())
+        device = {"provider": provider, "device_code": secrets.token_urlsafe(30), "user_code": user_code,
+                  "domain": req.host, "interval": cfg["device_interval"],
+                  "expires_at": time.time() + cfg["device_expires_in"],
+                  "script": list(cfg["device_script"]), "approved": False, "denied": False,
+                  "used": False, "last_poll": None, "polls": 0}
+        with self.state.lock:
+            self.state.devices.append(device)
+        answer = {"device_code": device["device_code"], "user_code": user_code,
+                  "verification_uri": spec["verification_uri"],
+                  "verification_uri_complete": spec["verification_uri"] + "?user_code=" + user_code,
+                  "expires_in": cfg["device_expires_in"], "interval": cfg["device_interval"]}
+        if provider == "radius":
+            del answer["verification_uri_complete"]
+        for field in cfg["pi16b_device_omit"]:
+            answer.pop(field, None)
+        return json_reply(200, answer)
+
+    def pi16b_poll(self, provider, form):
+        """The device grant: (status, answer) for an error, else (None, device)."""
+        with self.state.lock:
+            device = next((d for d in self.state.devices if d.get("provider") == provider
+                           and d["device_code"] == form.get("device_code")), None)
+            if device is None or device["used"]:
+                return 400, {"error": "invalid_grant", "error_description": "Unknown device_code."}
+            now = time.time()
+            device["polls"] += 1
+            if now >= device["expires_at"]:
+                return 400, {"error": "expired_token", "error_description": "The device_code has expired."}
+            too_fast = device["last_poll"] is not None and now - device["last_poll"] < device["interval"]
+            device["last_poll"] = now
+            answer = "slow_down" if self.state.config["device_enforce_interval"] and too_fast else \
+                (device["script"].pop(0) if device["script"] else None)
+            if isinstance(answer, int):
+                return answer, {"error": "server_error", "error_description": "Scripted status."}
+            if answer == "ok":
+                device["approved"] = True
+            elif answer == "access_denied":
+                device["denied"] = True
+            elif answer == "slow_down":
+                device["interval"] += 5
+                return 400, {"error": "slow_down", "error_description": "Polling too fast.",
+                             "interval": device["interval"]}
+            elif answer == "expired_token":
+                device["expires_at"] = now
+                return 400, {"error": "expired_token", "error_description": "The device_code has expired."}
+            elif answer not in (None, "authorization_pending"):
+                return 400, {"error": answer, "error_description": "Scripted error."}
+            if device["denied"]:
+                return 400, {"error": "access_denied", "error_description": "The user denied the request."}
+            if answer == "authorization_pending" or not device["approved"]:
+                return 400, {"error": "authorization_pending", "error_description": "Pending."}
+            device["used"] = True
+            return None, device
+
+    def pi16b_token(self, req, provider):
+        spec, cfg = PI16B_DEVICE[provider], self.state.config
+        form = req.form()
+        if form is None:
+            return oauth_error("invalid_request", "Use a form body.")
+        if form.get("client_id") != spec["client_id"]:
+            return oauth_error("invalid_client", "Unknown client.", 401)
+        grant_type = form.get("grant_type")
+        if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
+            status, answer = self.pi16b_poll(provider, form)
+            if status is not None:
+                return json_reply(status, answer)
+            refresh = self.state.new_token("refresh", provider, self.pi16b_value(provider, "refresh"))
+        elif grant_type == "authorization_code" and provider == "radius":
+            record = self.take_code(("radius",), form.get("client_id"), form.get("code"),
+                                    form.get("redirect_uri"), form.get("code_verifier"))
+            if isinstance(record, str):
+                return oauth_error("invalid_grant", "Invalid authorization code: " + record)
+            refresh = self.state.new_token("refresh", provider, self.pi16b_value(provider, "refresh"))
+        elif grant_type == "refresh_token" and provider == "meta":
+            return json_reply(404, {"error": "not_found"})  # the identity token is not renewable
+        elif grant_type == "refresh_token":
+            record, new, error = self.rotate_refresh(form.get("refresh_token"), (provider,))
+            if error:
+                return oauth_error("invalid_grant", "The refresh token is %s." % error)
+            refresh = new or record
+        else:
+            return oauth_error("unsupported_grant_type", "Unsupported grant type.")
+        if provider == "meta":  # the identity token: no refresh_token, no key yet
+            return json_reply(200, {"access_token": refresh["token"], "token_type": "Bearer",
+                                    "expires_in": 5184000})
+        answer = {"access_token": self.pi16b_access(provider, refresh["grant"]),
+                  "refresh_token": refresh["token"], "expires_in": cfg["expires_in"], "token_type": "Bearer"}
+        if provider == "xai":
+            answer["scope"] = spec["scope"]
+            if cfg["xai_omit_expires_in"]:
+                del answer["expires_in"]
+            if cfg["xai_refresh_omit_refresh"] and grant_type == "refresh_token":
+                del answer["refresh_token"]
+        elif cfg["radius_scope"] is not None:
+            answer["scope"] = cfg["radius_scope"]
+        return json_reply(200, answer)
+
+    def meta_mint(self, req):
+        cfg = self.state.config
+        if req.headers.get("x-api-version") != "1.0.0":
+            return json_reply(400, {"detail": "x-api-version must be 1.0.0"})
+        if req.json() != {}:
+            return json_reply(400, {"detail": "The body must be {}."})
+        identity = self.state.valid_token(req.bearer(), "refresh", ("meta",))
+        if identity is None:
+            return json_reply(401, {"detail": "Invalid or expired identity token."})
+        if cfg["meta_mint_status"]:
+            return json_reply(cfg["meta_mint_status"], {"detail": "Scripted status."})
+        if cfg["meta_mint_no_key"]:
+            return json_reply(200, {"action_url": "https://www.meta.ai/muse/setup?step=terms"})
+        return json_reply(200, {"api_key": self.pi16b_access("meta", identity["grant"]),
+                                "expires_at": int(time.time()) + 24 * 3600})
+
+
 # ---------------------------------------------------------------------------
 # Admin API
 
@@ -1266,6 +1472,8 @@ class Admin:
     def post_seed_refresh(self, req, body):
         provider = body.get("provider")
         routes = self.server.routes
+        if provider in PI16B_PROVIDERS:
+            return json_reply(200, routes.pi16b_seed(provider))
         if provider == "github-copilot":
             domain = body.get("domain", "github.com")
             if domain not in GITHUB_DOMAINS:

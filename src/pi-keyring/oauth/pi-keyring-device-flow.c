@@ -15,6 +15,12 @@
  * OAuth errors are read from 2xx answers (GitHub) and from 400/401 ones
  * (RFC 8628); other statuses go through the HTTP error mapping.
  *
+ * Flags select pi 1.6.0's shared poller (auth/oauth/device-code.js
+ * pollOAuthDeviceCodeFlow) instead: PLAIN sleeps exactly the interval (no
+ * multiplier; slow_down as above), FIRST_AT_ONCE polls before the first
+ * sleep (waitBeforeFirstPoll false), ERRORS_BELOW_500 reads the OAuth
+ * error of any answer below 500 (Kimi Code).
+ *
  * Sleeping uses GLib timeout sources attached to the task. A virtual
  * PiKeyringClock (for tests) jumps forward instead of sleeping.
  *
@@ -150,17 +156,49 @@ get_number_member (JsonObject *object,
   return NAN;
 }
 
+/* A verification URI that @flags allow: http(s) (or https only) with a
+ * host; NULL for a missing one. *out_bad is set for one that is there but
+ * not allowed. Without a scheme rule any non-empty string passes. */
+static const char *
+check_verification_uri (JsonObject               *object,
+                        const char               *name,
+                        PiKeyringDeviceCodeFlags  flags,
+                        gboolean                 *out_bad)
+{
+  const char *uri = _pi_keyring_json_get_string (object, name);
+  g_autoptr(GUri) parsed = NULL;
+  const char *scheme, *host;
+
+  if (uri == NULL || *uri == '\0')
+    return NULL;
+  if ((flags & (PI_KEYRING_DEVICE_CODE_HTTP_URI | PI_KEYRING_DEVICE_CODE_HTTPS_URI)) == 0)
+    return uri;
+
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  scheme = parsed != NULL ? g_uri_get_scheme (parsed) : NULL;
+  host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+  if (scheme != NULL && host != NULL && *host != '\0' &&
+      (g_ascii_strcasecmp (scheme, "https") == 0 ||
+       ((flags & PI_KEYRING_DEVICE_CODE_HTTPS_URI) == 0 && g_ascii_strcasecmp (scheme, "http") == 0)))
+    return uri;
+
+  *out_bad = TRUE;
+  return NULL;
+}
+
 static void
 on_device_code_answer (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  PiKeyringDeviceCodeFlags flags = GPOINTER_TO_UINT (g_task_get_task_data (task));
   g_autoptr(PiKeyringHttpResponse) response = NULL;
   g_autoptr(GError) error = NULL;
   PiKeyringDeviceCode *code;
-  const char *device_code, *user_code, *uri;
+  const char *device_code, *user_code, *uri, *complete = NULL;
   double interval, expires_in;
+  gboolean bad = FALSE, bad_complete = FALSE;
 
   response = _pi_keyring_http_client_send_finish (PI_KEYRING_HTTP_CLIENT (source), result, &error);
   if (response == NULL || !_pi_keyring_http_response_check (response, &error))
@@ -171,12 +209,31 @@ on_device_code_answer (GObject      *source,
 
   device_code = _pi_keyring_json_get_string (response->object, "device_code");
   user_code = _pi_keyring_json_get_string (response->object, "user_code");
-  uri = _pi_keyring_json_get_string (response->object, "verification_uri");
+  uri = check_verification_uri (response->object, "verification_uri", flags, &bad);
+  if (flags & (PI_KEYRING_DEVICE_CODE_PREFER_COMPLETE | PI_KEYRING_DEVICE_CODE_URI_OPTIONAL))
+    complete = check_verification_uri (response->object, "verification_uri_complete", flags,
+                                       &bad_complete);
   interval = get_number_member (response->object, "interval");
   expires_in = get_number_member (response->object, "expires_in");
 
-  if (device_code == NULL || user_code == NULL || uri == NULL ||
-      !isfinite (interval) || !isfinite (expires_in) || expires_in <= 0)
+  if ((flags & PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL) && !(interval > 0))
+    interval = NAN;
+  if ((flags & PI_KEYRING_DEVICE_CODE_EXPIRES_OPTIONAL) && !(expires_in > 0))
+    expires_in = NAN;
+  if (flags & PI_KEYRING_DEVICE_CODE_URI_OPTIONAL)
+    {
+      /* meta: trustedHttpUrl (complete) ?? trustedHttpUrl (plain) */
+      if (complete != NULL || uri != NULL)
+        bad = bad_complete = FALSE;
+      if (uri == NULL)
+        uri = complete;
+    }
+
+  if (device_code == NULL || *device_code == '\0' || user_code == NULL || *user_code == '\0' ||
+      uri == NULL || bad || bad_complete ||
+      (!(flags & PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL) && !isfinite (interval)) ||
+      (!(flags & PI_KEYRING_DEVICE_CODE_EXPIRES_OPTIONAL) &&
+       (!isfinite (expires_in) || expires_in <= 0)))
     {
       g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
                                _("The server at %s gave an invalid device code answer."),
@@ -187,7 +244,7 @@ on_device_code_answer (GObject      *source,
   code = g_new0 (PiKeyringDeviceCode, 1);
   code->device_code = g_strdup (device_code);
   code->user_code = g_strdup (user_code);
-  code->verification_uri = _pi_keyring_url_rewrite (uri);
+  code->verification_uri = _pi_keyring_url_rewrite (complete != NULL ? complete : uri);
   code->interval = interval;
   code->expires_in = expires_in;
   g_task_return_pointer (task, code, (GDestroyNotify) _pi_keyring_device_code_free);
@@ -223,6 +280,28 @@ _pi_keyring_device_code_request_async (PiKeyringHttpClient *client,
                                       g_steal_pointer (&task));
 }
 
+void
+_pi_keyring_device_code_send_async (PiKeyringHttpClient      *client,
+                                    PiKeyringHttpRequest     *request,
+                                    PiKeyringDeviceCodeFlags  flags,
+                                    GCancellable             *cancellable,
+                                    GAsyncReadyCallback       callback,
+                                    gpointer                  user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PI_KEYRING_IS_HTTP_CLIENT (client));
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (client, cancellable, callback, user_data);
+  /* One finish for both ways in. */
+  g_task_set_source_tag (task, _pi_keyring_device_code_request_async);
+  g_task_set_task_data (task, GUINT_TO_POINTER (flags), NULL);
+
+  _pi_keyring_http_client_send_async (client, request, cancellable, on_device_code_answer, task);
+}
+
 PiKeyringDeviceCode *
 _pi_keyring_device_code_request_finish (GAsyncResult  *result,
                                         GError       **error)
@@ -254,6 +333,7 @@ struct _PiKeyringDevicePoller
   double               expires_in;
   GPtrArray           *headers;      /* name, value … */
   PiKeyringClock      *clock;        /* NULL: the real clock */
+  PiKeyringDevicePollFlags flags;
 };
 
 G_DEFINE_FINAL_TYPE (PiKeyringDevicePoller, _pi_keyring_device_poller, G_TYPE_OBJECT)
@@ -334,12 +414,22 @@ _pi_keyring_device_poller_set_clock (PiKeyringDevicePoller *self,
     self->clock = _pi_keyring_clock_ref (clock);
 }
 
+void
+_pi_keyring_device_poller_set_flags (PiKeyringDevicePoller    *self,
+                                     PiKeyringDevicePollFlags  flags)
+{
+  g_return_if_fail (PI_KEYRING_IS_DEVICE_POLLER (self));
+
+  self->flags = flags;
+}
+
 typedef struct
 {
   gint64   deadline_ms;
   double   interval_ms;
   double   multiplier;
   gboolean slow_down_seen;
+  gboolean at_once;       /* the next poll without a sleep */
   GSource *sleep;
 } PollData;
 
@@ -419,6 +509,11 @@ on_poll_answer (GObject      *source,
   oauth_error = response->oauth_error;
   if (response->object != NULL && json_object_has_member (response->object, "access_token"))
     oauth_error = NULL;
+  else if ((self->flags & PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500) != 0)
+    {
+      if (response->status >= 500)
+        oauth_error = NULL;
+    }
   else if (response->status != 400 && response->status != 401 &&
            (response->status < 200 || response->status >= 300))
     oauth_error = NULL;
@@ -440,16 +535,22 @@ on_poll_answer (GObject      *source,
       double interval = get_number_member (response->object, "interval");
 
       poll->slow_down_seen = TRUE;
-      if (isfinite (interval) && interval > 0)
-        poll->interval_ms = MIN (interval, 3600) * 1000;
+      if ((self->flags & PI_KEYRING_DEVICE_POLL_SLOW_DOWN_ADDS_5) == 0 &&
+          isfinite (interval) && interval > 0)
+        poll->interval_ms = (self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) != 0 ?
+                            MAX (1000, (double) (gint64) (MIN (interval, 3600) * 1000)) :
+                            MIN (interval, 3600) * 1000;
       else
         poll->interval_ms = MAX (1000, poll->interval_ms + 5000);
-      poll->multiplier = 1.4;
+      if ((self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) == 0)
+        poll->multiplier = 1.4;
       schedule_poll (g_steal_pointer (&task));
     }
   else if (g_str_equal (oauth_error, "expired_token"))
     return_timed_out (task);
-  else if (g_str_equal (oauth_error, "access_denied"))
+  else if (g_str_equal (oauth_error, "access_denied") ||
+           ((self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) != 0 &&
+            g_str_equal (oauth_error, "authorization_denied")))
     g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_ACCESS_DENIED,
                              _("Access was denied: the device code was refused."));
   else
@@ -486,14 +587,37 @@ on_sleep_done (gpointer user_data)
       g_object_unref (task);
       return G_SOURCE_REMOVE;
     }
+  /* pi 1.6.0: `while (Date.now () < deadline)`: no poll at the deadline. */
+  if ((self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) != 0 &&
+      _pi_keyring_clock_now_ms (self->clock) >= poll->deadline_ms)
+    {
+      return_timed_out (task);
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
 
   request = _pi_keyring_http_request_new ("POST", self->poll_url);
   for (guint i = 0; i + 1 < self->headers->len; i += 2)
     _pi_keyring_http_request_add_header (request, g_ptr_array_index (self->headers, i),
                                          g_ptr_array_index (self->headers, i + 1));
-  _pi_keyring_http_request_add_form_field (request, "client_id", self->client_id);
-  _pi_keyring_http_request_add_form_field (request, "device_code", self->device_code);
-  _pi_keyring_http_request_add_form_field (request, "grant_type", GRANT_TYPE_DEVICE_CODE);
+  if ((self->flags & PI_KEYRING_DEVICE_POLL_GRANT_CLIENT_DEVICE) != 0)
+    {
+      _pi_keyring_http_request_add_form_field (request, "grant_type", GRANT_TYPE_DEVICE_CODE);
+      _pi_keyring_http_request_add_form_field (request, "client_id", self->client_id);
+      _pi_keyring_http_request_add_form_field (request, "device_code", self->device_code);
+    }
+  else if ((self->flags & PI_KEYRING_DEVICE_POLL_GRANT_DEVICE_CLIENT) != 0)
+    {
+      _pi_keyring_http_request_add_form_field (request, "grant_type", GRANT_TYPE_DEVICE_CODE);
+      _pi_keyring_http_request_add_form_field (request, "device_code", self->device_code);
+      _pi_keyring_http_request_add_form_field (request, "client_id", self->client_id);
+    }
+  else
+    {
+      _pi_keyring_http_request_add_form_field (request, "client_id", self->client_id);
+      _pi_keyring_http_request_add_form_field (request, "device_code", self->device_code);
+      _pi_keyring_http_request_add_form_field (request, "grant_type", GRANT_TYPE_DEVICE_CODE);
+    }
 
   _pi_keyring_http_client_send_async (self->client, request, cancellable, on_poll_answer, task);
 
@@ -517,6 +641,11 @@ schedule_poll (GTask *task)
     }
 
   wait = MIN (ceil_ms (poll->interval_ms * poll->multiplier), poll->deadline_ms - now);
+  if (poll->at_once)
+    {
+      poll->at_once = FALSE;
+      wait = 0;
+    }
   poll->sleep = clock_sleep_source_new (self->clock, wait, g_task_get_cancellable (task));
   /* on_sleep_done takes over the reference. */
   g_task_attach_source (task, poll->sleep, on_sleep_done);
@@ -541,12 +670,18 @@ _pi_keyring_device_poller_poll_async (PiKeyringDevicePoller *self,
   /* At most a day; a missing interval is RFC 8628's default of 5 s. */
   poll->deadline_ms = _pi_keyring_clock_now_ms (self->clock) +
                       (gint64) (isfinite (self->expires_in) ?
-                                CLAMP (self->expires_in, 0, 86400) * 1000 : 0);
+                                CLAMP (self->expires_in, 0, 86400) * 1000 :
+                                /* pi 1.6.0 polls without a deadline when
+                                 * there is no expires_in (meta); a day is
+                                 * ours (RFC 8628 §3.2 requires expires_in) */
+                                (self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) != 0 ?
+                                86400 * 1000 : 0);
   /* floor () by truncation: below 1 s it makes no difference */
   poll->interval_ms = MAX (1000, (double) (gint64) ((isfinite (self->interval) ?
                                                      MAX (MIN (self->interval, 3600), 0) : 5) *
                                                     1000));
-  poll->multiplier = 1.2;
+  poll->multiplier = (self->flags & PI_KEYRING_DEVICE_POLL_PLAIN) != 0 ? 1.0 : 1.2;
+  poll->at_once = (self->flags & PI_KEYRING_DEVICE_POLL_FIRST_AT_ONCE) != 0;
   g_task_set_task_data (task, poll, poll_data_free);
 
   schedule_poll (task);

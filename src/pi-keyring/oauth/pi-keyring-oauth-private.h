@@ -40,6 +40,12 @@ typedef enum
   /* openai-codex, as pi: 16 random bytes as 32 lowercase hexadecimal
    * characters, independent of the verifier */
   PI_KEYRING_STATE_HEX,
+  /* openrouter: no state (the callback's random path stands for it); a
+   * login only, _pi_keyring_oauth_new_state refuses it */
+  PI_KEYRING_STATE_NONE,
+  /* radius, as pi (crypto.randomUUID ()): a random version 4 UUID from
+   * 16 random bytes, independent of the verifier */
+  PI_KEYRING_STATE_UUID,
 } PiKeyringStateFormat;
 
 /* A fresh state from gnutls_rnd (GNUTLS_RND_KEY); never the verifier. */
@@ -311,6 +317,29 @@ void           _pi_keyring_device_code_request_async  (PiKeyringHttpClient *clie
 PiKeyringDeviceCode *_pi_keyring_device_code_request_finish (GAsyncResult  *result,
                                                              GError       **error);
 
+/* What a provider's device authorization answer may leave out, and which
+ * verification URI is shown (pi 1.6.0's flows, auth/oauth/{meta,xai,radius}.js). */
+typedef enum
+{
+  PI_KEYRING_DEVICE_CODE_DEFAULT           = 0,       /* interval and expires_in required (GitHub) */
+  PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL = 1 << 0,  /* absent or ≤ 0: NAN (the poller's 5 s) */
+  PI_KEYRING_DEVICE_CODE_EXPIRES_OPTIONAL  = 1 << 1,  /* absent or ≤ 0: NAN (no deadline) */
+  PI_KEYRING_DEVICE_CODE_PREFER_COMPLETE   = 1 << 2,  /* show verification_uri_complete when given */
+  PI_KEYRING_DEVICE_CODE_HTTP_URI          = 1 << 3,  /* the URIs must be http(s) (trustedHttpUrl) */
+  PI_KEYRING_DEVICE_CODE_HTTPS_URI         = 1 << 4,  /* the URIs must be https (xai) */
+  PI_KEYRING_DEVICE_CODE_URI_OPTIONAL      = 1 << 5,  /* verification_uri_complete may stand alone (meta) */
+} PiKeyringDeviceCodeFlags;
+
+/* Sends @request (the provider's own device authorization request, its
+ * fields in the provider's order) and reads the answer by @flags. Finish
+ * with _pi_keyring_device_code_request_finish (). */
+void           _pi_keyring_device_code_send_async     (PiKeyringHttpClient      *client,
+                                                       PiKeyringHttpRequest     *request,
+                                                       PiKeyringDeviceCodeFlags  flags,
+                                                       GCancellable             *cancellable,
+                                                       GAsyncReadyCallback       callback,
+                                                       gpointer                  user_data);
+
 #define PI_KEYRING_TYPE_DEVICE_POLLER (_pi_keyring_device_poller_get_type ())
 G_DECLARE_FINAL_TYPE (PiKeyringDevicePoller, _pi_keyring_device_poller, PI_KEYRING,
                       DEVICE_POLLER, GObject)
@@ -324,6 +353,31 @@ PiKeyringDevicePoller *_pi_keyring_device_poller_new  (PiKeyringHttpClient *clie
 void           _pi_keyring_device_poller_add_header   (PiKeyringDevicePoller *self,
                                                        const char            *name,
                                                        const char            *value);
+typedef enum
+{
+  /* pi's GitHub timing: interval × 1.2, × 1.4 after a slow_down */
+  PI_KEYRING_DEVICE_POLL_DEFAULT          = 0,
+  /* pi 1.6.0 pollOAuthDeviceCodeFlow: sleep exactly the interval; a
+   * slow_down's interval is max (1 s, floor (interval × 1000)); no poll
+   * once the deadline has passed; no expires_in (NAN): a day at most (pi:
+   * none); `authorization_denied` (xai) counts as `access_denied` */
+  PI_KEYRING_DEVICE_POLL_PLAIN            = 1 << 0,
+  /* no sleep before the first poll (pi 1.6.0 waitBeforeFirstPoll false) */
+  PI_KEYRING_DEVICE_POLL_FIRST_AT_ONCE    = 1 << 1,
+  /* the OAuth error of any answer below 500 is read (Kimi Code) */
+  PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500 = 1 << 2,
+  /* the poll's form fields as grant_type, client_id, device_code (xai,
+   * radius) or grant_type, device_code, client_id (meta); the default is
+   * client_id, device_code, grant_type (GitHub, Kimi Code) */
+  PI_KEYRING_DEVICE_POLL_GRANT_CLIENT_DEVICE = 1 << 3,
+  PI_KEYRING_DEVICE_POLL_GRANT_DEVICE_CLIENT = 1 << 4,
+  /* slow_down always adds 5 s, the answer's interval is not read (radius) */
+  PI_KEYRING_DEVICE_POLL_SLOW_DOWN_ADDS_5 = 1 << 5,
+} PiKeyringDevicePollFlags;
+
+/* Before poll_async. */
+void           _pi_keyring_device_poller_set_flags    (PiKeyringDevicePoller    *self,
+                                                       PiKeyringDevicePollFlags  flags);
 /* For tests; must be called before poll_async. */
 void           _pi_keyring_device_poller_set_clock    (PiKeyringDevicePoller *self,
                                                        PiKeyringClock        *clock);

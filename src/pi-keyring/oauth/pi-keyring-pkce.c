@@ -144,11 +144,26 @@ _pi_keyring_oauth_new_state (PiKeyringStateFormat   format,
   gsize length;
   char *state;
 
-  length = format == PI_KEYRING_STATE_HEX ? HEX_STATE_BYTES : BASE64URL_STATE_BYTES;
+  g_return_val_if_fail (format != PI_KEYRING_STATE_NONE, NULL);
+
+  length = format == PI_KEYRING_STATE_HEX || format == PI_KEYRING_STATE_UUID ?
+           HEX_STATE_BYTES : BASE64URL_STATE_BYTES;
   if (!_pi_keyring_random_bytes (bytes, length, error))
     return NULL;
 
-  if (format == PI_KEYRING_STATE_HEX)
+  if (format == PI_KEYRING_STATE_UUID)
+    {
+      /* RFC 9562 version 4, as crypto.randomUUID (): 122 random bits. */
+      g_autofree char *hex = NULL;
+
+      bytes[6] = (bytes[6] & 0x0f) | 0x40;
+      bytes[8] = (bytes[8] & 0x3f) | 0x80;
+      hex = hex_encode (bytes, 16);
+      state = g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+                               hex + 20);
+      explicit_bzero (hex, 32);
+    }
+  else if (format == PI_KEYRING_STATE_HEX)
     state = hex_encode (bytes, length);
   else
     state = _pi_keyring_base64url_encode (bytes, length);

@@ -16,6 +16,10 @@ _pi_keyring_builtin_providers_new (void)
     _pi_keyring_gemini_cli_provider_new,
     _pi_keyring_antigravity_provider_new,
     _pi_keyring_codex_provider_new,
+    /* pi 1.6.0's */
+    _pi_keyring_meta_provider_new,
+    _pi_keyring_xai_provider_new,
+    _pi_keyring_radius_provider_new,
   };
   GPtrArray *providers = g_ptr_array_new_with_free_func (g_object_unref);
 

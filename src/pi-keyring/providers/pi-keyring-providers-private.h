@@ -74,6 +74,22 @@ void           _pi_keyring_google_provider_set_poll_interval_ms (PiKeyringProvid
                                                                  guint              interval_ms,
                                                                  guint              max_polls);
 
+/* --- pi-keyring-device-login.c: pi 1.6.0's device-code logins (meta, xai, radius) --- */
+
+/* show_auth (URI, "Enter code: …"), the browser unless the interaction
+ * says not to, then "Waiting for authentication...". */
+void           _pi_keyring_device_login_show          (PiKeyringInteraction      *interaction,
+                                                       const PiKeyringDeviceCode *code);
+/* The answer's expires_in in ms: @default_ms (≥ 0) when it has none; FALSE
+ * when it has one that is not a positive number (or none and no default). */
+gboolean       _pi_keyring_device_login_get_expires_in (const PiKeyringTokenResponse *token,
+                                                        gint64                        default_ms,
+                                                        gint64                       *out_ms);
+
+PiKeyringProvider *_pi_keyring_meta_provider_new        (void);
+PiKeyringProvider *_pi_keyring_xai_provider_new         (void);
+PiKeyringProvider *_pi_keyring_radius_provider_new      (void);
+
 /* --- pi-keyring-builtin-providers.c --- */
 
 /* The built-in OAuth providers, in pi's registry order. */
