@@ -367,6 +367,14 @@ test_case_37_anthropic_env (Fixture       *fixture,
 
   g_unsetenv ("ANTHROPIC_OAUTH_TOKEN");
   assert_key (fixture->store, "anthropic", "b", PI_KEYRING_SOURCE_ENVIRONMENT);
+
+  /* pi 1.6.0's ANTHROPIC_AUTH_TOKEN goes out as a bearer header: never the
+   * key, as in getEnvApiKey. */
+  g_setenv ("ANTHROPIC_AUTH_TOKEN", "bearer", TRUE);
+  assert_key (fixture->store, "anthropic", "b", PI_KEYRING_SOURCE_ENVIRONMENT);
+  g_unsetenv ("ANTHROPIC_API_KEY");
+  assert_env_key ("anthropic", NULL);
+  g_unsetenv ("ANTHROPIC_AUTH_TOKEN");
 }
 
 static void
@@ -601,10 +609,19 @@ test_catalog_ids (void)
 {
   static const char * const expected[] = {
     "anthropic", "github-copilot", "google-gemini-cli", "google-antigravity", "openai-codex",
-    "openai", "azure-openai-responses", "google", "groq", "cerebras", "xai", "openrouter",
-    "vercel-ai-gateway", "zai", "mistral", "minimax", "minimax-cn", "huggingface", "opencode",
-    "opencode-go", "kimi-coding", "google-vertex", "amazon-bedrock", NULL
+    "ant-ling", "qwen-token-plan", "qwen-token-plan-cn", "qwen-token-plan-individual",
+    "qwen-token-plan-individual-cn", "openai", "azure", "azure-openai-responses", "nvidia",
+    "deepseek", "google", "groq", "cerebras", "xai", "typesafe", "radius", "openrouter",
+    "vercel-ai-gateway", "zai", "zai-coding-cn", "mistral", "minimax", "minimax-cn",
+    "moonshotai", "moonshotai-cn", "huggingface", "fireworks", "together", "baseten",
+    "opencode", "opencode-go", "kimi-coding", "meta", "cloudflare-workers-ai",
+    "cloudflare-ai-gateway", "xiaomi", "xiaomi-token-plan-cn", "xiaomi-token-plan-ams",
+    "xiaomi-token-plan-sgp", "google-vertex", "amazon-bedrock", NULL
   };
+  static const char * const both[] = { "0.73.1", "1.6.0", NULL };
+  static const char * const new_only[] = { "1.6.0", NULL };
+  static const char * const old_only[] = { "0.73.1", NULL };
+  static const char * const older[] = { NULL };
   const char * const *ids = pi_keyring_catalog_get_ids ();
 
   g_assert_cmpstrv (ids, expected);
@@ -614,8 +631,31 @@ test_catalog_ids (void)
       g_assert_true (pi_keyring_catalog_contains (ids[i]));
       g_assert_nonnull (pi_keyring_catalog_get_display_name (ids[i]));
       g_assert_nonnull (pi_keyring_catalog_get_env_vars (ids[i]));
-      g_assert_true (pi_keyring_catalog_is_oauth (ids[i]) == (i < 5));
+      g_assert_nonnull (pi_keyring_catalog_get_pi_versions (ids[i]));
+      if (i < 5)
+        g_assert_true (pi_keyring_catalog_is_oauth (ids[i]));
     }
+
+  g_assert_cmpstrv (pi_keyring_catalog_get_known_pi_versions (), both);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("openai"), both);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("deepseek"), both);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("azure"), new_only);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("together"), new_only);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("azure-openai-responses"), old_only);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("google-gemini-cli"), older);
+  g_assert_cmpstrv (pi_keyring_catalog_get_pi_versions ("google-antigravity"), older);
+  g_assert_null (pi_keyring_catalog_get_pi_versions ("azure-openai"));
+  g_assert_cmpstr (pi_keyring_catalog_get_other_id ("azure"), ==, "azure-openai-responses");
+  g_assert_cmpstr (pi_keyring_catalog_get_other_id ("azure-openai-responses"), ==, "azure");
+  g_assert_null (pi_keyring_catalog_get_other_id ("openai"));
+  g_assert_cmpstr (pi_keyring_catalog_get_key_variable ("anthropic"), ==, "ANTHROPIC_API_KEY");
+  g_assert_cmpstr (pi_keyring_catalog_get_key_variable ("amazon-bedrock"), ==,
+                   "AWS_BEARER_TOKEN_BEDROCK");
+  g_assert_cmpstr (pi_keyring_catalog_get_key_variable ("cloudflare-ai-gateway"), ==,
+                   "CLOUDFLARE_API_KEY");
+  g_assert_cmpstr (pi_keyring_catalog_get_key_variable ("qwen-token-plan"), ==,
+                   "QWEN_TOKEN_PLAN_TEAM_API_KEY");
+  g_assert_null (pi_keyring_catalog_get_key_variable ("openai-codex"));
 
   g_assert_false (pi_keyring_catalog_contains ("azure-openai"));
   g_assert_null (pi_keyring_catalog_get_display_name ("azure-openai"));
@@ -650,14 +690,16 @@ test_catalog_oauth_names_and_flows (void)
 static void
 test_catalog_env_vars (void)
 {
-  static const char * const anthropic[] = { "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", NULL };
+  static const char * const anthropic[] = {
+    "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", NULL
+  };
   static const char * const copilot[] = { "COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", NULL };
   static const char * const vertex[] = {
     "GOOGLE_CLOUD_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT",
     "GCLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", NULL
   };
   static const char * const bedrock[] = {
-    "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_BEARER_TOKEN_BEDROCK", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_WEB_IDENTITY_TOKEN_FILE", NULL
   };
@@ -688,6 +730,12 @@ test_catalog_plain_map (void)
     { "minimax", "MINIMAX_API_KEY" }, { "minimax-cn", "MINIMAX_CN_API_KEY" },
     { "huggingface", "HF_TOKEN" }, { "opencode", "OPENCODE_API_KEY" },
     { "opencode-go", "OPENCODE_API_KEY" }, { "kimi-coding", "KIMI_API_KEY" },
+    { "azure", "AZURE_OPENAI_API_KEY" }, { "deepseek", "DEEPSEEK_API_KEY" },
+    { "nvidia", "NVIDIA_API_KEY" }, { "meta", "META_API_KEY" },
+    { "cloudflare-ai-gateway", "CLOUDFLARE_API_KEY" },
+    { "qwen-token-plan", "QWEN_TOKEN_PLAN_TEAM_API_KEY" },
+    { "qwen-token-plan", "QWEN_TOKEN_PLAN_API_KEY" },
+    { "xiaomi-token-plan-sgp", "XIAOMI_TOKEN_PLAN_SGP_API_KEY" },
   };
   static const char * const oauth_only[] = {
     "google-gemini-cli", "google-antigravity", "openai-codex"

@@ -252,13 +252,36 @@ guint         _pi_keyring_timer_source_get_dispatch_count (GSource           *so
 
 /* --- pi-keyring-provider-table.c: pi's table of providers --- */
 
+/* How the environment gives pi a key for a provider (getEnvApiKey). */
+typedef enum
+{
+  PI_KEYRING_ENV_RULE_FIRST,    /* the first set variable of key_vars */
+  PI_KEYRING_ENV_RULE_VERTEX,   /* key_vars, else the ADC file, a project and a location */
+  PI_KEYRING_ENV_RULE_BEDROCK,  /* "<authenticated>" when an AWS credential source is set */
+} PiKeyringEnvRule;
+
+/* The pi releases the table describes, one bit each (the index into
+ * _pi_keyring_provider_table_get_pi_versions ()). */
+#define PI_KEYRING_PI_0_73 (1u << 0)
+#define PI_KEYRING_PI_1_6  (1u << 1)
+
 typedef struct
 {
   const char         *id;
   const char         *name;
-  const char         *flow;      /* "loopback", "device", or NULL for an API key */
-  const char * const *env_vars;  /* in pi's order; NULL-terminated */
+  const char         *flow;         /* "loopback", "device", or NULL for an API key */
+  const char * const *env_vars;     /* every variable pi reads, in pi's order; NULL-terminated */
+  const char * const *key_vars;     /* those whose value is the key, in lookup order */
+  const char         *key_variable; /* where a stored key goes for pi (exec); NULL: none */
+  PiKeyringEnvRule    env_rule;
+  guint               pi_versions;  /* PI_KEYRING_PI_*; 0: only pi releases before 0.71 */
+  const char         *other_id;     /* the id other pi releases give the same provider */
 } PiKeyringProviderInfo;
+
+/* The pi releases of the table's bits, oldest first, NULL-terminated. */
+const char * const *_pi_keyring_provider_table_get_pi_versions (void);
+/* The releases of @mask (PI_KEYRING_PI_*), NULL-terminated, static. */
+const char * const *_pi_keyring_provider_table_versions_of (guint mask);
 
 /* The entry of @provider, or NULL when pi's table does not have it. */
 const PiKeyringProviderInfo *_pi_keyring_provider_table_lookup (const char *provider);

@@ -1,8 +1,9 @@
 /* pi-keyring-catalog.c: the providers pi knows and their environment variables
  *
- * The table itself is core's (pi-keyring-provider-table.c); the catalog
- * puts the registered providers in front of it and reads the environment
- * as packages/ai/src/env-api-keys.ts does (reference §5).
+ * The table itself is core's (pi-keyring-provider-table.c), the one place
+ * that says which providers each pi release knows; the catalog puts the
+ * registered providers in front of it and reads the environment as pi-ai's
+ * env-api-keys.js does (reference §5), by the table's rules.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,31 +13,6 @@
 
 #define AUTHENTICATED_SENTINEL "<authenticated>"
 
-
-/* pi's plain map (reference §5.2): id → the one variable it reads. The
- * special cases of §5.1 are handled in code. */
-static const struct
-{
-  const char *id;
-  const char *env_var;
-} env_map[] = {
-  { "openai", "OPENAI_API_KEY" },
-  { "azure-openai-responses", "AZURE_OPENAI_API_KEY" },
-  { "google", "GEMINI_API_KEY" },
-  { "groq", "GROQ_API_KEY" },
-  { "cerebras", "CEREBRAS_API_KEY" },
-  { "xai", "XAI_API_KEY" },
-  { "openrouter", "OPENROUTER_API_KEY" },
-  { "vercel-ai-gateway", "AI_GATEWAY_API_KEY" },
-  { "zai", "ZAI_API_KEY" },
-  { "mistral", "MISTRAL_API_KEY" },
-  { "minimax", "MINIMAX_API_KEY" },
-  { "minimax-cn", "MINIMAX_CN_API_KEY" },
-  { "huggingface", "HF_TOKEN" },
-  { "opencode", "OPENCODE_API_KEY" },
-  { "opencode-go", "OPENCODE_API_KEY" },
-  { "kimi-coding", "KIMI_API_KEY" },
-};
 
 /* Set in a thread while a registered provider answers for the catalog, so
  * that a provider which asks the catalog in turn gets the table's answer
@@ -99,15 +75,19 @@ find_provider (const char *provider)
 /**
  * pi_keyring_catalog_get_ids:
  *
- * Lists every provider pi knows: the five OAuth providers in the order of
- * pi's registry (`anthropic`, `github-copilot`, `google-gemini-cli`,
- * `google-antigravity`, `openai-codex`), then the API-key providers in the
- * order of pi's table of environment variables, ending with
- * `google-vertex` and `amazon-bedrock`.
+ * Lists every provider pi knows, in pi 1.6.0 and in pi 0.73.1 (an id one
+ * of them has is listed: `azure` and `azure-openai-responses` both), and
+ * the two OAuth providers only releases before 0.71 use
+ * (`google-gemini-cli`, `google-antigravity`;
+ * [func@PiKeyring.catalog_get_pi_versions] tells them apart): the five OAuth
+ * providers of pi's registry first (`anthropic`, `github-copilot`,
+ * `google-gemini-cli`, `google-antigravity`, `openai-codex`), then the
+ * API-key providers in the order of pi 1.6.0's table of environment
+ * variables, ending with `google-vertex` and `amazon-bedrock`.
  *
  * Returns: (transfer none) (array zero-terminated=1): the provider ids
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 pi_keyring_catalog_get_ids (void)
@@ -123,7 +103,7 @@ pi_keyring_catalog_get_ids (void)
  *
  * Returns: %TRUE for a known provider
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_catalog_contains (const char *provider)
@@ -144,7 +124,7 @@ pi_keyring_catalog_contains (const char *provider)
  * Returns: (transfer none) (nullable): the display name, or %NULL for an
  *   unknown provider
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_catalog_get_display_name (const char *provider)
@@ -171,7 +151,7 @@ pi_keyring_catalog_get_display_name (const char *provider)
  *
  * Returns: %TRUE for an OAuth provider
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_catalog_is_oauth (const char *provider)
@@ -202,7 +182,7 @@ pi_keyring_catalog_is_oauth (const char *provider)
  * Returns: (transfer none) (nullable): `loopback`, `device`, or %NULL for a
  *   provider without OAuth or an unknown one
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_catalog_get_flow (const char *provider)
@@ -224,16 +204,20 @@ pi_keyring_catalog_get_flow (const char *provider)
  * pi_keyring_catalog_get_env_vars:
  * @provider: a provider id
  *
- * Lists the environment variables pi reads for @provider, in pi's order.
- * For `google-vertex` and `amazon-bedrock` these are the variables that
- * make pi consider the provider authenticated; the OAuth-only providers
+ * Lists the environment variables pi reads for @provider, in pi's order
+ * (pi 1.6.0's, with the ones only 0.73.1 reads after them: `GH_TOKEN` and
+ * `GITHUB_TOKEN` of `github-copilot`). For `google-vertex` and
+ * `amazon-bedrock` these are the variables that make pi consider the
+ * provider authenticated; for `anthropic` the first, `ANTHROPIC_AUTH_TOKEN`
+ * (pi 1.6.0), is a bearer token rather than a key; the Cloudflare
+ * providers add their account and gateway ids. The OAuth-only providers
  * (`google-gemini-cli`, `google-antigravity`, `openai-codex`) have none.
  *
  * Returns: (transfer none) (array zero-terminated=1) (nullable): the
  *   variable names (an empty array when there are none), or %NULL for an
  *   unknown provider
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char * const *
 pi_keyring_catalog_get_env_vars (const char *provider)
@@ -244,6 +228,100 @@ pi_keyring_catalog_get_env_vars (const char *provider)
 
   info = find_provider (provider);
   return info != NULL ? info->env_vars : NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_key_variable:
+ * @provider: a provider id
+ *
+ * Gets the environment variable a stored key of @provider is handed to pi
+ * in: the first variable pi takes a key from (`ANTHROPIC_API_KEY` for
+ * `anthropic`, whose OAuth tokens go to `ANTHROPIC_OAUTH_TOKEN`;
+ * `AWS_BEARER_TOKEN_BEDROCK` for `amazon-bedrock`).
+ *
+ * Returns: (transfer none) (nullable): the variable, or %NULL when pi
+ *   reads no key of @provider from the environment or @provider is unknown
+ *
+ * Since: 0.1
+ */
+const char *
+pi_keyring_catalog_get_key_variable (const char *provider)
+{
+  const PiKeyringProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  if (info == NULL)
+    return NULL;
+
+  return info->key_variable != NULL ? info->key_variable : info->key_vars[0];
+}
+
+/**
+ * pi_keyring_catalog_get_pi_versions:
+ * @provider: a provider id
+ *
+ * Lists the pi releases the catalog describes that know @provider, oldest
+ * first, out of [func@PiKeyring.catalog_get_known_pi_versions]. The list is
+ * empty for `google-gemini-cli` and `google-antigravity`, which only pi
+ * releases before 0.71 log in to.
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the
+ *   releases, such as `0.73.1` and `1.6.0`, or %NULL for an unknown
+ *   provider
+ *
+ * Since: 0.1
+ */
+const char * const *
+pi_keyring_catalog_get_pi_versions (const char *provider)
+{
+  const PiKeyringProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  return info != NULL ? _pi_keyring_provider_table_versions_of (info->pi_versions) : NULL;
+}
+
+/**
+ * pi_keyring_catalog_get_known_pi_versions:
+ *
+ * Lists the pi releases whose providers the catalog describes, oldest first.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the releases
+ *
+ * Since: 0.1
+ */
+const char * const *
+pi_keyring_catalog_get_known_pi_versions (void)
+{
+  return _pi_keyring_provider_table_get_pi_versions ();
+}
+
+/**
+ * pi_keyring_catalog_get_other_id:
+ * @provider: a provider id
+ *
+ * Gets the id other pi releases give the provider @provider is: Azure
+ * OpenAI is `azure` in pi 1.6.0 and `azure-openai-responses` in 0.73.1.
+ * A lookup of one finds an entry stored under the other when there is
+ * none under its own ([method@Store.get_api_key_async]); an entry keeps
+ * the id it was stored under.
+ *
+ * Returns: (transfer none) (nullable): the other id, or %NULL
+ *
+ * Since: 0.1
+ */
+const char *
+pi_keyring_catalog_get_other_id (const char *provider)
+{
+  const PiKeyringProviderInfo *info;
+
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  info = find_provider (provider);
+  return info != NULL ? info->other_id : NULL;
 }
 
 /* An environment variable counts only when it is set and not empty, as a
@@ -307,35 +385,34 @@ first_env_value (const char * const *names)
 static const char *
 lookup_env_api_key (const char *provider)
 {
-  if (g_str_equal (provider, "github-copilot"))
-    return first_env_value ((const char * const []) { "COPILOT_GITHUB_TOKEN", "GH_TOKEN",
-                                                      "GITHUB_TOKEN", NULL });
+  const PiKeyringProviderInfo *info = find_provider (provider);
+  const char *key;
 
-  if (g_str_equal (provider, "anthropic"))
-    return first_env_value ((const char * const []) { "ANTHROPIC_OAUTH_TOKEN",
-                                                      "ANTHROPIC_API_KEY", NULL });
+  if (info == NULL)
+    return NULL;
 
-  if (g_str_equal (provider, "google-vertex"))
+  key = first_env_value (info->key_vars);
+  if (key != NULL)
+    return key;
+
+  switch (info->env_rule)
     {
-      const char *api_key = env_value ("GOOGLE_CLOUD_API_KEY");
-      gboolean has_project, has_location;
+    case PI_KEYRING_ENV_RULE_VERTEX:
+      {
+        gboolean has_project, has_location;
 
-      if (api_key != NULL)
-        return api_key;
+        /* Evaluated in pi's order: the ADC file first, so its existence is
+         * cached at the first look whatever else is set. */
+        if (!has_vertex_adc_credentials ())
+          return NULL;
+        has_project = env_value ("GOOGLE_CLOUD_PROJECT") != NULL ||
+                      env_value ("GCLOUD_PROJECT") != NULL;
+        has_location = env_value ("GOOGLE_CLOUD_LOCATION") != NULL;
 
-      /* Evaluated in pi's order: the ADC file first, so its existence is
-       * cached at the first look whatever else is set. */
-      if (!has_vertex_adc_credentials ())
-        return NULL;
-      has_project = env_value ("GOOGLE_CLOUD_PROJECT") != NULL ||
-                    env_value ("GCLOUD_PROJECT") != NULL;
-      has_location = env_value ("GOOGLE_CLOUD_LOCATION") != NULL;
+        return has_project && has_location ? AUTHENTICATED_SENTINEL : NULL;
+      }
 
-      return has_project && has_location ? AUTHENTICATED_SENTINEL : NULL;
-    }
-
-  if (g_str_equal (provider, "amazon-bedrock"))
-    {
+    case PI_KEYRING_ENV_RULE_BEDROCK:
       if (env_value ("AWS_PROFILE") != NULL ||
           (env_value ("AWS_ACCESS_KEY_ID") != NULL && env_value ("AWS_SECRET_ACCESS_KEY") != NULL) ||
           env_value ("AWS_BEARER_TOKEN_BEDROCK") != NULL ||
@@ -344,13 +421,11 @@ lookup_env_api_key (const char *provider)
           env_value ("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
         return AUTHENTICATED_SENTINEL;
       return NULL;
+
+    case PI_KEYRING_ENV_RULE_FIRST:
+    default:
+      return NULL;
     }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (env_map); i++)
-    if (g_str_equal (env_map[i].id, provider))
-      return env_value (env_map[i].env_var);
-
-  return NULL;
 }
 
 /**
@@ -358,9 +433,11 @@ lookup_env_api_key (const char *provider)
  * @provider: a provider id
  *
  * Gets the key pi would take from the environment for @provider, exactly as
- * pi's `getEnvApiKey`: for `github-copilot` the first non-empty of
- * `COPILOT_GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_TOKEN`; for `anthropic`
- * `ANTHROPIC_OAUTH_TOKEN`, else `ANTHROPIC_API_KEY`; for `google-vertex`
+ * pi's `getEnvApiKey`: the first non-empty of the provider's key variables
+ * (for `github-copilot` `COPILOT_GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_TOKEN`,
+ * the last two read by pi 0.73.1 only; for `anthropic`
+ * `ANTHROPIC_OAUTH_TOKEN`, else `ANTHROPIC_API_KEY`: pi 1.6.0's
+ * `ANTHROPIC_AUTH_TOKEN` is a bearer token, no key); for `google-vertex`
  * `GOOGLE_CLOUD_API_KEY`, else the sentinel `<authenticated>` when the
  * Application Default Credentials file exists (looked at once per process),
  * a project and a location are set; for `amazon-bedrock` the sentinel
@@ -371,7 +448,7 @@ lookup_env_api_key (const char *provider)
  * Returns: (transfer full) (nullable): the key, or %NULL when the
  *   environment has none or @provider is unknown; free it with g_free()
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_catalog_get_env_api_key (const char *provider)
@@ -397,7 +474,7 @@ pi_keyring_catalog_get_env_api_key (const char *provider)
  *   or (for the providers that hand out `access`) it has no `access` field;
  *   it is a secret: wipe it before freeing it
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_catalog_get_oauth_api_key (PiKeyringCredential *credential)
