@@ -206,7 +206,7 @@ class LoginTest(Pi16bTestCase):
         self.assertNotEqual(body["code_verifier"], shown["state"])
         self.assertNotIn(body["code_verifier"], result.err)
         self.assertEqual(shown["code_challenge"], login.cli_pkce_challenge(body["code_verifier"]))
-        self.assertIn("Listening for the OAuth callback on http://127.0.0.1:1456/oauth/callback",
+        self.assertIn("Listening for OAuth callback on http://127.0.0.1:1456/oauth/callback",
                       result.err)
         self.assertIn("pi-keyring login radius --no-browser", result.err)
         self.assertFalse(login.port_is_listening(1456))

@@ -321,7 +321,7 @@ on_discovered (GObject      *source,
   /* pi: "Listening for OAuth callback on <redirect URI>" (the port is
    * fixed: the line can come before the server). */
   {
-    g_autofree char *listening = g_strdup_printf (_("Listening for the OAuth callback on %s"),
+    g_autofree char *listening = g_strdup_printf (_("Listening for OAuth callback on %s"),
                                                   REDIRECT_URI);
 
     pi_keyring_interaction_progress (login->interaction, listening);
