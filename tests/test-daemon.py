@@ -436,6 +436,41 @@ class MethodTest(DaemonTestCase):
         self.assertEqual(remote_error(caught.exception),
                          "dev.pi.Keyring1.Error.InvalidArgument")
 
+    def test_a_gio_dbus_proxy_gets_pikeyring_errors(self):
+        # Issue 22, item 3: a plain GDBus client of a program that loads the
+        # library gets PiKeyring.Error back, not G_IO_ERROR 36; item 4: with
+        # the library's message for a name outside the grammar.
+        try:
+            import gi
+            gi.require_version("PiKeyring", "1")
+            from gi.repository import PiKeyring
+        except (ImportError, ValueError) as error:
+            self.skipTest("no PiKeyring typelib: %s" % error)
+        # The program's first use of PiKeyring loads the library, which
+        # registers the names; nothing else is called.
+        not_found = PiKeyring.Error.NOT_FOUND
+        self.start_daemon()
+        proxy = Gio.DBusProxy.new_sync(bus(), Gio.DBusProxyFlags.DO_NOT_AUTO_START, None,
+                                       NAME, PATH, IFACE, None)
+        with self.assertRaises(GLib.Error) as caught:
+            proxy.call_sync("GetApiKey", GLib.Variant("(ss)", ("groq", "")),
+                            Gio.DBusCallFlags.NO_AUTO_START, 30000, None)
+        self.assertTrue(caught.exception.matches(PiKeyring.error_quark(), not_found),
+                        caught.exception)
+        self.assertEqual(remote_error(caught.exception), "dev.pi.Keyring1.Error.NotFound")
+
+        for provider, profile, name in [("a/b", "", "a/b"), ("", "", ""),
+                                        ("openai", "bad profile/../x", "bad profile/../x")]:
+            with self.subTest(provider=provider, profile=profile):
+                with self.assertRaises(GLib.Error) as caught:
+                    proxy.call_sync("GetApiKey", GLib.Variant("(ss)", (provider, profile)),
+                                    Gio.DBusCallFlags.NO_AUTO_START, 30000, None)
+                self.assertTrue(caught.exception.matches(PiKeyring.error_quark(),
+                                                         PiKeyring.Error.INVALID_ARGUMENT))
+                self.assertEqual(caught.exception.message,
+                                 "GDBus.Error:dev.pi.Keyring1.Error.InvalidArgument: "
+                                 + cli.invalid_name_message(name))
+
     def test_names_outside_the_grammar_are_invalid_arguments(self):
         self.start_daemon()
         for method, provider, profile in [("GetApiKey", "a b", ""),

@@ -47,6 +47,21 @@ class ErrorDomainTest(unittest.TestCase):
                 self.assertEqual(Gio.DBusError.encode_gerror(error),
                                  "dev.pi.Keyring1.Error." + name)
 
+    def test_registered_once_the_library_is_loaded(self):
+        # A program that never calls PiKeyring.error_quark() itself.
+        child = textwrap.dedent("""
+            import gi
+            gi.require_version("PiKeyring", "1")
+            from gi.repository import Gio, PiKeyring
+            code = PiKeyring.Error.NOT_FOUND
+            error = Gio.DBusError.new_for_dbus_error("dev.pi.Keyring1.Error.NotFound", "m")
+            print(error.domain, error.code == int(code))
+        """)
+        proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                              timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "pi-keyring-error-quark True")
+
     def test_a_pikeyring_error_goes_out_under_its_name(self):
         error = GLib.Error.new_literal(PiKeyring.error_quark(), "gone",
                                        int(PiKeyring.Error.NOT_FOUND))

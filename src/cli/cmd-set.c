@@ -22,7 +22,6 @@ cli_cmd_set (const CliCommand  *command,
   g_autoptr(GOptionContext) context = cli_option_context_new (command, N_("PROVIDER"), NULL);
   g_autoptr(PiKeyringBackend) backend = NULL;
   g_autoptr(PiKeyringStore) store = NULL;
-  g_autoptr(PiKeyringCredential) credential = NULL;
   g_autoptr(CliSecret) key = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
@@ -66,8 +65,7 @@ cli_cmd_set (const CliCommand  *command,
       return CLI_EXIT_FAILURE;
     }
 
-  credential = pi_keyring_credential_new_api_key (provider, cli_options.profile, key);
-  if (!pi_keyring_store_set_credential_sync (store, credential, NULL, &error))
+  if (!pi_keyring_store_set_api_key_sync (store, provider, key, NULL, &error))
     return cli_report_error (error);
 
   where = cli_backend_describe (backend);

@@ -18,42 +18,12 @@
 
 /* --- errors --- */
 
-static const GDBusErrorEntry error_entries[] = {
-  { PI_KEYRING_ERROR_FAILED, CLI_DBUS_INTERFACE ".Error.Failed" },
-  { PI_KEYRING_ERROR_NOT_FOUND, CLI_DBUS_INTERFACE ".Error.NotFound" },
-  { PI_KEYRING_ERROR_LOCKED, CLI_DBUS_INTERFACE ".Error.Locked" },
-  { PI_KEYRING_ERROR_UNAVAILABLE, CLI_DBUS_INTERFACE ".Error.Unavailable" },
-  { PI_KEYRING_ERROR_PARSE, CLI_DBUS_INTERFACE ".Error.Parse" },
-  { PI_KEYRING_ERROR_INVALID_ARGUMENT, CLI_DBUS_INTERFACE ".Error.InvalidArgument" },
-  { PI_KEYRING_ERROR_COMMAND_FAILED, CLI_DBUS_INTERFACE ".Error.CommandFailed" },
-  { PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED,
-    CLI_DBUS_INTERFACE ".Error.ReauthenticationRequired" },
-  { PI_KEYRING_ERROR_RATE_LIMITED, CLI_DBUS_INTERFACE ".Error.RateLimited" },
-  { PI_KEYRING_ERROR_TEMPORARY, CLI_DBUS_INTERFACE ".Error.Temporary" },
-  { PI_KEYRING_ERROR_ACCESS_DENIED, CLI_DBUS_INTERFACE ".Error.AccessDenied" },
-  { PI_KEYRING_ERROR_WRONG_PASSPHRASE, CLI_DBUS_INTERFACE ".Error.WrongPassphrase" },
-};
-
-/* One name per code, in the order of the enumeration. */
-G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == PI_KEYRING_ERROR_WRONG_PASSPHRASE + 1);
-
+/* The library registers the dev.pi.Keyring1.Error.* names of its domain
+ * (pi-keyring-error.c) when the quark is first made. */
 void
 cli_dbus_register_errors (void)
 {
-  static gsize registered = 0;
-
-  if (g_once_init_enter (&registered))
-    {
-      GQuark domain = PI_KEYRING_ERROR;
-
-      for (gsize i = 0; i < G_N_ELEMENTS (error_entries); i++)
-        {
-          g_assert ((int) error_entries[i].error_code == (int) i);
-          g_dbus_error_register_error (domain, error_entries[i].error_code,
-                                       error_entries[i].dbus_error_name);
-        }
-      g_once_init_leave (&registered, 1);
-    }
+  (void) PI_KEYRING_ERROR;
 }
 
 /* --- the session bus --- */

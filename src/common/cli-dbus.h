@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 #define CLI_DBUS_PATH      "/dev/pi/Keyring1"
 #define CLI_DBUS_INTERFACE "dev.pi.Keyring1"
 
-/* Registers the D-Bus error names of the PI_KEYRING_ERROR codes
- * (dev.pi.Keyring1.Error.NotFound …), so that an error a method returns
- * comes back to a GDBus client as the PiKeyring error it was. Idempotent. */
+/* Makes sure the D-Bus error names of the PI_KEYRING_ERROR codes
+ * (dev.pi.Keyring1.Error.NotFound …) are registered: the library does it
+ * with the quark, so that an error a method returns comes back to a GDBus
+ * client as the PiKeyring error it was. Idempotent. */
 void      cli_dbus_register_errors        (void);
 
 /* TRUE when a session bus can be reached without autolaunching one: an

@@ -39,6 +39,12 @@ static const GDBusErrorEntry error_entries[] = {
  * PiKeyring error a program returns from a D-Bus method goes out under
  * that name.
  *
+ * The library also does this when it is loaded, so that a program that
+ * only talks to the service through GDBus (a `Gio.DBusProxy`, say) gets
+ * PiKeyring errors without calling this function first. (From Python or
+ * JavaScript, importing `PiKeyring` alone does not load it; the first use
+ * of anything in it does, `PiKeyring.Error` included.)
+ *
  * Returns: the error quark
  */
 GQuark
@@ -53,3 +59,15 @@ pi_keyring_error_quark (void)
                                       error_entries, G_N_ELEMENTS (error_entries));
   return (GQuark) quark;
 }
+
+#if defined (__GNUC__) || defined (__clang__)
+/* At load: GI loads the library on a program's first use of PiKeyring
+ * (PiKeyring.Error included), and GDBus maps error names as they arrive. */
+static void register_at_load (void) __attribute__ ((constructor));
+
+static void
+register_at_load (void)
+{
+  (void) pi_keyring_error_quark ();
+}
+#endif
