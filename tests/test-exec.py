@@ -670,8 +670,8 @@ class PromptCodePathsTest(unittest.TestCase):
                           "src/pi-keyring/backends/pi-keyring-secret-service-unlock.c",
                           "src/pi-keyring/pi-keyring-secret-service-backend.h"])
         self.assertEqual(self.users(r"cli_read_secret_from_terminal\s*\("),
-                         ["src/common/cli-common.h", "src/common/cli-unlock.c",
-                          "src/common/cli-util.c"])
+                         ["src/common/cli-secret.c", "src/common/cli-secret.h",
+                          "src/common/cli-unlock.c"])
         with open(os.path.join(SRCDIR, "src/common/cli-unlock.c"), encoding="utf-8") as f:
             text = f.read()
         body = text[text.index("cli_prepare_backend (PiKeyringBackend"):]

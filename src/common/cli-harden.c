@@ -9,7 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include "cli-common.h"
+#include "cli-harden.h"
 
 /* The core-file limit the process started with, for `exec`'s command. */
 static struct rlimit saved_core_limit;

@@ -14,7 +14,10 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include "cli-common.h"
+#include "cli-unlock.h"
+#include "cli-messages.h"
+#include "cli-options.h"
+#include "cli-secret.h"
 
 /* How many times a mistyped vault passphrase may be typed again. */
 #define PASSPHRASE_ATTEMPTS 3

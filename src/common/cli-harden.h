@@ -1,0 +1,18 @@
+/* cli-harden.h: process hardening
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib/gi18n.h>
+#include <pi-keyring/pi-keyring.h>
+
+G_BEGIN_DECLS
+
+/* Makes the process non-dumpable and without core files; first thing in
+ * main (), before any secret is read. */
+void              cli_harden_process        (void);
+/* Gives a command about to be exec'd the core-file limit the user had. */
+void              cli_restore_core_limit    (void);
+
+G_END_DECLS
