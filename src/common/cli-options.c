@@ -28,19 +28,10 @@ on_profile_option (const char  *option_name,
                    gpointer     data,
                    GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-
-  if (value == NULL || *value == '\0')
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("The profile name must not be empty."));
-      return FALSE;
-    }
-  if (!pi_keyring_validate_id (value, &local_error))
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
-      return FALSE;
-    }
+  /* The library's error, as the library and the daemon give it: a name
+   * is no secret, so cli_option_error_message () shows it. */
+  if (!pi_keyring_validate_id (value, error))
+    return FALSE;
 
   g_free (cli_options.profile);
   cli_options.profile = g_strdup (value);
@@ -132,7 +123,10 @@ cli_option_error_message (const GError       *error,
 {
   /* GLib's messages quote the argument as typed ("Unknown option
    * --key=sk-…", "Cannot parse integer value “…” for --x"): a value, which
-   * may be a secret, must not be echoed. Only the option's name is. */
+   * may be a secret, must not be echoed. Only the option's name is; and a
+   * profile name outside the grammar, in the library's words (DESIGN §8). */
+  if (g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT))
+    return g_strdup (error->message);
   if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION))
     {
       const char *found = NULL;

@@ -52,7 +52,11 @@ cli_open_backend (GError **error)
 PiKeyringStore *
 cli_open_store (PiKeyringBackend *backend)
 {
-  PiKeyringStore *store = pi_keyring_store_new (backend);
+  /* The commands say themselves where a secret goes in plaintext. */
+  PiKeyringStore *store = g_object_new (PI_KEYRING_TYPE_STORE,
+                                        "backend", backend,
+                                        "flags", PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING,
+                                        NULL);
   g_autoptr(GError) error = NULL;
 
   if (cli_options.profile != NULL)
