@@ -10,6 +10,7 @@ PACKAGES="gcc pkg-config meson ninja-build gettext
   gobject-introspection libgirepository1.0-dev gir1.2-secret-1 gir1.2-soup-3.0 gir1.2-json-1.0
   python3-gi gi-docgen
   gnome-keyring libsecret-tools dbus dbus-daemon strace
+  keepassxc libkf5wallet-bin libqca-qt5-2-plugins
   clang libclang-rt-14-dev
   zsh fish bash-completion
   tmux"

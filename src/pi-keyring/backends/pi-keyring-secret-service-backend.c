@@ -279,14 +279,17 @@ op_new (gpointer             source_object,
 static void op_start (GTask *task);
 
 /* Takes @error. Retries once, on a fresh connection, when libsecret's
- * cached SecretService belongs to a keyring daemon that went away. */
+ * cached SecretService belongs to a keyring daemon that went away, or its
+ * session's key exchange went wrong (KWallet, now and then). */
 static void
 op_fail (GTask  *task,
          GError *error)
 {
   Op *op = g_task_get_task_data (task);
 
-  if (!op->over && !op->retried && _pi_keyring_secret_service_error_is_stale (error))
+  if (!op->over && !op->retried &&
+      (_pi_keyring_secret_service_error_is_stale (error) ||
+       _pi_keyring_secret_service_error_is_session_fault (error)))
     {
       g_debug ("Reconnecting to the Secret Service after: %s", error->message);
       g_error_free (error);

@@ -172,6 +172,18 @@ _pi_keyring_secret_service_error_is_stale (const GError *error)
          g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
 }
 
+gboolean
+_pi_keyring_secret_service_error_is_session_fault (const GError *error)
+{
+  /* KWallet refuses a session whose public key has a leading zero byte
+   * ("Client public key size is invalid", org.freedesktop.DBus.Error.InvalidArgs),
+   * and sometimes derives another key than libsecret: a secret that cannot
+   * be decrypted. Both are gone with the next session's random key. */
+  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 GError *
 _pi_keyring_secret_service_map_error (GError *error)
 {
@@ -207,6 +219,11 @@ _pi_keyring_secret_service_map_error (GError *error)
 
   if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     mapped = _pi_keyring_secret_service_item_locked_error (NULL);
+  else if (_pi_keyring_secret_service_error_is_session_fault (error) &&
+           !g_dbus_error_is_remote_error (error))
+    mapped = g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
+                                  _("The Secret Service sent a secret that could not be "
+                                    "decrypted, twice; try again."));
   else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
            g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
     mapped = g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
@@ -937,10 +954,14 @@ on_one_secret (GObject      *source,
       return;
     }
 
+  /* The item was unlocked (SearchItems said so): libsecret could not
+   * decrypt what the service sent. KWallet gets the Diffie-Hellman key of a
+   * session wrong now and then; a new session does not. */
   value = secrets != NULL ? g_hash_table_lookup (secrets, ro->item) : NULL;
   if (value == NULL)
     {
-      g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (ro->provider));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "no secret for the unlocked item %s", ro->item);
       return;
     }
 

@@ -49,6 +49,10 @@ GError             *_pi_keyring_secret_service_no_default_collection_error (void
 /* PI_KEYRING_ERROR_LOCKED: the default collection is locked. */
 GError             *_pi_keyring_secret_service_collection_locked_error (void);
 
+/* Errors that a new session (a new key exchange) may not have: KWallet's
+ * key exchange fails now and then. */
+gboolean            _pi_keyring_secret_service_error_is_session_fault (const GError *error);
+
 /* Takes @error; returns the error to report: ours, keeping the message
  * (never a D-Bus error's empty text). */
 GError             *_pi_keyring_secret_service_map_error (GError *error);
