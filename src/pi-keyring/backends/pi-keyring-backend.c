@@ -121,8 +121,8 @@ new_auto_backend (GError **error)
           g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
                        _("No Secret Service is running, and this user keeps credentials in "
                          "one (%s says so): pi-keyring does not switch to the plaintext "
-                         "auth.json. Start the keyring again (gnome-keyring-daemon, for "
-                         "example), or choose auth.json with --backend=file "
+                         "auth.json. Start the Secret Service again (gnome-keyring-daemon, "
+                         "KeePassXC or kwalletd5), or choose auth.json with --backend=file "
                          "(PI_KEYRING_BACKEND=file); removing that file lets auto fall back "
                          "to auth.json again."),
                        display);
