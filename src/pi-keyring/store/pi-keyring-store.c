@@ -28,6 +28,30 @@
  * look further. An OAuth entry yields the string pi hands to the provider's
  * client ([func@PiKeyring.catalog_get_oauth_api_key]).
  *
+ * ## Names
+ *
+ * Every provider id and profile name the store is given, and the
+ * credentials it stores, follow one grammar, the one pi-keyring's command
+ * and its D-Bus service apply too: 1 to 128 characters of `A`–`Z`,
+ * `a`–`z`, `0`–`9` and `._@+-`, not starting with `.` or `-` (so never
+ * empty, never a `/`, a space or a control character). A name outside it
+ * is %PI_KEYRING_ERROR_INVALID_ARGUMENT with the message of
+ * [func@validate_id], and nothing is written; [func@is_valid_id] checks a
+ * name first. An empty API key is refused the same way. A provider that
+ * pi-keyring does not know can be stored (pi has custom providers); looked
+ * up with nothing stored, it is %PI_KEYRING_ERROR_NOT_FOUND saying that the
+ * provider is unknown.
+ *
+ * ## Plaintext
+ *
+ * The `file` backend, pi's own auth.json, keeps secrets unencrypted, and
+ * `auto` picks it when no Secret Service can be reached. A store says so
+ * with [property@Store:plaintext] and, the first time it writes a secret
+ * there, with one g_warning(); a program that must not write plaintext makes
+ * its store with [ctor@Store.new_full] and
+ * %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT, one that tells its user itself
+ * with %PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING.
+ *
  * Since: 1.0
  */
 struct _PiKeyringStore
