@@ -186,6 +186,8 @@ pi_keyring_credential_class_init (PiKeyringCredentialClass *klass)
    *
    * The provider id, which is also the entry's key in auth.json. Set once,
    * by the constructors.
+   *
+   * Since: 0.1
    */
   properties[PROP_PROVIDER] =
     g_param_spec_string ("provider", NULL, NULL, NULL,
@@ -196,6 +198,8 @@ pi_keyring_credential_class_init (PiKeyringCredentialClass *klass)
    *
    * The profile the credential belongs to; `default` unless set. Set once,
    * by the constructors.
+   *
+   * Since: 0.1
    */
   properties[PROP_PROFILE] =
     g_param_spec_string ("profile", NULL, NULL, PI_KEYRING_DEFAULT_PROFILE,
@@ -206,6 +210,8 @@ pi_keyring_credential_class_init (PiKeyringCredentialClass *klass)
    *
    * Whether the credential is an API key or an OAuth token set: the
    * `type` of its entry, read-only.
+   *
+   * Since: 0.1
    */
   properties[PROP_KIND] =
     g_param_spec_enum ("kind", NULL, NULL,

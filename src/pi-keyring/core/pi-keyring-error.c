@@ -46,6 +46,8 @@ static const GDBusErrorEntry error_entries[] = {
  * of anything in it does, `PiKeyring.Error` included.)
  *
  * Returns: the error quark
+ *
+ * Since: 0.1
  */
 GQuark
 pi_keyring_error_quark (void)
