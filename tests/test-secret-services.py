@@ -334,6 +334,29 @@ class StoreTest(ServiceTestCase):
         self.assertNotIn(b"CRITICAL", err)
 
 
+    def test_06_concurrent_replaces_leave_one_item(self):
+        self.set_key("openai", "sk-services-concurrent-0")
+        keys = ["sk-services-concurrent-%d" % i for i in range(1, 6)]
+        self.extra_secrets |= set(keys)
+        procs = [subprocess.Popen([cli.CLI, "set", "openai"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+                 for _ in keys]
+        for key, proc in zip(keys, procs):
+            proc.stdin.write(key.encode() + b"\n")
+            proc.stdin.close()
+            proc.stdin = None
+        for proc in procs:
+            _, err = proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertNotIn(b"CRITICAL", err)
+        # Each writer deleted the items it found: no duplicate is left.
+        self.assertEqual(len(our_items()), 1)
+        result = self.run_cli("get", "openai", secrets_on_stdout=True)
+        if not CONFIRM:
+            self.assertExit(result, 0)
+            self.assertIn(result.out.decode(), keys)
+
+
 @unittest.skipUnless(CONFIRM, "KeePassXC with ConfirmAccessItem=true only")
 class ZZLockedItemsTest(ServiceTestCase):
     """The very last: KeePassXC keeps its access dialog open after the

@@ -6,7 +6,13 @@
 
 #include "backends/pi-keyring-secret-service-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 /**
  * PiKeyringSecretServiceBackend:
@@ -46,6 +52,10 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringSecretServiceBackend, pi_keyring_secret_
                                G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_BACKEND, backend_iface_init))
 
 #define SECRETS_BUS_NAME "org.freedesktop.secrets"
+
+/* How often the writers' lock is tried again while another pi-keyring
+ * holds it; the operation's time limit bounds the wait. */
+#define WRITE_LOCK_POLL_MS 10
 
 /* --- Reaching the session bus without autolaunch --- */
 
@@ -127,6 +137,13 @@ typedef struct
   SecretCollection    *collection;
   GList               *items;     /* SecretItem, owned */
   GList               *doomed;    /* SecretItem, owned: still to delete */
+
+  /* A store or removal holds $XDG_RUNTIME_DIR/pi-keyring/secret-service.lock
+   * (an flock) from its search to its last deletion: another pi-keyring's
+   * write of the same credential can neither leave a second new item nor
+   * delete the item this one created (and KeePassXC 2.7 has been seen to
+   * crash when two clients delete one item at once). -1: none. */
+  int                  lock_fd;
 } Op;
 
 static void
@@ -135,6 +152,17 @@ op_reset (Op *op)
   g_clear_object (&op->collection);
   g_list_free_full (g_steal_pointer (&op->items), g_object_unref);
   g_list_free_full (g_steal_pointer (&op->doomed), g_object_unref);
+}
+
+static void
+op_release_lock (Op *op)
+{
+  if (op->lock_fd >= 0)
+    {
+      /* Closing the only descriptor of the open file releases the flock. */
+      close (op->lock_fd);
+      op->lock_fd = -1;
+    }
 }
 
 static void
@@ -150,6 +178,7 @@ op_free (Op *op)
       g_cancellable_disconnect (op->caller_cancellable, op->caller_handler);
       g_object_unref (op->caller_cancellable);
     }
+  op_release_lock (op);
   g_clear_object (&op->cancellable);
   g_clear_object (&op->bus);
   g_free (op->provider);
@@ -163,6 +192,7 @@ static void
 op_stop_timer (Op *op)
 {
   op->over = TRUE;
+  op_release_lock (op);
   if (op->timeout_source != NULL)
     {
       g_source_destroy (op->timeout_source);
@@ -260,6 +290,7 @@ op_new (gpointer             source_object,
   op->profile = g_strdup (profile);
   op->cancellable = g_cancellable_new ();
   op->timeout_ms = _pi_keyring_get_timeout_ms ();
+  op->lock_fd = -1;
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
 
   if (cancellable != NULL)
@@ -827,6 +858,64 @@ op_start (GTask *task)
     g_bus_get (G_BUS_TYPE_SESSION, op->cancellable, on_op_bus, g_object_ref (task));
 }
 
+static gboolean on_write_lock_poll (gpointer user_data);
+
+/* Takes the writers' lock, polling from a timeout on the task's context
+ * while another process holds it; then starts. Without a runtime
+ * directory to lock in, the write goes on unlocked. */
+static void
+op_lock_and_start (GTask *task)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (op->over)
+    return;
+
+  if (op->lock_fd < 0)
+    {
+      g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "pi-keyring", NULL);
+      g_autofree char *path = g_build_filename (dir, "secret-service.lock", NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (!_pi_keyring_file_ensure_private_dir (dir, &error) ||
+          (op->lock_fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600)) < 0)
+        {
+          g_debug ("Writing to the Secret Service without the writers' lock: %s",
+                   error != NULL ? error->message : g_strerror (errno));
+          op_start (task);
+          return;
+        }
+    }
+
+  if (flock (op->lock_fd, LOCK_EX | LOCK_NB) == 0)
+    {
+      op_start (task);
+      return;
+    }
+
+  if (errno == EWOULDBLOCK || errno == EINTR)
+    {
+      g_autoptr(GSource) source = g_timeout_source_new (WRITE_LOCK_POLL_MS);
+
+      /* The poll holds the task: no call is pending meanwhile. */
+      g_source_set_static_name (source, "[pi-keyring] Secret Service writers' lock");
+      g_source_set_callback (source, on_write_lock_poll, g_object_ref (task), g_object_unref);
+      g_source_attach (source, g_task_get_context (task));
+      return;
+    }
+
+  g_debug ("Writing to the Secret Service without the writers' lock: %s", g_strerror (errno));
+  op_release_lock (op);
+  op_start (task);
+}
+
+static gboolean
+on_write_lock_poll (gpointer user_data)
+{
+  op_lock_and_start (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 /* Starts @task_in, taking the reference, unless the session bus cannot be
  * reached without autolaunch or an argument cannot be an attribute value.
  * From here on each pending call holds a reference to the task. */
@@ -858,7 +947,10 @@ op_run (GTask *task_in)
       return;
     }
 
-  op_start (task);
+  if (op->kind == OP_STORE || op->kind == OP_REMOVE)
+    op_lock_and_start (task);
+  else
+    op_start (task);
 }
 
 /* --- Is a Secret Service reachable? --- */
