@@ -1297,7 +1297,7 @@ test_timeout (void)
 {
   if (g_test_subprocess ())
     {
-      ExpectUnavailable expect = { "silent Secret Service", 2500, "The keyring did not answer within 1 second" };
+      ExpectUnavailable expect = { "silent Secret Service", 2500, "The Secret Service did not answer within 1 second" };
       g_autoptr(PiKeyringBackend) backend = NULL;
       g_autoptr(PiKeyringCredential) found = NULL;
       g_autoptr(GCancellable) cancellable = g_cancellable_new ();

@@ -130,14 +130,14 @@ _pi_keyring_secret_service_timeout_error (guint timeout_ms)
 
       return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
                           g_dngettext (GETTEXT_PACKAGE,
-                                       "The keyring did not answer within %u second.",
-                                       "The keyring did not answer within %u seconds.",
+                                       "The Secret Service did not answer within %u second.",
+                                       "The Secret Service did not answer within %u seconds.",
                                        seconds),
                           seconds);
     }
 
   return g_error_new (PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE,
-                      _("The keyring did not answer within %.1f seconds."),
+                      _("The Secret Service did not answer within %.1f seconds."),
                       timeout_ms / 1000.0);
 }
 
