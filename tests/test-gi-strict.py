@@ -201,6 +201,17 @@ NO_BUS_CHILD = textwrap.dedent("""
             print("written")
         except GLib.Error as error:
             print("refused", error.matches(PiKeyring.error_quark(), PiKeyring.Error.UNAVAILABLE))
+    elif mode == "gone":
+        store = PiKeyring.Store.new(None)
+        try:
+            store.set_api_key_sync("openai", "sk-gi-strict-plain-5", None)
+            print("written")
+        except GLib.Error as error:
+            print("refused", error.matches(PiKeyring.error_quark(), PiKeyring.Error.UNAVAILABLE))
+        try:
+            store.list_sync(None)
+        except GLib.Error as error:
+            print("refused", error.matches(PiKeyring.error_quark(), PiKeyring.Error.UNAVAILABLE))
     elif mode == "quiet":
         store = PiKeyring.Store.new_full(None, PiKeyring.StoreFlags.NO_PLAINTEXT_WARNING)
         store.set_api_key_sync("openai", "sk-gi-strict-plain-4", None)
@@ -211,8 +222,13 @@ NO_BUS_CHILD = textwrap.dedent("""
 class NoSessionBusTest(unittest.TestCase):
     """Item 5: Store.new(None) without a session bus never writes auth.json silently."""
 
-    def run_child(self, mode):
+    def run_child(self, mode, marker=False):
         home = tempfile.mkdtemp(prefix="pi-keyring-gi-nobus-")
+        if marker:
+            # This user kept credentials in a Secret Service (DESIGN §4.1).
+            os.makedirs(os.path.join(home, ".local", "state", "pi-keyring"))
+            open(os.path.join(home, ".local", "state", "pi-keyring",
+                              "secret-service-used"), "w").close()
         env = dict(os.environ)
         for name in ("PI_CODING_AGENT_DIR", "PI_KEYRING_BACKEND", "XDG_STATE_HOME",
                      "XDG_DATA_HOME", "XDG_CONFIG_HOME", "DISPLAY", "G_MESSAGES_DEBUG"):
@@ -239,6 +255,11 @@ class NoSessionBusTest(unittest.TestCase):
         self.assertEqual(proc.stdout.split("\n")[:2], ["refused True", "refused True"])
         self.assertFalse(os.path.exists(auth))
         self.assertNotIn("Secrets are written in plaintext", proc.stderr)
+
+    def test_a_secret_service_that_is_gone_is_an_error_not_plaintext(self):
+        proc, auth = self.run_child("gone", marker=True)
+        self.assertEqual(proc.stdout.split("\n")[:2], ["refused True", "refused True"])
+        self.assertFalse(os.path.exists(auth))
 
     def test_a_program_that_tells_its_user_itself_gets_no_warning(self):
         proc, auth = self.run_child("quiet")

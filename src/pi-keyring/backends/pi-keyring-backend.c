@@ -786,3 +786,139 @@ pi_keyring_backend_list_sync (PiKeyringBackend  *self,
 
   return ret;
 }
+
+/* --- a backend that could not be chosen --- */
+
+/* What a store made without a backend uses when `auto` cannot choose one
+ * (a session bus that does not answer, a Secret Service that is gone
+ * while this user's credentials are in it): every call fails with that
+ * error, rather than the store writing plaintext or having no backend. */
+#define PI_KEYRING_TYPE_UNAVAILABLE_BACKEND (pi_keyring_unavailable_backend_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringUnavailableBackend, pi_keyring_unavailable_backend, PI_KEYRING,
+                      UNAVAILABLE_BACKEND, GObject)
+
+struct _PiKeyringUnavailableBackend
+{
+  GObject  parent_instance;
+  GError  *error;
+};
+
+static void pi_keyring_unavailable_backend_iface_init (PiKeyringBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PiKeyringUnavailableBackend, pi_keyring_unavailable_backend,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_BACKEND,
+                                                      pi_keyring_unavailable_backend_iface_init))
+
+static void
+pi_keyring_unavailable_backend_finalize (GObject *object)
+{
+  g_clear_error (&PI_KEYRING_UNAVAILABLE_BACKEND (object)->error);
+
+  G_OBJECT_CLASS (pi_keyring_unavailable_backend_parent_class)->finalize (object);
+}
+
+static void
+pi_keyring_unavailable_backend_class_init (PiKeyringUnavailableBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pi_keyring_unavailable_backend_finalize;
+}
+
+static void
+pi_keyring_unavailable_backend_init (PiKeyringUnavailableBackend *self)
+{
+}
+
+static const char *
+unavailable_get_name (PiKeyringBackend *backend)
+{
+  return "auto";
+}
+
+static char *
+unavailable_get_location (PiKeyringBackend *backend)
+{
+  return g_strdup ("");
+}
+
+static void
+unavailable_report (PiKeyringBackend    *backend,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    gpointer             source_tag)
+{
+  g_task_report_error (backend, callback, user_data, source_tag,
+                       g_error_copy (PI_KEYRING_UNAVAILABLE_BACKEND (backend)->error));
+}
+
+static void
+unavailable_check_async (PiKeyringBackend    *backend,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  unavailable_report (backend, callback, user_data, unavailable_check_async);
+}
+
+static void
+unavailable_lookup_async (PiKeyringBackend    *backend,
+                          const char          *provider,
+                          const char          *profile,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  unavailable_report (backend, callback, user_data, unavailable_lookup_async);
+}
+
+static void
+unavailable_store_async (PiKeyringBackend    *backend,
+                         PiKeyringCredential *credential,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  unavailable_report (backend, callback, user_data, unavailable_store_async);
+}
+
+static void
+unavailable_remove_async (PiKeyringBackend    *backend,
+                          const char          *provider,
+                          const char          *profile,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  unavailable_report (backend, callback, user_data, unavailable_remove_async);
+}
+
+static void
+unavailable_list_async (PiKeyringBackend    *backend,
+                        const char          *profile,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  unavailable_report (backend, callback, user_data, unavailable_list_async);
+}
+
+static void
+pi_keyring_unavailable_backend_iface_init (PiKeyringBackendInterface *iface)
+{
+  iface->get_name = unavailable_get_name;
+  iface->get_location = unavailable_get_location;
+  iface->check_async = unavailable_check_async;
+  iface->lookup_async = unavailable_lookup_async;
+  iface->store_async = unavailable_store_async;
+  iface->remove_async = unavailable_remove_async;
+  iface->list_async = unavailable_list_async;
+}
+
+PiKeyringBackend *
+_pi_keyring_unavailable_backend_new (const GError *error)
+{
+  PiKeyringUnavailableBackend *self = g_object_new (PI_KEYRING_TYPE_UNAVAILABLE_BACKEND, NULL);
+
+  self->error = g_error_copy (error);
+  return PI_KEYRING_BACKEND (self);
+}

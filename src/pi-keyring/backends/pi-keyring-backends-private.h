@@ -16,6 +16,12 @@
 
 G_BEGIN_DECLS
 
+/* --- pi-keyring-backend.c --- */
+
+/* A backend whose every call fails with a copy of @error: the store's,
+ * when `auto` cannot choose one. Its name is `auto`. */
+PiKeyringBackend *_pi_keyring_unavailable_backend_new (const GError *error);
+
 /* --- pi-keyring-file-backend.c --- */
 
 /* auth.json as the file backend reads it (at most 64 MiB, wiped after

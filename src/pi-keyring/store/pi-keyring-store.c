@@ -112,12 +112,18 @@ pi_keyring_store_constructed (GObject *object)
       g_autoptr(GError) error = NULL;
 
       self->backend = pi_keyring_backend_new_for_name (NULL, &error);
-      if (self->backend == NULL)
+      if (self->backend == NULL &&
+          g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_INVALID_ARGUMENT))
         {
           /* A misconfigured PI_KEYRING_BACKEND is not a bug: say so, go on. */
           g_message (_("%s Using the auto backend."), error->message);
-          self->backend = pi_keyring_backend_new_for_name ("auto", NULL);
+          g_clear_error (&error);
+          self->backend = pi_keyring_backend_new_for_name ("auto", &error);
         }
+      /* auto could not choose: every call says why, never a switch to
+       * plaintext, never a store without a backend. */
+      if (self->backend == NULL)
+        self->backend = _pi_keyring_unavailable_backend_new (error);
     }
 }
 
