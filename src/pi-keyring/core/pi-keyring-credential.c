@@ -407,6 +407,12 @@ _pi_keyring_credential_dup_node (PiKeyringCredential *self)
  *
  * Creates an API-key credential, `{"type":"api_key","key":…}`.
  *
+ * @provider and @profile must be valid names ([func@is_valid_id]): a bad
+ * one is a programming error here. Names from outside the program are
+ * checked with [func@validate_id] first, or stored with
+ * [method@Store.set_api_key_async], which reports them as
+ * %PI_KEYRING_ERROR_INVALID_ARGUMENT.
+ *
  * Returns: (transfer full): a new credential
  *
  * Since: 0.1
@@ -440,6 +446,9 @@ pi_keyring_credential_new_api_key (const char *provider,
  * Creates an OAuth credential with pi's field order: `type`, `refresh`,
  * `access`, `expires`. Providers that store more fields, or another order,
  * build their entry with [ctor@Credential.new_from_json].
+ *
+ * @provider and @profile must be valid names ([func@is_valid_id]), as for
+ * [ctor@Credential.new_api_key].
  *
  * Returns: (transfer full): a new credential
  *
