@@ -404,6 +404,37 @@ class ZZLockedItemsTest(ServiceTestCase):
         # Still locked: the next get says so again, at once.
         self.assertLockedItem(self.run_cli("get", "openai"))
 
+    def test_interactive_get_asks_the_service_too(self):
+        self.set_key("openai", "sk-services-interactive-6e7f")
+        items = [p for p, _ in our_items()]
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session",
+             "type='method_call',interface='org.freedesktop.Secret.Service',member='Unlock'",
+             "type='method_call',interface='org.freedesktop.Secret.Prompt'"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            time.sleep(0.3)
+            proc = subprocess.Popen([cli.CLI, "--interactive", "get", "openai"],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=self.env)
+            time.sleep(1.5)
+            self.assertIsNone(proc.poll(), "--interactive did not wait for the prompt")
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=10)
+            time.sleep(0.3)
+        finally:
+            monitor.terminate()
+            text = monitor.communicate(timeout=10)[0]
+        err = err.decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual(out, b"")
+        self.assertIn("Unlocking was cancelled", err)
+        unlock_call = text[text.index("member=Unlock"):]
+        for item in items:
+            self.assertIn('object path "%s"' % item, unlock_call.split("method call")[0])
+        self.assertIn("member=Prompt", unlock_call)
+        self.assertIn("member=Dismiss", unlock_call)
+
 
 class ZLockedStoreTest(ServiceTestCase):
     """Last: the store is locked, then unlocked again."""

@@ -212,6 +212,13 @@ cli_prepare_backend (PiKeyringBackend  *backend,
        * way with or without --interactive. */
       if (g_error_matches (local_error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_UNAVAILABLE))
         return TRUE;
+      /* Ctrl-C while the service's prompt showed (it was dismissed). */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("Unlocking was cancelled; the keyring stays locked."));
+          return FALSE;
+        }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
