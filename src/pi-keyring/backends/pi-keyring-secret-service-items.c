@@ -609,11 +609,15 @@ read_all_complete (GTask *task)
           (info->profile != NULL && *info->profile == '\0'))
         continue;
 
-      /* GetSecrets leaves out the items it may not give. */
+      /* The collection is unlocked, and a service that keeps an item
+       * locked refuses GetSecrets (KeePassXC: IsLocked): a secret missing
+       * here is one libsecret could not decrypt (KWallet's key exchange
+       * goes wrong now and then), which a new session does not have. */
       value = g_hash_table_lookup (ra->secrets, ra->paths[i]);
       if (value == NULL)
         {
-          g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (info->provider));
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   "no secret for the item %s", ra->paths[i]);
           return;
         }
 

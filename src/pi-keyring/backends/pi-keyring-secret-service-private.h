@@ -65,7 +65,9 @@ GError             *_pi_keyring_secret_service_map_error (GError *error);
  * collection missing is PI_KEYRING_ERROR_UNAVAILABLE, locked
  * PI_KEYRING_ERROR_LOCKED.
  * The result is a GPtrArray of credentials, oldest first; an item whose
- * secret the keyring withholds is PI_KEYRING_ERROR_LOCKED. Other errors
+ * secret is missing from GetSecrets' answer is G_IO_ERROR_INVALID_DATA (a
+ * session fault: see _pi_keyring_secret_service_error_is_session_fault ()),
+ * a service that refuses it for a locked item SECRET_ERROR_IS_LOCKED. Other errors
  * are libsecret's and GDBus's, unmapped. */
 void                _pi_keyring_secret_service_read_all_async  (SecretService       *service,
                                                                 const char          *profile,
