@@ -36,6 +36,23 @@ class TypelibTest(unittest.TestCase):
         self.assertTrue(hasattr(PiKeyring, "Credential"))
         self.assertIn("secret-service", PiKeyring.Backend.get_names())
 
+    def test_version_functions_and_constants(self):
+        # The typelib's constants are the headers' version, the functions
+        # the library's: the same in one build.
+        version = (PiKeyring.get_major_version(), PiKeyring.get_minor_version(),
+                   PiKeyring.get_micro_version())
+        self.assertEqual(version, (PiKeyring.MAJOR_VERSION, PiKeyring.MINOR_VERSION,
+                                   PiKeyring.MICRO_VERSION))
+        self.assertEqual("%d.%d.%d" % version, PiKeyring.VERSION_S)
+        major, minor, micro = version
+        self.assertTrue(PiKeyring.check_version(major, minor, micro))
+        self.assertTrue(PiKeyring.check_version(major, 0, 0))
+        self.assertFalse(PiKeyring.check_version(major, minor, micro + 1))
+        self.assertFalse(PiKeyring.check_version(major, minor + 1, 0))
+        self.assertFalse(PiKeyring.check_version(major + 1, 0, 0))
+        # The macro is C only.
+        self.assertFalse(hasattr(PiKeyring, "CHECK_VERSION"))
+
     def test_credential_round_trip(self):
         cred = PiKeyring.Credential.new_from_json(
             "openai-codex", None,

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * PI_KEYRING_DEFAULT_PROFILE:
  *
  * The name of the profile used when none is given.
+ *
+ * Since: 0.1
  */
 #define PI_KEYRING_DEFAULT_PROFILE "default"
 
@@ -25,6 +27,8 @@ G_BEGIN_DECLS
  *   it is kept and written back unchanged but never yields a key
  *
  * The kind of a credential, from the `type` field of its auth.json entry.
+ *
+ * Since: 0.1
  */
 typedef enum
 {

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * PI_KEYRING_ERROR:
  *
  * The error domain of pi-keyring.
+ *
+ * Since: 0.1
  */
 #define PI_KEYRING_ERROR (pi_keyring_error_quark ())
 
@@ -37,6 +39,8 @@ G_BEGIN_DECLS
  * @PI_KEYRING_ERROR_WRONG_PASSPHRASE: the passphrase does not open the vault
  *
  * Error codes in the %PI_KEYRING_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum
 {

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * PI_KEYRING_SECRET_SCHEMA_NAME:
  *
  * The name of the Secret Service schema of pi-keyring's items.
+ *
+ * Since: 0.1
  */
 #define PI_KEYRING_SECRET_SCHEMA_NAME "dev.pi.Keyring.Credential"
 

@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  *
  * Where a key comes from, in the order of the lookup: the first source
  * that has something for a provider wins and shadows the others.
+ *
+ * Since: 0.1
  */
 typedef enum /*< flags >*/
 {

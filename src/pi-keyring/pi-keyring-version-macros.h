@@ -1,5 +1,7 @@
 /* pi-keyring-version-macros.h: symbol visibility and availability
  *
+ * The version numbers themselves are in the generated pi-keyring-version.h.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -9,27 +11,6 @@
 #endif
 
 #include <glib.h>
-
-/**
- * PI_KEYRING_MAJOR_VERSION:
- *
- * The major version of the pi-keyring headers.
- */
-#define PI_KEYRING_MAJOR_VERSION 0
-
-/**
- * PI_KEYRING_MINOR_VERSION:
- *
- * The minor version of the pi-keyring headers.
- */
-#define PI_KEYRING_MINOR_VERSION 1
-
-/**
- * PI_KEYRING_MICRO_VERSION:
- *
- * The micro version of the pi-keyring headers.
- */
-#define PI_KEYRING_MICRO_VERSION 0
 
 #if defined (_WIN32) || defined (__CYGWIN__)
 # define _PI_KEYRING_EXTERN __declspec(dllexport) extern
@@ -42,6 +23,19 @@
 /**
  * PI_KEYRING_AVAILABLE_IN_ALL:
  *
- * Marks a symbol as part of the public API, available since the first release.
+ * Marks a symbol as part of the public API, available since the first
+ * release, 0.1.
+ *
+ * Since: 0.1
  */
 #define PI_KEYRING_AVAILABLE_IN_ALL _PI_KEYRING_EXTERN
+
+/**
+ * PI_KEYRING_AVAILABLE_IN_0_2:
+ *
+ * Marks a symbol as part of the public API since pi-keyring 0.2; its
+ * documentation says `Since: 0.2`.
+ *
+ * Since: 0.2
+ */
+#define PI_KEYRING_AVAILABLE_IN_0_2 _PI_KEYRING_EXTERN

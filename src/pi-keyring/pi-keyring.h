@@ -7,6 +7,7 @@
 #define PI_KEYRING_INSIDE
 
 #include "pi-keyring-version-macros.h"
+#include "pi-keyring-version.h"
 #include "pi-keyring-enum-types.h"
 #include "pi-keyring-error.h"
 #include "pi-keyring-credential.h"

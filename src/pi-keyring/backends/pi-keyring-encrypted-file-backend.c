@@ -52,7 +52,7 @@
  * Credentials are listed in the order in which they were first stored.
  * Every profile can be kept.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /* How often a held lock is tried again, and for how long. A writer holds
@@ -806,7 +806,7 @@ pi_keyring_encrypted_file_backend_class_init (PiKeyringEncryptedFileBackendClass
    * The path of the vault; %NULL at construction means
    * [func@get_default_vault_path].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PATH] =
     g_param_spec_string ("path", NULL, NULL, NULL,
@@ -835,7 +835,7 @@ pi_keyring_encrypted_file_backend_init (PiKeyringEncryptedFileBackend *self)
  *
  * Returns: (transfer full): a new backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_encrypted_file_backend_new (const char *path,
@@ -857,7 +857,7 @@ pi_keyring_encrypted_file_backend_new (const char *path,
  *
  * Returns: (type filename): the path
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_encrypted_file_backend_get_path (PiKeyringEncryptedFileBackend *self)
@@ -879,7 +879,7 @@ pi_keyring_encrypted_file_backend_get_path (PiKeyringEncryptedFileBackend *self)
  * memory. A wrong passphrase is only found out by the next operation,
  * which then fails with %PI_KEYRING_ERROR_WRONG_PASSPHRASE.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_encrypted_file_backend_set_passphrase (PiKeyringEncryptedFileBackend *self,
@@ -904,7 +904,7 @@ pi_keyring_encrypted_file_backend_set_passphrase (PiKeyringEncryptedFileBackend 
  *
  * Returns: %TRUE when there is no passphrase to use
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_encrypted_file_backend_needs_passphrase (PiKeyringEncryptedFileBackend *self)
@@ -928,7 +928,7 @@ pi_keyring_encrypted_file_backend_needs_passphrase (PiKeyringEncryptedFileBacken
  *
  * Returns: (transfer full) (type filename): the path
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_get_default_vault_path (void)

@@ -33,7 +33,7 @@
  * later stops parsing, lookups keep answering from it and the parse error is
  * recorded for [method@FileBackend.drain_errors].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /* How often a held lock is tried again, and for how long: a lock that is
@@ -680,7 +680,7 @@ pi_keyring_file_backend_class_init (PiKeyringFileBackendClass *klass)
    * The path of the auth.json file; %NULL at construction means
    * [func@get_default_auth_file_path].
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PATH] =
     g_param_spec_string ("path", NULL, NULL, NULL,
@@ -706,7 +706,7 @@ pi_keyring_file_backend_init (PiKeyringFileBackend *self)
  *
  * Returns: (transfer full): a new backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_file_backend_new (const char *path)
@@ -722,7 +722,7 @@ pi_keyring_file_backend_new (const char *path)
  *
  * Returns: (type filename): the path
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_file_backend_get_path (PiKeyringFileBackend *self)
@@ -745,7 +745,7 @@ pi_keyring_file_backend_get_path (PiKeyringFileBackend *self)
  * Returns: (transfer container) (element-type GLib.Error): the recorded errors,
  *   oldest first; empty when there are none
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_file_backend_drain_errors (PiKeyringFileBackend *self)
@@ -771,7 +771,7 @@ pi_keyring_file_backend_drain_errors (PiKeyringFileBackend *self)
  *
  * Returns: (transfer full) (type filename): the path
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_get_default_auth_file_path (void)
@@ -803,7 +803,7 @@ pi_keyring_get_default_auth_file_path (void)
  *
  * Returns: (transfer full): the file's text; it holds secrets
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_file_backend_format_credentials (GPtrArray *credentials)

@@ -12,7 +12,7 @@
  * A backend that keeps credentials in memory only, for tests and for
  * programs that embed pi-keyring and persist nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _PiKeyringMemoryBackend
 {
@@ -200,7 +200,7 @@ pi_keyring_memory_backend_init (PiKeyringMemoryBackend *self)
  *
  * Returns: (transfer full): a new backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_memory_backend_new (void)

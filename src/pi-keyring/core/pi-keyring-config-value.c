@@ -428,7 +428,7 @@ resolve_plain (const char *value)
  *   %PI_KEYRING_ERROR_COMMAND_FAILED when the command failed, timed out or
  *   printed nothing
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_resolve_config_value (const char  *value,
@@ -450,7 +450,7 @@ pi_keyring_resolve_config_value (const char  *value,
  * [func@PiKeyring.resolve_config_value] of each runs it again. The cached keys are
  * wiped from memory.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_clear_config_value_cache (void)
@@ -555,7 +555,7 @@ on_config_value_resolved (GObject      *source,
  * is called in the thread-default main context of the caller. A command
  * already resolved in this process answers from the cache at once.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_resolve_config_value_async (const char          *value,
@@ -587,7 +587,7 @@ pi_keyring_resolve_config_value_async (const char          *value,
  *   %PI_KEYRING_ERROR_COMMAND_FAILED when the command failed, timed out or
  *   printed nothing
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_resolve_config_value_finish (GAsyncResult  *result,

@@ -18,7 +18,7 @@
  * login with it waits for the browser's callback alone. Whether the login
  * opens a browser is the [property@Interaction:open-browser] property.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 typedef struct
@@ -146,6 +146,8 @@ pi_keyring_interaction_class_init (PiKeyringInteractionClass *klass)
    *
    * Whether a login opens the authorization URL in a browser (`$BROWSER`
    * when set, else the desktop's default). The URL is shown either way.
+   *
+   * Since: 0.1
    */
   properties[PROP_OPEN_BROWSER] =
     g_param_spec_boolean ("open-browser", NULL, NULL, TRUE,
@@ -169,7 +171,7 @@ pi_keyring_interaction_init (PiKeyringInteraction *self)
  *
  * Returns: (transfer full): a new interaction
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringInteraction *
 pi_keyring_interaction_new (void)
@@ -185,7 +187,7 @@ pi_keyring_interaction_new (void)
  *
  * Returns: whether a login opens a browser
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_interaction_get_open_browser (PiKeyringInteraction *self)
@@ -205,7 +207,7 @@ pi_keyring_interaction_get_open_browser (PiKeyringInteraction *self)
  *
  * Sets [property@Interaction:open-browser].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_interaction_set_open_browser (PiKeyringInteraction *self,
@@ -232,7 +234,7 @@ pi_keyring_interaction_set_open_browser (PiKeyringInteraction *self,
  *
  * Shows the user where to authorize.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_interaction_show_auth (PiKeyringInteraction *self,
@@ -257,7 +259,7 @@ pi_keyring_interaction_show_auth (PiKeyringInteraction *self,
  *
  * Asks the user for a pasted code or redirect URL.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_interaction_ask_code_async (PiKeyringInteraction *self,
@@ -287,7 +289,7 @@ pi_keyring_interaction_ask_code_async (PiKeyringInteraction *self,
  *   (%G_IO_ERROR_NOT_SUPPORTED when the host cannot ask,
  *   %G_IO_ERROR_CANCELLED when the user gave up)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_interaction_ask_code_finish (PiKeyringInteraction  *self,
@@ -307,7 +309,7 @@ pi_keyring_interaction_ask_code_finish (PiKeyringInteraction  *self,
  *
  * Tells the user how the login goes.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_interaction_progress (PiKeyringInteraction *self,

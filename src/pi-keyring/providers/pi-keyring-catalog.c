@@ -242,7 +242,7 @@ pi_keyring_catalog_get_env_vars (const char *provider)
  * Returns: (transfer none) (nullable): the variable, or %NULL when pi
  *   reads no key of @provider from the environment or @provider is unknown
  *
- * Since: 0.1
+ * Since: 0.2
  */
 const char *
 pi_keyring_catalog_get_key_variable (const char *provider)
@@ -271,7 +271,7 @@ pi_keyring_catalog_get_key_variable (const char *provider)
  *   releases, such as `0.73.1` and `1.6.0`, or %NULL for an unknown
  *   provider
  *
- * Since: 0.1
+ * Since: 0.2
  */
 const char * const *
 pi_keyring_catalog_get_pi_versions (const char *provider)
@@ -291,7 +291,7 @@ pi_keyring_catalog_get_pi_versions (const char *provider)
  *
  * Returns: (transfer none) (array zero-terminated=1): the releases
  *
- * Since: 0.1
+ * Since: 0.2
  */
 const char * const *
 pi_keyring_catalog_get_known_pi_versions (void)
@@ -311,7 +311,7 @@ pi_keyring_catalog_get_known_pi_versions (void)
  *
  * Returns: (transfer none) (nullable): the other id, or %NULL
  *
- * Since: 0.1
+ * Since: 0.2
  */
 const char *
 pi_keyring_catalog_get_other_id (const char *provider)

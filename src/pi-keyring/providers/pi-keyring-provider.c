@@ -17,7 +17,7 @@
  * `openai-codex`. [func@lookup_provider] finds one by id;
  * [func@register_provider] adds another or replaces a built-in one.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 G_DEFINE_INTERFACE (PiKeyringProvider, pi_keyring_provider, G_TYPE_OBJECT)
@@ -98,7 +98,7 @@ pi_keyring_provider_default_init (PiKeyringProviderInterface *iface)
  *
  * Returns: the id
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_provider_get_id (PiKeyringProvider *self)
@@ -116,7 +116,7 @@ pi_keyring_provider_get_id (PiKeyringProvider *self)
  *
  * Returns: the display name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_provider_get_display_name (PiKeyringProvider *self)
@@ -141,7 +141,7 @@ pi_keyring_provider_get_display_name (PiKeyringProvider *self)
  *
  * Returns: the flow
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_provider_get_flow (PiKeyringProvider *self)
@@ -164,7 +164,7 @@ pi_keyring_provider_get_flow (PiKeyringProvider *self)
  * Runs the provider's login flow. The result is not stored: see
  * [method@Store.login_async].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_provider_login_async (PiKeyringProvider    *self,
@@ -199,7 +199,7 @@ pi_keyring_provider_login_async (PiKeyringProvider    *self,
  * Returns: (transfer full): the new credential, in the `default` profile,
  *   or %NULL with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_provider_login_finish (PiKeyringProvider  *self,
@@ -222,7 +222,7 @@ pi_keyring_provider_login_finish (PiKeyringProvider  *self,
  *
  * Exchanges the credential's refresh token for new tokens.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_provider_refresh_async (PiKeyringProvider   *self,
@@ -251,7 +251,7 @@ pi_keyring_provider_refresh_async (PiKeyringProvider   *self,
  *   with @error set (%PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED when the
  *   provider refused the refresh token)
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringCredential *
 pi_keyring_provider_refresh_finish (PiKeyringProvider  *self,
@@ -276,7 +276,7 @@ pi_keyring_provider_refresh_finish (PiKeyringProvider  *self,
  * Returns: (transfer full) (nullable): the key, or %NULL when the
  *   credential lacks what the provider needs
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 pi_keyring_provider_get_api_key (PiKeyringProvider   *self,
@@ -296,7 +296,7 @@ pi_keyring_provider_get_api_key (PiKeyringProvider   *self,
  *
  * Returns: %TRUE when [method@Provider.revoke_async] does something
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_provider_can_revoke (PiKeyringProvider *self)
@@ -317,7 +317,7 @@ pi_keyring_provider_can_revoke (PiKeyringProvider *self)
  * Revokes the credential's tokens at the provider. A provider without
  * revocation finishes at once with %TRUE.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_provider_revoke_async (PiKeyringProvider   *self,
@@ -355,7 +355,7 @@ pi_keyring_provider_revoke_async (PiKeyringProvider   *self,
  *
  * Returns: %TRUE when revoked (or nothing to do); %FALSE with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_provider_revoke_finish (PiKeyringProvider  *self,
@@ -414,7 +414,7 @@ find_in (GPtrArray  *array,
  * Returns: (transfer full) (nullable): the provider, or %NULL when no
  *   OAuth provider has that id
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringProvider *
 pi_keyring_lookup_provider (const char *id)
@@ -441,7 +441,7 @@ pi_keyring_lookup_provider (const char *id)
  *
  * Returns: (transfer container) (element-type PiKeyringProvider): the providers
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GPtrArray *
 pi_keyring_list_providers (void)
@@ -463,7 +463,7 @@ pi_keyring_list_providers (void)
  * Registers an OAuth provider. A provider with the id of a registered one
  * replaces it in its place; a new id goes to the end.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_register_provider (PiKeyringProvider *provider)
@@ -493,7 +493,7 @@ pi_keyring_register_provider (PiKeyringProvider *provider)
  * Unregisters a provider: a built-in id gets its built-in provider back,
  * any other id is removed.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_unregister_provider (const char *id)

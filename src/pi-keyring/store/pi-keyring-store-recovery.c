@@ -41,7 +41,7 @@ on_recovered_restored (GObject      *source,
  * a recovery file is removed only once its credential is stored. Those of
  * other backends are left for a store of theirs.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_save_recovered_async (PiKeyringStore      *self,
@@ -75,7 +75,7 @@ pi_keyring_store_save_recovered_async (PiKeyringStore      *self,
  *   auth.json; %FALSE when something could not be stored yet (there is
  *   still no room), which is not an error
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_save_recovered_finish (PiKeyringStore  *self,
@@ -99,7 +99,7 @@ pi_keyring_store_save_recovered_finish (PiKeyringStore  *self,
  *
  * Returns: see [method@Store.save_recovered_finish]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_save_recovered_sync (PiKeyringStore  *self,
@@ -132,7 +132,7 @@ pi_keyring_store_save_recovered_sync (PiKeyringStore  *self,
  * Returns: (transfer full) (array zero-terminated=1): the sentences,
  *   empty when nothing is kept
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char **
 pi_keyring_store_describe_recovered (const char *provider)

@@ -52,7 +52,7 @@
  * %PI_KEYRING_STORE_FLAGS_REFUSE_PLAINTEXT, one that tells its user itself
  * with %PI_KEYRING_STORE_FLAGS_NO_PLAINTEXT_WARNING.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _PiKeyringStore
 {
@@ -252,7 +252,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * Where the store keeps credentials. When none is given at construction,
    * the backend `PI_KEYRING_BACKEND` names, or `auto`.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_BACKEND] =
     g_param_spec_object ("backend", NULL, NULL,
@@ -265,7 +265,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * The profile whose credentials the store reads and writes in its
    * backend; `default` unless set.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PROFILE] =
     g_param_spec_string ("profile", NULL, NULL,
@@ -280,7 +280,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * ([func@PiKeyring.get_default_auth_file_path]); the empty string turns the
    * fallback off.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_AUTH_FILE] =
     g_param_spec_string ("auth-file", NULL, NULL,
@@ -314,7 +314,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * [signal@Store::refresh-failed] once and is not retried until the
    * credential changes. Credentials are never removed.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_AUTO_REFRESH] =
     g_param_spec_boolean ("auto-refresh", NULL, NULL,
@@ -371,7 +371,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * in a terminal, say). The detail is the provider id, so that a handler
    * can connect to `credential-changed::github-copilot` alone.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CREDENTIAL_CHANGED] =
     g_signal_new ("credential-changed",
@@ -395,7 +395,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * refreshed the credential first, the new one is used without a request
    * and without this signal. The detail is the provider id.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[CREDENTIAL_REFRESHED] =
     g_signal_new ("credential-refreshed",
@@ -422,7 +422,7 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * (%PI_KEYRING_ERROR_TEMPORARY, %PI_KEYRING_ERROR_RATE_LIMITED) go on;
    * it retries those quietly. The detail is the provider id.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[REFRESH_FAILED] =
     g_signal_new ("refresh-failed",
@@ -499,7 +499,7 @@ pi_keyring_store_init (PiKeyringStore *self)
  *
  * Returns: (transfer full): a new store
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringStore *
 pi_keyring_store_new (PiKeyringBackend *backend)
@@ -648,7 +648,7 @@ _pi_keyring_store_check_secret_write (PiKeyringStore  *self,
  *
  * Returns: (transfer none): the backend
  *
- * Since: 1.0
+ * Since: 0.1
  */
 PiKeyringBackend *
 pi_keyring_store_get_backend (PiKeyringStore *self)
@@ -666,7 +666,7 @@ pi_keyring_store_get_backend (PiKeyringStore *self)
  *
  * Returns: (transfer none): the profile
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_store_get_profile (PiKeyringStore *self)
@@ -699,7 +699,7 @@ set_string (char       **location,
  * call on the store then fails with %PI_KEYRING_ERROR_INVALID_ARGUMENT
  * and the message of [func@validate_id].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_set_profile (PiKeyringStore *self,
@@ -727,7 +727,7 @@ pi_keyring_store_set_profile (PiKeyringStore *self,
  * Returns: (transfer none): the path, or the empty string when the
  *   fallback is off
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_store_get_auth_file (PiKeyringStore *self)
@@ -745,7 +745,7 @@ pi_keyring_store_get_auth_file (PiKeyringStore *self)
  *
  * Sets the auth.json the store reads after its backend.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_set_auth_file (PiKeyringStore *self,
@@ -777,7 +777,7 @@ pi_keyring_store_set_auth_file (PiKeyringStore *self,
  *
  * Returns: %TRUE when it does
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 pi_keyring_store_get_auto_refresh (PiKeyringStore *self)
@@ -796,7 +796,7 @@ pi_keyring_store_get_auto_refresh (PiKeyringStore *self)
  * Turned on, it works in the thread-default main context of the caller,
  * which must run for it to do anything.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
@@ -838,7 +838,7 @@ _pi_keyring_store_get_scheduler (PiKeyringStore *self)
  * Returns: (transfer none) (nullable): `runtime`, `keyring`, `auth.json` or
  *   `env`; %NULL for %PI_KEYRING_SOURCE_NONE or a combination of flags
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 pi_keyring_source_to_string (PiKeyringSource source)
@@ -869,7 +869,7 @@ pi_keyring_source_to_string (PiKeyringSource source)
  * `--api-key`. It is kept in memory only. An empty key is kept but yields
  * nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 pi_keyring_store_set_runtime_api_key (PiKeyringStore *self,
