@@ -20,6 +20,10 @@
  *                               the server send the state back; a page
  *                               elsewhere cannot end our login)
  *   state missing or wrong    → 400 "State mismatch", the flow goes on
+ *                               (a server made without a state checks none:
+ *                               openrouter, whose random path stands for it)
+ *   a required parameter      → 400 when missing (ChatGPT's issued
+ *     missing                   client_id), the flow goes on
  *   code missing              → 400, the flow goes on
  *   a valid callback          → 200; the first one wins, later ones get
  *                               an "already done" page
@@ -53,11 +57,13 @@ struct _PiKeyringCallbackServer
   SoupServer   *server;
   guint         port;
   char         *path;
-  char         *expected_state;  /* random; kept as a secret all the same */
+  char         *expected_state;  /* random; kept as a secret all the same; NULL: no state */
+  char         *required_param;  /* a query parameter a callback must carry, or NULL */
   guint         timeout_ms;
 
   gboolean      done;
   char         *code;            /* a secret; the result once done */
+  char         *param_value;     /* the required parameter's value once done */
   GError       *error;           /* or the failure once done */
 
   GTask        *wait_task;
@@ -100,8 +106,10 @@ _pi_keyring_callback_server_finalize (GObject *object)
   destroy_source (&self->timer);
   destroy_source (&self->completion);
   g_free (self->path);
+  g_free (self->required_param);
   _pi_keyring_secret_free (self->expected_state);
   _pi_keyring_secret_free (self->code);
+  g_free (self->param_value);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (_pi_keyring_callback_server_parent_class)->finalize (object);
@@ -158,6 +166,7 @@ on_completion_idle (gpointer user_data)
 static gboolean
 finish_flow (PiKeyringCallbackServer *self,
              const char              *code,
+             const char              *param_value,
              GError                  *error)
 {
   if (self->done)
@@ -168,6 +177,7 @@ finish_flow (PiKeyringCallbackServer *self,
 
   self->done = TRUE;
   self->code = g_strdup (code);
+  self->param_value = g_strdup (param_value);
   self->error = error;
 
   if (self->wait_task != NULL && self->completion == NULL)
@@ -188,7 +198,36 @@ _pi_keyring_callback_server_submit_code (PiKeyringCallbackServer *self,
   g_return_val_if_fail (PI_KEYRING_IS_CALLBACK_SERVER (self), FALSE);
   g_return_val_if_fail (code != NULL && *code != '\0', FALSE);
 
-  return finish_flow (self, code, NULL);
+  return finish_flow (self, code, NULL, NULL);
+}
+
+gboolean
+_pi_keyring_callback_server_submit_code_with_param (PiKeyringCallbackServer *self,
+                                                    const char              *code,
+                                                    const char              *param_value)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_CALLBACK_SERVER (self), FALSE);
+  g_return_val_if_fail (code != NULL && *code != '\0', FALSE);
+
+  return finish_flow (self, code, param_value, NULL);
+}
+
+void
+_pi_keyring_callback_server_set_required_param (PiKeyringCallbackServer *self,
+                                                const char              *name)
+{
+  g_return_if_fail (PI_KEYRING_IS_CALLBACK_SERVER (self));
+
+  g_free (self->required_param);
+  self->required_param = g_strdup (name);
+}
+
+const char *
+_pi_keyring_callback_server_get_param_value (PiKeyringCallbackServer *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_CALLBACK_SERVER (self), NULL);
+
+  return self->param_value;
 }
 
 /* --- answering the browser --- */
@@ -315,7 +354,7 @@ handle_error_callback (PiKeyringCallbackServer *self,
                                    "code."));
 
   respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"), error->message);
-  finish_flow (self, NULL, error);
+  finish_flow (self, NULL, NULL, error);
 }
 
 static void
@@ -374,7 +413,10 @@ on_request (SoupServer        *server,
 
   if (oauth_error != NULL && *oauth_error != '\0')
     {
-      if (state != NULL && _pi_keyring_oauth_state_equal (self->expected_state, state))
+      /* Without a state (openrouter: the random path stands for it) an
+       * error on the exact path ends the flow, as pi has it. */
+      if (self->expected_state == NULL ||
+          (state != NULL && _pi_keyring_oauth_state_equal (self->expected_state, state)))
         handle_error_callback (self, msg, oauth_error);
       else
         {
@@ -385,7 +427,8 @@ on_request (SoupServer        *server,
       return;
     }
 
-  if (state == NULL || !_pi_keyring_oauth_state_equal (self->expected_state, state))
+  if (self->expected_state != NULL &&
+      (state == NULL || !_pi_keyring_oauth_state_equal (self->expected_state, state)))
     {
       g_debug ("Callback server: state mismatch; still waiting");
       respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("State mismatch"),
@@ -400,9 +443,27 @@ on_request (SoupServer        *server,
       return;
     }
 
+  if (self->required_param != NULL)
+    {
+      const char *value = query_get (query, self->required_param);
+      g_autofree char *trimmed = g_strstrip (g_strdup (value != NULL ? value : ""));
+
+      if (*trimmed == '\0')
+        {
+          g_debug ("Callback server: the callback lacks %s; still waiting", self->required_param);
+          respond_page (self, msg, SOUP_STATUS_BAD_REQUEST, _("Authentication failed"),
+                        _("The answer lacks a value the sign-in needs."));
+          return;
+        }
+      respond_page (self, msg, SOUP_STATUS_OK, _("Authentication successful"),
+                    _("You are signed in. You can close this window and return to the terminal."));
+      finish_flow (self, code, trimmed, NULL);
+      return;
+    }
+
   respond_page (self, msg, SOUP_STATUS_OK, _("Authentication successful"),
                 _("You are signed in. You can close this window and return to the terminal."));
-  finish_flow (self, code, NULL);
+  finish_flow (self, code, NULL, NULL);
 }
 
 /* --- listening --- */
@@ -452,7 +513,7 @@ _pi_keyring_callback_server_new (guint        port,
 
   g_return_val_if_fail (port <= G_MAXUINT16, NULL);
   g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
-  g_return_val_if_fail (expected_state != NULL && *expected_state != '\0', NULL);
+  g_return_val_if_fail (expected_state == NULL || *expected_state != '\0', NULL);
 
   net = _pi_keyring_net_get (error);
   if (net == NULL)
@@ -538,7 +599,7 @@ on_wait_timer (gpointer user_data)
     }
 
   _pi_keyring_callback_server_close (self);
-  finish_flow (self, NULL, error);
+  finish_flow (self, NULL, NULL, error);
   complete_wait (self);
   g_object_unref (self);
 

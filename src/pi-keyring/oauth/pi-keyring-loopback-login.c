@@ -45,8 +45,12 @@ struct _PiKeyringLoopbackLogin
   PiKeyringHttpClient           *http;
 
   PiKeyringPkce                 *pkce;
-  char                          *state;         /* random, never the verifier */
+  char                          *state;         /* random, never the verifier; NULL: none */
   char                          *code;          /* a secret, once known */
+  char                          *param_value;   /* config->callback_param's value, once known */
+  char                          *callback_path; /* the config's, or with its random part */
+  char                          *redirect_uri;  /* the config's, or built from the port */
+  GHashTable                    *values;        /* "@name" → value for the authorize URL */
 
   GTask                         *task;          /* the login; NULL once it has returned */
   GCancellable                  *cancellable;   /* ours: cancelled when the login ends */
@@ -97,6 +101,10 @@ _pi_keyring_loopback_login_unref (PiKeyringLoopbackLogin *login)
   g_clear_pointer (&login->pkce, _pi_keyring_pkce_free);
   _pi_keyring_secret_free (login->state);
   _pi_keyring_secret_free (login->code);
+  g_free (login->param_value);
+  g_free (login->callback_path);
+  g_free (login->redirect_uri);
+  g_clear_pointer (&login->values, g_hash_table_unref);
   g_clear_object (&login->http);
   g_clear_object (&login->interaction);
   g_clear_object (&login->provider);
@@ -124,7 +132,24 @@ _pi_keyring_loopback_login_get_state (PiKeyringLoopbackLogin *login)
 const char *
 _pi_keyring_loopback_login_get_redirect_uri (PiKeyringLoopbackLogin *login)
 {
-  return login->config->redirect_uri;
+  return login->redirect_uri != NULL ? login->redirect_uri : login->config->redirect_uri;
+}
+
+const char *
+_pi_keyring_loopback_login_get_param_value (PiKeyringLoopbackLogin *login)
+{
+  return login->param_value;
+}
+
+void
+_pi_keyring_loopback_login_set_value (PiKeyringLoopbackLogin *login,
+                                      const char             *placeholder,
+                                      const char             *value)
+{
+  g_return_if_fail (placeholder != NULL && placeholder[0] == '@');
+  g_return_if_fail (value != NULL);
+
+  g_hash_table_replace (login->values, g_strdup (placeholder), g_strdup (value));
 }
 
 PiKeyringHttpClient *
@@ -169,16 +194,15 @@ _pi_keyring_token_expires (const PiKeyringTokenResponse *token,
 
 /* --- the authorize URL --- */
 
-char *
-_pi_keyring_loopback_build_authorize_url (const PiKeyringLoopbackConfig *config,
-                                          const char                    *challenge,
-                                          const char                    *state)
+/* @values (nullable): "@name" → value, for the placeholders beyond the
+ * challenge and the state. */
+static char *
+build_authorize_url (const PiKeyringLoopbackConfig *config,
+                     const char                    *challenge,
+                     const char                    *state,
+                     GHashTable                    *values)
 {
   GString *url;
-
-  g_return_val_if_fail (config != NULL, NULL);
-  g_return_val_if_fail (challenge != NULL, NULL);
-  g_return_val_if_fail (state != NULL, NULL);
 
   url = g_string_new (config->authorize_url);
   for (guint i = 0; config->authorize_params[i] != NULL; i += 2)
@@ -190,6 +214,9 @@ _pi_keyring_loopback_build_authorize_url (const PiKeyringLoopbackConfig *config,
         value = challenge;
       else if (g_str_equal (value, PI_KEYRING_LOOPBACK_STATE))
         value = state;
+      else if (value[0] == '@' && values != NULL && g_hash_table_contains (values, value))
+        value = g_hash_table_lookup (values, value);
+      g_assert (value != NULL);
 
       g_string_append_c (url, i == 0 ? '?' : '&');
       _pi_keyring_form_encode_append (url, name);
@@ -198,6 +225,18 @@ _pi_keyring_loopback_build_authorize_url (const PiKeyringLoopbackConfig *config,
     }
 
   return g_string_free (url, FALSE);
+}
+
+char *
+_pi_keyring_loopback_build_authorize_url (const PiKeyringLoopbackConfig *config,
+                                          const char                    *challenge,
+                                          const char                    *state)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (challenge != NULL, NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+
+  return build_authorize_url (config, challenge, state, NULL);
 }
 
 /* --- the end --- */
@@ -280,13 +319,15 @@ on_exchanged (GObject      *source,
 
 static void
 start_exchange (PiKeyringLoopbackLogin *login,
-                char                   *code)
+                char                   *code,
+                const char             *param_value)
 {
   GTask *exchange;
 
   g_assert (!login->exchanging);
   login->exchanging = TRUE;
   login->code = code;
+  login->param_value = g_strdup (param_value);
 
   /* The code is ours: stop asking, free the port. */
   g_cancellable_cancel (login->ask_cancellable);
@@ -324,7 +365,7 @@ on_callback_waited (GObject      *source,
       return;
     }
 
-  start_exchange (login, code);
+  start_exchange (login, code, _pi_keyring_callback_server_get_param_value (login->server));
 }
 
 static void
@@ -335,6 +376,7 @@ on_code_asked (GObject      *source,
   g_autoptr(PiKeyringLoopbackLogin) login = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PiKeyringSecretString) text = NULL;
+  g_autofree char *param_value = NULL;
   char *code;
 
   text = pi_keyring_interaction_ask_code_finish (PI_KEYRING_INTERACTION (source), result, &error);
@@ -358,8 +400,13 @@ on_code_asked (GObject      *source,
       return;
     }
 
-  code = _pi_keyring_paste_accept (text, login->config->paste_mode, login->state,
-                                   _(login->config->state_mismatch), &error);
+  if (login->config->callback_param != NULL)
+    code = _pi_keyring_paste_accept_redirect (text, _pi_keyring_loopback_login_get_redirect_uri (login),
+                                              login->state, login->config->callback_param,
+                                              &param_value, &error);
+  else
+    code = _pi_keyring_paste_accept (text, login->config->paste_mode, login->state,
+                                     _(login->config->state_mismatch), &error);
   if (code == NULL)
     {
       finish_login (login, NULL, g_steal_pointer (&error));
@@ -368,13 +415,13 @@ on_code_asked (GObject      *source,
 
   if (login->server == NULL)
     {
-      start_exchange (login, code);
+      start_exchange (login, code, param_value);
       return;
     }
 
   /* The server's wait returns the pasted code, unless a callback came
    * first (its code then wins). */
-  if (!_pi_keyring_callback_server_submit_code (login->server, code))
+  if (!_pi_keyring_callback_server_submit_code_with_param (login->server, code, param_value))
     g_debug ("Login: a code was pasted after the browser's callback; the callback wins");
   _pi_keyring_secret_free (code);
 }
@@ -398,10 +445,18 @@ start_server (PiKeyringLoopbackLogin *login)
 {
   const PiKeyringLoopbackConfig *config = login->config;
 
-  login->server = _pi_keyring_callback_server_new (config->port, config->callback_path,
+  login->server = _pi_keyring_callback_server_new (config->port, login->callback_path,
                                                    login->state, &login->listen_error);
   if (login->server != NULL)
-    _pi_keyring_callback_server_set_timeout_ms (login->server, login->timeout_ms);
+    {
+      _pi_keyring_callback_server_set_timeout_ms (login->server, login->timeout_ms);
+      if (config->callback_param != NULL)
+        _pi_keyring_callback_server_set_required_param (login->server, config->callback_param);
+      if (config->redirect_uri == NULL)
+        login->redirect_uri = g_strdup_printf ("http://127.0.0.1:%u%s",
+                                               _pi_keyring_callback_server_get_port (login->server),
+                                               login->callback_path);
+    }
   else
     g_debug ("Login: no loopback server on port %u: %s", config->port,
              login->listen_error->message);
@@ -414,14 +469,16 @@ tell_paste_instead (PiKeyringLoopbackLogin *login)
   const PiKeyringLoopbackConfig *config = login->config;
   g_autofree char *message = NULL;
 
-  if (config->paste_mode == PI_KEYRING_PASTE_STRICT)
+  if (config->paste_mode == PI_KEYRING_PASTE_STRICT || config->callback_param != NULL)
     message = g_strdup_printf (_("%s After signing in, paste the full URL the browser was "
                                  "redirected to (it starts with %s)."),
-                               login->listen_error->message, config->redirect_uri);
+                               login->listen_error->message,
+                               _pi_keyring_loopback_login_get_redirect_uri (login));
   else
     message = g_strdup_printf (_("%s After signing in, paste the authorization code or the "
                                  "full URL the browser was redirected to (it starts with %s)."),
-                               login->listen_error->message, config->redirect_uri);
+                               login->listen_error->message,
+                               _pi_keyring_loopback_login_get_redirect_uri (login));
   pi_keyring_interaction_progress (login->interaction, message);
 }
 
@@ -462,6 +519,8 @@ _pi_keyring_loopback_login_start (GObject                       *provider,
   login->cancellable = g_cancellable_new ();
   login->ask_cancellable = g_cancellable_new ();
   login->timeout_ms = option_timeout_ms (options);
+  login->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) _pi_keyring_secret_free);
   login->task = g_steal_pointer (&task);
   /* The task's data holds the login until the task is gone; the login
    * holds the task until it has returned. */
@@ -475,8 +534,24 @@ _pi_keyring_loopback_login_start (GObject                       *provider,
       finish_login (login, NULL, g_steal_pointer (&error));
       return g_steal_pointer (&hold);
     }
-  login->state = _pi_keyring_oauth_new_state (config->state_format, &error);
-  if (login->state == NULL)
+  if (config->state_format != PI_KEYRING_STATE_NONE)
+    {
+      login->state = _pi_keyring_oauth_new_state (config->state_format, &error);
+      if (login->state == NULL)
+        {
+          finish_login (login, NULL, g_steal_pointer (&error));
+          return g_steal_pointer (&hold);
+        }
+    }
+  if (config->random_path)
+    {
+      g_autofree char *uuid = g_uuid_string_random ();
+
+      login->callback_path = g_strconcat (config->callback_path, uuid, NULL);
+    }
+  else
+    login->callback_path = g_strdup (config->callback_path);
+  if (config->prepare != NULL && !config->prepare (login, &error))
     {
       finish_login (login, NULL, g_steal_pointer (&error));
       return g_steal_pointer (&hold);
@@ -497,12 +572,30 @@ _pi_keyring_loopback_login_start (GObject                       *provider,
       g_source_attach (login->caller_cancelled, context);
     }
 
-  url = _pi_keyring_loopback_build_authorize_url (config, login->pkce->challenge, login->state);
-  shown_url = _pi_keyring_url_rewrite (url);
-
   if (config->google_progress)
     pi_keyring_interaction_progress (interaction, _("Starting local server for OAuth callback..."));
   start_server (login);
+  if (_pi_keyring_loopback_login_get_redirect_uri (login) == NULL)
+    {
+      /* An ephemeral port that could not be had: there is nowhere to return to. */
+      finish_login (login, NULL, g_steal_pointer (&login->listen_error));
+      return g_steal_pointer (&hold);
+    }
+  _pi_keyring_loopback_login_set_value (login, PI_KEYRING_LOOPBACK_REDIRECT_URI,
+                                        _pi_keyring_loopback_login_get_redirect_uri (login));
+  if (config->tell_listening)
+    {
+      g_autofree char *message = g_strdup_printf (_("Listening for the OAuth callback on %s"),
+                                                  _pi_keyring_loopback_login_get_redirect_uri (login));
+
+      pi_keyring_interaction_progress (interaction, message);
+      if (login->task == NULL)
+        return g_steal_pointer (&hold);
+    }
+
+  url = build_authorize_url (config, login->pkce->challenge,
+                             login->state != NULL ? login->state : "", login->values);
+  shown_url = _pi_keyring_url_rewrite (url);
 
   pi_keyring_interaction_show_auth (interaction, shown_url, _(config->instructions));
   if (pi_keyring_interaction_get_open_browser (interaction))

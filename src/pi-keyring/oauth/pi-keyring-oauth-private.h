@@ -65,6 +65,8 @@ typedef enum
   PI_KEYRING_PASTE_LENIENT,
   /* google-gemini-cli, google-antigravity: an absolute URL only */
   PI_KEYRING_PASTE_STRICT,
+  /* openrouter (pi 1.6.0): URL, query string or bare code; no state */
+  PI_KEYRING_PASTE_CODE_ONLY,
 } PiKeyringPasteMode;
 
 /* Pure parser. Sets *out_code and *out_state to newly allocated strings or
@@ -74,7 +76,8 @@ gboolean       _pi_keyring_paste_parse                (const char          *inpu
                                                        char               **out_code,
                                                        char               **out_state);
 /* The state rule: a parsed state that differs from @expected_state fails
- * with @mismatch_message (the provider's text); no parsed state is accepted. */
+ * with @mismatch_message (the provider's text); no parsed state is accepted,
+ * and so is anything when @expected_state is NULL (a flow without state). */
 gboolean       _pi_keyring_oauth_check_state          (const char  *expected_state,
                                                        const char  *parsed_state,
                                                        const char  *mismatch_message,
@@ -87,6 +90,17 @@ char          *_pi_keyring_paste_accept               (const char          *inpu
                                                        const char          *expected_state,
                                                        const char          *mismatch_message,
                                                        GError             **error);
+
+/* The ChatGPT rule (pi 1.6.0): @input must be the full redirect URL (the
+ * scheme, host, port and path of @redirect_uri), without `error`, with a
+ * code, the state @expected_state and a non-empty @param_name, whose
+ * trimmed value goes to *out_param. Returns the code (a secret). */
+char          *_pi_keyring_paste_accept_redirect      (const char  *input,
+                                                       const char  *redirect_uri,
+                                                       const char  *expected_state,
+                                                       const char  *param_name,
+                                                       char       **out_param,
+                                                       GError     **error);
 
 /* --- pi-keyring-url-rewrite.c: PI_KEYRING_URL_REWRITE and URL policy --- */
 
@@ -235,7 +249,8 @@ G_DECLARE_FINAL_TYPE (PiKeyringCallbackServer, _pi_keyring_callback_server, PI_K
 
 /* Listens on 127.0.0.1 (and ::1 where available) at @port (0: any free
  * port) in the thread-default main context. A port in use fails with
- * G_IO_ERROR_ADDRESS_IN_USE and a message naming the port. */
+ * G_IO_ERROR_ADDRESS_IN_USE and a message naming the port.
+ * @expected_state NULL: no state is checked (openrouter). */
 PiKeyringCallbackServer *_pi_keyring_callback_server_new (guint        port,
                                                           const char  *path,
                                                           const char  *expected_state,
@@ -257,6 +272,17 @@ char          *_pi_keyring_callback_server_wait_finish (PiKeyringCallbackServer 
  * FALSE when the flow is already done. */
 gboolean       _pi_keyring_callback_server_submit_code (PiKeyringCallbackServer *self,
                                                         const char              *code);
+/* A callback must also carry the query parameter @name (non-empty once
+ * trimmed; ChatGPT's issued client_id), else 400 and the flow goes on.
+ * Its trimmed value is kept with the code. */
+void           _pi_keyring_callback_server_set_required_param (PiKeyringCallbackServer *self,
+                                                               const char              *name);
+/* The same as submit_code, with the required parameter's value. */
+gboolean       _pi_keyring_callback_server_submit_code_with_param (PiKeyringCallbackServer *self,
+                                                                   const char              *code,
+                                                                   const char              *param_value);
+/* The required parameter's value of the winning callback, or NULL. */
+const char    *_pi_keyring_callback_server_get_param_value (PiKeyringCallbackServer *self);
 /* Stops listening and frees the port (also done on finalize, time-out
  * and cancellation). */
 void           _pi_keyring_callback_server_close      (PiKeyringCallbackServer *self);
@@ -419,15 +445,25 @@ typedef void (*PiKeyringLoopbackExchangeFunc) (PiKeyringLoopbackLogin *login,
 
 #define PI_KEYRING_LOOPBACK_CHALLENGE         "@challenge"
 #define PI_KEYRING_LOOPBACK_STATE             "@state"
+/* The redirect URI the login uses (the config's, or the ephemeral one). */
+#define PI_KEYRING_LOOPBACK_REDIRECT_URI      "@redirect_uri"
+
+/* Called before anything is shown: sets the login's other "@name" values
+ * (_pi_keyring_loopback_login_set_value); FALSE with @error ends it. */
+typedef gboolean (*PiKeyringLoopbackPrepareFunc) (PiKeyringLoopbackLogin *login,
+                                                  GError                **error);
 
 typedef struct
 {
-  guint                          port;               /* pi's fixed loopback port */
-  const char                    *callback_path;      /* "/callback" … */
-  const char                    *redirect_uri;       /* "http://localhost:PORT/…" */
+  guint                          port;               /* pi's fixed loopback port; 0: ephemeral */
+  const char                    *callback_path;      /* "/callback" …; the prefix when random_path */
+  gboolean                       random_path;        /* callback_path + a random UUID (openrouter) */
+  /* "http://localhost:PORT/…"; NULL: http://127.0.0.1:<port><path> of the server */
+  const char                    *redirect_uri;
   const char                    *authorize_url;      /* before PI_KEYRING_URL_REWRITE */
-  /* name, value, …, NULL in pi's order; the values "@challenge" and
-   * "@state" stand for the PKCE challenge and the state. */
+  /* name, value, …, NULL in pi's order; the values "@challenge",
+   * "@state" and "@redirect_uri" stand for the PKCE challenge, the state
+   * and the redirect URI, other "@name"s for what prepare sets. */
   const char * const            *authorize_params;
   PiKeyringStateFormat           state_format;       /* codex: hex; else base64url */
   PiKeyringPasteMode             paste_mode;
@@ -436,6 +472,13 @@ typedef struct
   const char                    *paste_placeholder;  /* nullable */
   const char                    *state_mismatch;     /* N_(): a pasted state that differs */
   gboolean                       google_progress;    /* pi's extra Google progress lines */
+  /* a progress line before the URL that names the redirect URI (openrouter) */
+  gboolean                       tell_listening;
+  /* A query parameter the callback (and the pasted URL, which must then
+   * be the full redirect URL) must carry, for the exchange: ChatGPT's
+   * issued client_id; nullable */
+  const char                    *callback_param;
+  PiKeyringLoopbackPrepareFunc   prepare;            /* nullable */
   PiKeyringLoopbackExchangeFunc  exchange;
 } PiKeyringLoopbackConfig;
 
@@ -473,6 +516,12 @@ const char    *_pi_keyring_loopback_login_get_code    (PiKeyringLoopbackLogin *l
 const char    *_pi_keyring_loopback_login_get_verifier (PiKeyringLoopbackLogin *login);
 const char    *_pi_keyring_loopback_login_get_state   (PiKeyringLoopbackLogin *login);
 const char    *_pi_keyring_loopback_login_get_redirect_uri (PiKeyringLoopbackLogin *login);
+/* The value of config->callback_param that came with the code. */
+const char    *_pi_keyring_loopback_login_get_param_value (PiKeyringLoopbackLogin *login);
+/* From prepare: the value of @placeholder ("@name") in the authorize URL. */
+void           _pi_keyring_loopback_login_set_value   (PiKeyringLoopbackLogin *login,
+                                                       const char             *placeholder,
+                                                       const char             *value);
 PiKeyringHttpClient  *_pi_keyring_loopback_login_get_http_client (PiKeyringLoopbackLogin *login);
 PiKeyringInteraction *_pi_keyring_loopback_login_get_interaction (PiKeyringLoopbackLogin *login);
 void           _pi_keyring_loopback_login_progress    (PiKeyringLoopbackLogin *login,

@@ -1,8 +1,12 @@
 /* pi-keyring-paste.c: parsing what the user pastes after a browser login
  *
- * Two parsers, as in pi (reference §6.5). The lenient one (anthropic,
+ * The parsers of pi (reference §6.5). The lenient one (anthropic,
  * openai-codex) accepts a full redirect URL, a query string, `code#state`
- * or a bare code; the strict one (the Google providers) only a URL.
+ * or a bare code; the strict one (the Google providers) only a URL; the
+ * code-only one (openrouter, pi 1.6.0 parseAuthorizationInput) a URL, a
+ * query string or a bare code, never a state; and the redirect one
+ * (ChatGPT, pi 1.6.0 authorizationResultFromManualInput) the full
+ * redirect URL only, with its state and one more required parameter.
  *
  * Both are pure functions of their input, so they can be fuzzed. Query
  * strings are decoded as URLSearchParams does ('+' is a space, invalid
@@ -214,10 +218,13 @@ _pi_keyring_paste_parse (const char          *input,
       g_autoptr(PiKeyringSecretString) query = url_query (value);
 
       code = query_get (query, "code");
-      state = query_get (query, "state");
+      if (mode != PI_KEYRING_PASTE_CODE_ONLY)
+        state = query_get (query, "state");
     }
   else if (mode == PI_KEYRING_PASTE_STRICT)
     return FALSE;
+  else if (mode == PI_KEYRING_PASTE_CODE_ONLY)
+    code = strstr (value, "code=") != NULL ? query_get (value, "code") : g_strdup (value);
   else if ((hash = strchr (value, '#')) != NULL)
     {
       const char *second = strchr (hash + 1, '#');
@@ -245,10 +252,10 @@ _pi_keyring_oauth_check_state (const char  *expected_state,
                                const char  *mismatch_message,
                                GError     **error)
 {
-  g_return_val_if_fail (expected_state != NULL, FALSE);
   g_return_val_if_fail (mismatch_message != NULL, FALSE);
 
-  if (parsed_state == NULL || *parsed_state == '\0')
+  /* A flow without a state (openrouter) has nothing to compare. */
+  if (expected_state == NULL || parsed_state == NULL || *parsed_state == '\0')
     return TRUE;
 
   if (!_pi_keyring_oauth_state_equal (expected_state, parsed_state))
@@ -271,7 +278,6 @@ _pi_keyring_paste_accept (const char          *input,
   /* Whatever was pasted is wiped: it may hold anything. */
   g_autoptr(PiKeyringSecretString) state = NULL;
 
-  g_return_val_if_fail (expected_state != NULL, NULL);
   g_return_val_if_fail (mismatch_message != NULL, NULL);
 
   _pi_keyring_paste_parse (input, mode, &code, &state);
@@ -290,5 +296,111 @@ _pi_keyring_paste_accept (const char          *input,
       return NULL;
     }
 
+  return g_steal_pointer (&code);
+}
+
+/* pi 1.6.0 openai-chatgpt.js authorizationResultFromManualInput: the
+ * whole redirect URL, on the redirect URI's origin and path; an `error`
+ * fails (ACCESS_DENIED for access_denied); code, state (equal) and
+ * @param_name (trimmed) are required. */
+char *
+_pi_keyring_paste_accept_redirect (const char  *input,
+                                   const char  *redirect_uri,
+                                   const char  *expected_state,
+                                   const char  *param_name,
+                                   char       **out_param,
+                                   GError     **error)
+{
+  g_autofree char *valid = NULL;
+  g_autoptr(PiKeyringSecretString) value = NULL;
+  g_autoptr(PiKeyringSecretString) query = NULL;
+  g_autoptr(PiKeyringSecretString) code = NULL;
+  g_autoptr(PiKeyringSecretString) state = NULL;
+  g_autoptr(PiKeyringSecretString) oauth_error = NULL;
+  g_autofree char *param = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) expected = NULL;
+
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (redirect_uri != NULL, NULL);
+  g_return_val_if_fail (expected_state != NULL, NULL);
+  g_return_val_if_fail (param_name != NULL, NULL);
+  g_return_val_if_fail (out_param != NULL, NULL);
+
+  *out_param = NULL;
+  valid = g_utf8_make_valid (input, -1);
+  value = trim_js (valid);
+  _pi_keyring_secret_wipe (valid);
+
+  expected = g_uri_parse (redirect_uri, G_URI_FLAGS_NONE, NULL);
+  g_return_val_if_fail (expected != NULL, NULL);
+
+  if (!has_scheme (value) ||
+      (uri = g_uri_parse (value, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE,
+                          NULL)) == NULL)
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("Paste the full callback URL from the browser."));
+      return NULL;
+    }
+
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), g_uri_get_scheme (expected)) != 0 ||
+      g_uri_get_host (uri) == NULL ||
+      g_ascii_strcasecmp (g_uri_get_host (uri), g_uri_get_host (expected)) != 0 ||
+      g_uri_get_port (uri) != g_uri_get_port (expected) ||
+      !g_str_equal (g_uri_get_path (uri), g_uri_get_path (expected)))
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                   _("The pasted callback URL must start with %s."), redirect_uri);
+      return NULL;
+    }
+
+  query = url_query (value);
+  oauth_error = empty_to_null (query_get (query, "error"));
+  if (oauth_error != NULL)
+    {
+      if (g_str_equal (oauth_error, "access_denied"))
+        g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_ACCESS_DENIED,
+                             _("Access was denied in the browser."));
+      else
+        g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                             _("The provider reported an error instead of an authorization "
+                               "code."));
+      return NULL;
+    }
+
+  code = empty_to_null (query_get (query, "code"));
+  if (code == NULL)
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("Missing authorization code."));
+      return NULL;
+    }
+  state = empty_to_null (query_get (query, "state"));
+  if (state == NULL)
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("Missing OAuth state."));
+      return NULL;
+    }
+  if (!_pi_keyring_oauth_state_equal (expected_state, state))
+    {
+      g_set_error_literal (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                           _("OAuth state mismatch: the pasted answer belongs to another "
+                             "sign-in."));
+      return NULL;
+    }
+
+  param = query_get (query, param_name);
+  if (param != NULL)
+    g_strstrip (param);
+  if (param == NULL || *param == '\0')
+    {
+      g_set_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED,
+                   _("The pasted callback URL lacks %s."), param_name);
+      return NULL;
+    }
+
+  *out_param = g_steal_pointer (&param);
   return g_steal_pointer (&code);
 }

@@ -263,46 +263,18 @@ codex_login_async (PiKeyringProvider    *provider,
 
 /* --- refresh --- */
 
-/* pi's message, keeping our error code (DESIGN §5) and the reason. */
-static void
-return_refresh_error (GTask  *task,
-                      GError *error)
+static PiKeyringCredential *
+build_refreshed (PiKeyringCredential          *old,
+                 const PiKeyringTokenResponse *token,
+                 GError                      **error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_prefix_error (&error, "%s ", _("Failed to refresh OpenAI Codex token."));
-  g_task_return_error (task, error);
+  return credential_from_token (pi_keyring_credential_get_profile (old), token, error);
 }
 
-static void
-on_refreshed (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PiKeyringCredential *old = g_task_get_task_data (task);
-  g_autoptr(PiKeyringTokenResponse) token = NULL;
-  GError *error = NULL;
-  PiKeyringCredential *credential;
-
-  token = _pi_keyring_http_client_request_token_finish (PI_KEYRING_HTTP_CLIENT (source), result,
-                                                        NULL, &error);
-  if (token == NULL)
-    {
-      return_refresh_error (task, error);
-      return;
-    }
-
-  credential = credential_from_token (pi_keyring_credential_get_profile (old), token, &error);
-  if (credential == NULL)
-    return_refresh_error (task, error);
-  else
-    g_task_return_pointer (task, credential, g_object_unref);
-}
+static const PiKeyringTokenRefreshConfig refresh_config = {
+  .build = build_refreshed,
+  .failure_message = N_("Failed to refresh OpenAI Codex token."),
+};
 
 static void
 codex_refresh_async (PiKeyringProvider   *provider,
@@ -311,32 +283,20 @@ codex_refresh_async (PiKeyringProvider   *provider,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(PiKeyringHttpRequest) request = NULL;
-  g_autoptr(PiKeyringHttpClient) http = NULL;
-  const char *refresh = pi_keyring_credential_get_refresh (credential);
+  PiKeyringHttpRequest *request;
 
-  task = g_task_new (provider, cancellable, callback, user_data);
-  g_task_set_source_tag (task, codex_refresh_async);
-  g_task_set_task_data (task, g_object_ref (credential), g_object_unref);
-
-  if (refresh == NULL || *refresh == '\0')
-    {
-      return_refresh_error (task, g_error_new_literal (PI_KEYRING_ERROR,
-                                                       PI_KEYRING_ERROR_REAUTHENTICATION_REQUIRED,
-                                                       _("The credential has no refresh token. "
-                                                         "Log in again.")));
-      return;
-    }
+  if (!_pi_keyring_token_refresh_check (provider, credential, &refresh_config, cancellable,
+                                        callback, user_data))
+    return;
 
   request = _pi_keyring_http_request_new ("POST", CODEX_TOKEN_URL);
   _pi_keyring_http_request_add_form_field (request, "grant_type", "refresh_token");
-  _pi_keyring_http_request_add_form_field (request, "refresh_token", refresh);
+  _pi_keyring_http_request_add_form_field (request, "refresh_token",
+                                           pi_keyring_credential_get_refresh (credential));
   _pi_keyring_http_request_add_form_field (request, "client_id", CODEX_CLIENT_ID);
 
-  http = _pi_keyring_http_client_new ();
-  _pi_keyring_http_client_request_token_async (http, request, cancellable, on_refreshed,
-                                               g_steal_pointer (&task));
+  _pi_keyring_token_refresh_async (provider, credential, request, &refresh_config, cancellable,
+                                   callback, user_data);
 }
 
 /* --- the provider --- */

@@ -74,6 +74,39 @@ void           _pi_keyring_google_provider_set_poll_interval_ms (PiKeyringProvid
                                                                  guint              interval_ms,
                                                                  guint              max_polls);
 
+/* --- pi-keyring-token-refresh.c: the refresh most providers share --- */
+
+/* The replacement entry from a refresh answer, or NULL with @error. */
+typedef PiKeyringCredential *(*PiKeyringTokenRefreshBuildFunc) (PiKeyringCredential          *old,
+                                                                const PiKeyringTokenResponse *token,
+                                                                GError                      **error);
+
+typedef struct
+{
+  PiKeyringTokenRefreshBuildFunc build;
+  const char                    *failure_message;    /* N_(): pi's, before the reason */
+  guint                          retries;            /* after 1, 2, 4 … s on 429, 5xx, network */
+  gboolean                       forbidden_refused;  /* 403 and invalid_grant: re-authenticate */
+} PiKeyringTokenRefreshConfig;
+
+/* FALSE, having returned REAUTHENTICATION_REQUIRED through @callback, when
+ * @credential has no refresh token; TRUE otherwise (nothing done). */
+gboolean       _pi_keyring_token_refresh_check        (PiKeyringProvider                 *provider,
+                                                       PiKeyringCredential               *credential,
+                                                       const PiKeyringTokenRefreshConfig *config,
+                                                       GCancellable                      *cancellable,
+                                                       GAsyncReadyCallback                callback,
+                                                       gpointer                           user_data);
+/* Sends @request (taken) and returns the built credential through the
+ * interface's default refresh_finish. */
+void           _pi_keyring_token_refresh_async        (PiKeyringProvider                 *provider,
+                                                       PiKeyringCredential               *credential,
+                                                       PiKeyringHttpRequest              *request,
+                                                       const PiKeyringTokenRefreshConfig *config,
+                                                       GCancellable                      *cancellable,
+                                                       GAsyncReadyCallback                callback,
+                                                       gpointer                           user_data);
+
 /* --- pi-keyring-device-login.c: pi 1.6.0's device-code logins (meta, xai, radius) --- */
 
 /* show_auth (URI, "Enter code: …"), the browser unless the interaction

@@ -89,7 +89,6 @@ PiKeyringRefresher *_pi_keyring_store_get_refresher     (PiKeyringStore      *se
 /* `credential-changed` for @provider; the scheduler looks again. */
 void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
                                                          const char          *provider);
-
 /* @provider and the store's profile against the grammar of names:
  * INVALID_ARGUMENT with pi_keyring_validate_id ()'s message otherwise. */
 gboolean      _pi_keyring_store_check_names             (PiKeyringStore      *self,
@@ -238,6 +237,32 @@ void          _pi_keyring_change_watch_set_auth_backend (PiKeyringChangeWatch *s
 void          _pi_keyring_change_watch_update           (PiKeyringChangeWatch *self);
 gboolean      _pi_keyring_change_watch_is_ready         (PiKeyringChangeWatch *self);
 void          _pi_keyring_change_watch_stop             (PiKeyringChangeWatch *self);
+
+/* pi-keyring-change-tracker.c: `changed` (provider) once per credential of
+ * @backend under @profile, or of @auth_backend (nullable) under `default`,
+ * that another process added, removed or changed (a different entry, not
+ * a rewrite of the same), in the thread-default main context of now.
+ * Changes the store made itself are told with _note_own_change () and are
+ * not named again. _is_idle (): the first scan is done, nothing pending. */
+#define PI_KEYRING_TYPE_CHANGE_TRACKER (_pi_keyring_change_tracker_get_type ())
+G_DECLARE_FINAL_TYPE (PiKeyringChangeTracker, _pi_keyring_change_tracker, PI_KEYRING,
+                      CHANGE_TRACKER, GObject)
+
+PiKeyringChangeTracker *_pi_keyring_change_tracker_new  (PiKeyringBackend       *backend,
+                                                         const char             *profile,
+                                                         PiKeyringBackend       *auth_backend);
+void          _pi_keyring_change_tracker_set_profile    (PiKeyringChangeTracker *self,
+                                                         const char             *profile);
+void          _pi_keyring_change_tracker_set_auth_backend (PiKeyringChangeTracker *self,
+                                                         PiKeyringBackend       *auth_backend);
+void          _pi_keyring_change_tracker_note_own_change (PiKeyringChangeTracker *self,
+                                                         const char             *provider);
+guint         _pi_keyring_change_tracker_get_scan_count (PiKeyringChangeTracker *self);
+gboolean      _pi_keyring_change_tracker_is_idle        (PiKeyringChangeTracker *self);
+void          _pi_keyring_change_tracker_stop           (PiKeyringChangeTracker *self);
+
+/* pi-keyring-store.c: the tracker of a store that watches, or NULL. */
+PiKeyringChangeTracker *_pi_keyring_store_get_change_tracker (PiKeyringStore *self);
 
 #define PI_KEYRING_TYPE_SCHEDULER (_pi_keyring_scheduler_get_type ())
 G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
