@@ -92,9 +92,9 @@ gboolean             pi_keyring_store_get_auto_refresh       (PiKeyringStore    
 PI_KEYRING_AVAILABLE_IN_ALL
 void                 pi_keyring_store_set_auto_refresh       (PiKeyringStore       *self,
                                                               gboolean              auto_refresh);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 gboolean             pi_keyring_store_get_watch_changes      (PiKeyringStore       *self);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 void                 pi_keyring_store_set_watch_changes      (PiKeyringStore       *self,
                                                               gboolean              watch_changes);
 PI_KEYRING_AVAILABLE_IN_ALL

@@ -74,6 +74,10 @@ struct _PiKeyringStore
 
   /* The background refresh, while auto-refresh is on. */
   PiKeyringScheduler *scheduler;
+
+  /* Changes by other processes, while watch-changes or auto-refresh is on. */
+  PiKeyringChangeTracker *tracker;
+  gboolean          watch_changes;
 };
 
 enum {
@@ -84,6 +88,7 @@ enum {
   PROP_AUTO_REFRESH,
   PROP_FLAGS,
   PROP_PLAINTEXT,
+  PROP_WATCH_CHANGES,
   N_PROPS
 };
 
@@ -128,9 +133,22 @@ pi_keyring_store_constructed (GObject *object)
 }
 
 static void
+stop_tracker (PiKeyringStore *self)
+{
+  if (self->tracker == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->tracker, self);
+  _pi_keyring_change_tracker_stop (self->tracker);
+  g_clear_object (&self->tracker);
+}
+
+static void
 pi_keyring_store_dispose (GObject *object)
 {
   PiKeyringStore *self = PI_KEYRING_STORE (object);
+
+  stop_tracker (self);
 
   if (self->scheduler != NULL)
     {
@@ -195,6 +213,10 @@ pi_keyring_store_get_property (GObject    *object,
       g_value_set_boolean (value, pi_keyring_store_get_plaintext (self));
       break;
 
+    case PROP_WATCH_CHANGES:
+      g_value_set_boolean (value, self->watch_changes);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -228,6 +250,10 @@ pi_keyring_store_set_property (GObject      *object,
 
     case PROP_FLAGS:
       self->flags = g_value_get_flags (value);
+      break;
+
+    case PROP_WATCH_CHANGES:
+      pi_keyring_store_set_watch_changes (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -307,7 +333,8 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    *
    * The store looks again at its credentials when they change, through it
    * or through another program (the keyring's item signals, a file monitor
-   * on auth.json). A transient failure (network, server error, HTTP 429, a
+   * on auth.json), and tells of changes by other programs as
+   * [property@Store:watch-changes] does. A transient failure (network, server error, HTTP 429, a
    * locked keyring) is retried after 30 s, then after twice as long each
    * time, at most 15 min apart, also once the token has expired; a
    * permanent one (the provider refused the refresh token) emits
@@ -318,6 +345,33 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    */
   properties[PROP_AUTO_REFRESH] =
     g_param_spec_boolean ("auto-refresh", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PiKeyringStore:watch-changes:
+   *
+   * Whether the store tells of changes other programs make to its
+   * credentials: another `pi-keyring set`, `import` or `remove`, pi writing
+   * its auth.json, `secret-tool clear`, another store in this program.
+   *
+   * While it is on (or [property@Store:auto-refresh] is), the store follows
+   * the keyring's item signals or a file monitor on the file backend's
+   * file, and on pi's auth.json read as the fallback, in the thread-default
+   * main context of the moment it was turned on, which must run. Once the
+   * changes have settled (about 150 ms) it lists the credentials again and
+   * emits [signal@Store::credential-changed] once for each provider whose
+   * entry was added, removed or changed, within a second of the change,
+   * however many keyring signals or file events it caused. A rewrite that
+   * left an entry as it was is no change; the changes made through this
+   * store were told already and are not told twice. A memory backend has
+   * no other writers. When the profile or the auth.json changes, the
+   * store takes the new credentials in without a signal.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_WATCH_CHANGES] =
+    g_param_spec_boolean ("watch-changes", NULL, NULL,
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
@@ -366,9 +420,9 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
    * @provider: the provider id
    *
    * Emitted after a credential was stored or removed through the store,
-   * refreshes included; with [property@Store:auto-refresh], also when
-   * another process replaced a credential whose refresh had failed (a login
-   * in a terminal, say). The detail is the provider id, so that a handler
+   * refreshes included; with [property@Store:watch-changes] or
+   * [property@Store:auto-refresh], also once for each change another
+   * program made (a login in a terminal, say). The detail is the provider id, so that a handler
    * can connect to `credential-changed::github-copilot` alone.
    *
    * Since: 0.1
@@ -432,13 +486,32 @@ pi_keyring_store_class_init (PiKeyringStoreClass *klass)
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_ERROR);
 }
 
-/* Another process replaced a credential whose refresh had failed. */
+static void emit_changed (PiKeyringStore *self,
+                          const char     *provider);
+
+/* Another program changed a credential. */
 static void
-on_scheduler_replaced (PiKeyringScheduler *scheduler,
-                       const char         *provider,
-                       gpointer            user_data)
+on_tracker_changed (PiKeyringChangeTracker *tracker,
+                    const char             *provider,
+                    gpointer                user_data)
 {
-  _pi_keyring_store_emit_changed (user_data, provider);
+  emit_changed (user_data, provider);
+}
+
+/* The tracker runs while watch-changes or auto-refresh is on. */
+static void
+update_tracker (PiKeyringStore *self)
+{
+  gboolean want = self->watch_changes || self->scheduler != NULL;
+
+  if (!want)
+    stop_tracker (self);
+  else if (self->tracker == NULL)
+    {
+      self->tracker = _pi_keyring_change_tracker_new (
+        self->backend, self->profile, _pi_keyring_store_get_auth_file_backend (self));
+      g_signal_connect (self->tracker, "changed", G_CALLBACK (on_tracker_changed), self);
+    }
 }
 
 static void
@@ -714,6 +787,8 @@ pi_keyring_store_set_profile (PiKeyringStore *self,
     {
       if (self->scheduler != NULL)
         _pi_keyring_scheduler_set_profile (self->scheduler, self->profile);
+      if (self->tracker != NULL)
+        _pi_keyring_change_tracker_set_profile (self->tracker, self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
 }
@@ -764,6 +839,9 @@ pi_keyring_store_set_auth_file (PiKeyringStore *self,
       if (self->scheduler != NULL)
         _pi_keyring_scheduler_set_auth_backend (self->scheduler,
                                                 _pi_keyring_store_get_auth_file_backend (self));
+      if (self->tracker != NULL)
+        _pi_keyring_change_tracker_set_auth_backend (
+          self->tracker, _pi_keyring_store_get_auth_file_backend (self));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH_FILE]);
     }
 }
@@ -811,14 +889,13 @@ pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
     {
       self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->backend, self->profile,
                                                    _pi_keyring_store_get_auth_file_backend (self));
-      g_signal_connect_object (self->scheduler, "replaced", G_CALLBACK (on_scheduler_replaced),
-                               self, 0);
     }
   else
     {
       _pi_keyring_scheduler_stop (self->scheduler);
       g_clear_object (&self->scheduler);
     }
+  update_tracker (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTO_REFRESH]);
 }
@@ -827,6 +904,57 @@ PiKeyringScheduler *
 _pi_keyring_store_get_scheduler (PiKeyringStore *self)
 {
   return self->scheduler;
+}
+
+/**
+ * pi_keyring_store_get_watch_changes:
+ * @self: a store
+ *
+ * Gets whether the store tells of changes other programs make. See
+ * [property@Store:watch-changes].
+ *
+ * Returns: %TRUE when it does
+ *
+ * Since: 0.2
+ */
+gboolean
+pi_keyring_store_get_watch_changes (PiKeyringStore *self)
+{
+  g_return_val_if_fail (PI_KEYRING_IS_STORE (self), FALSE);
+
+  return self->watch_changes;
+}
+
+/**
+ * pi_keyring_store_set_watch_changes:
+ * @self: a store
+ * @watch_changes: whether to tell of changes other programs make
+ *
+ * Turns [property@Store:watch-changes] on or off. Turned on, it works in
+ * the thread-default main context of the caller, which must run for
+ * [signal@Store::credential-changed] to come.
+ *
+ * Since: 0.2
+ */
+void
+pi_keyring_store_set_watch_changes (PiKeyringStore *self,
+                                    gboolean        watch_changes)
+{
+  g_return_if_fail (PI_KEYRING_IS_STORE (self));
+
+  watch_changes = !!watch_changes;
+  if (self->watch_changes == watch_changes)
+    return;
+
+  self->watch_changes = watch_changes;
+  update_tracker (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WATCH_CHANGES]);
+}
+
+PiKeyringChangeTracker *
+_pi_keyring_store_get_change_tracker (PiKeyringStore *self)
+{
+  return self->tracker;
 }
 
 /**
@@ -934,13 +1062,23 @@ _pi_keyring_store_get_refresher (PiKeyringStore *self)
   return self->refresher;
 }
 
-/* `credential-changed`, and the scheduler looks again. */
-void
-_pi_keyring_store_emit_changed (PiKeyringStore *self,
-                                const char     *provider)
+static void
+emit_changed (PiKeyringStore *self,
+              const char     *provider)
 {
   /* First: a handler may drop the last reference to the store. */
   if (self->scheduler != NULL)
     _pi_keyring_scheduler_queue_scan (self->scheduler);
   g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
+}
+
+/* `credential-changed` for a change made through the store, and the
+ * scheduler looks again; the tracker does not tell it a second time. */
+void
+_pi_keyring_store_emit_changed (PiKeyringStore *self,
+                                const char     *provider)
+{
+  if (self->tracker != NULL)
+    _pi_keyring_change_tracker_note_own_change (self->tracker, provider);
+  emit_changed (self, provider);
 }
