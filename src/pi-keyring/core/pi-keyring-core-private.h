@@ -176,6 +176,8 @@ gboolean      _pi_keyring_file_ensure_private_dir (const char  *dir,
 gboolean      _pi_keyring_file_dir_lacks_room   (const char  *dir,
                                                  guint64      bytes,
                                                  guint64     *out_free);
+/* pi's agent directory: $PI_CODING_AGENT_DIR (with pi's `~`), else ~/.pi/agent. */
+char         *_pi_keyring_pi_agent_dir          (void);
 
 /* --- pi-keyring-credential.c --- */
 
@@ -211,6 +213,12 @@ void          _pi_keyring_resolve_config_value_async  (const char          *valu
                                                        gpointer             user_data);
 char         *_pi_keyring_resolve_config_value_finish (GAsyncResult        *result,
                                                        GError             **error);
+/* pi 1.6.0's resolveConfigValue for a value that is not a `!command`:
+ * "$NAME" and "${NAME}" from @env (NAME=VALUE, the entry's `env`) else the
+ * process's environment, "$$" and "$!" for "$" and "!"; NULL when a named
+ * variable is unset or empty. A secret: wipe it before freeing. */
+char         *_pi_keyring_expand_config_template      (const char          *value,
+                                                       const char * const  *env);
 
 /* --- pi-keyring-timer-source.c: the wall clock and a timer on it --- */
 

@@ -536,3 +536,31 @@ _pi_keyring_file_dir_lacks_room (const char *dir,
 
   return available < bytes || (vfs.f_files != 0 && vfs.f_favail == 0);
 }
+
+/**
+ * _pi_keyring_pi_agent_dir:
+ *
+ * pi's agent directory as pi finds it (pi-coding-agent config.js
+ * getAgentDir): `$PI_CODING_AGENT_DIR`, where a value of exactly `~` is
+ * the home directory and `~/…` is relative to it (any other value is used
+ * as it is); without the variable (or when it is empty), `~/.pi/agent`.
+ *
+ * Returns: (transfer full) (type filename): the directory
+ */
+char *
+_pi_keyring_pi_agent_dir (void)
+{
+  const char *dir = g_getenv ("PI_CODING_AGENT_DIR");
+  const char *home = g_get_home_dir ();
+
+  if (dir == NULL || *dir == '\0')
+    return g_build_filename (home, ".pi", "agent", NULL);
+
+  if (g_str_equal (dir, "~"))
+    return g_strdup (home);
+
+  if (g_str_has_prefix (dir, "~/"))
+    return g_build_filename (home, dir + 2, NULL);
+
+  return g_strdup (dir);
+}

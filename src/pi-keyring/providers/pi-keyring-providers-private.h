@@ -133,6 +133,14 @@ PiKeyringProvider *_pi_keyring_copilot_provider_new     (void);
 PiKeyringProvider *_pi_keyring_gemini_cli_provider_new  (void);
 PiKeyringProvider *_pi_keyring_antigravity_provider_new (void);
 PiKeyringProvider *_pi_keyring_codex_provider_new       (void);
+/* pi 1.6.0: openai (ChatGPT), kimi-coding, openrouter */
+PiKeyringProvider *_pi_keyring_openai_provider_new      (void);
+PiKeyringProvider *_pi_keyring_kimi_provider_new        (void);
+PiKeyringProvider *_pi_keyring_openrouter_provider_new  (void);
+/* pi-keyring-openai-provider.c: pi's settings.json deviceId, else ours,
+ * kept in _pi_keyring_openai_device_id_path () (made once). */
+char          *_pi_keyring_openai_device_id           (GError **error);
+char          *_pi_keyring_openai_device_id_path      (void);
 
 /* The login_finish of the loopback providers (anthropic, openai-codex, the
  * Google providers), whose login_async is _pi_keyring_loopback_login_async. */
