@@ -776,17 +776,7 @@ pi_keyring_file_backend_drain_errors (PiKeyringFileBackend *self)
 char *
 pi_keyring_get_default_auth_file_path (void)
 {
-  const char *dir = g_getenv ("PI_CODING_AGENT_DIR");
-  const char *home = g_get_home_dir ();
-
-  if (dir == NULL || *dir == '\0')
-    return g_build_filename (home, ".pi", "agent", "auth.json", NULL);
-
-  if (g_str_equal (dir, "~"))
-    return g_build_filename (home, "auth.json", NULL);
-
-  if (g_str_has_prefix (dir, "~/"))
-    return g_build_filename (home, dir + 2, "auth.json", NULL);
+  g_autofree char *dir = _pi_keyring_pi_agent_dir ();
 
   return g_build_filename (dir, "auth.json", NULL);
 }
