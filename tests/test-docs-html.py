@@ -15,6 +15,7 @@ HTML_DIR = EXAMPLES_DIR = None
 
 PAGES = {
     "getting-a-key.html": ["get-key.c", "get-key.py"],
+    "watching-changes.html": ["watch-changes.c", "watch-changes.py"],
 }
 
 
@@ -28,7 +29,7 @@ class HtmlTest(unittest.TestCase):
         index = os.path.join(HTML_DIR, "index.html")
         self.assertTrue(os.path.isfile(index), index)
         text = text_of("index.html")
-        for what in ("PiKeyring", "Store", "Overview", "Getting a key"):
+        for what in ("PiKeyring", "Store", "Overview", "Getting a key", "Watching for changes"):
             self.assertIn(what, text)
 
     def test_symbols_have_pages(self):
