@@ -60,6 +60,8 @@ HOSTS = [
     # pi 1.6.0's meta, xai and radius logins (PI16B_* below)
     "auth.meta.com",
     "api.meta.ai",
+    # pi 1.6.0's openrouter login (openrouter_routes below)
+    "openrouter.ai",
     "auth.x.ai",
     "radius.pi.dev",
 ]
@@ -132,6 +134,7 @@ GITHUB_DEVICE_ERROR_URI = ("https://docs.github.com/developers/apps/authorizing-
 DEFAULT_CONFIG = {
     "expires_in": 3600,               # seconds, every token endpoint
     "code_ttl": 600,                  # authorization codes live this long
+    "openrouter_key_status": None,    # openrouter /api/v1/auth/keys answers this error status
     "authorize_error": None,          # e.g. "access_denied": redirect with ?error=
     "authorize_wrong_state": False,   # redirect with a state that is not the one sent
     "redirect_uris": {},              # provider -> accepted redirect_uri (override)
@@ -569,6 +572,7 @@ class Routes:
                        lambda: html_reply(200, "Device Activation", "Enter the code shown by the app.")),
                       ("api." + domain, "/copilot_internal/v2/token", "GET", lambda: self.copilot_token(req))]
         table += self.pi16b_routes(req)
+        table += self.openrouter_routes(req)
         for host, path, method, handler in table:
             if h == host and sub == path:
                 if m != method:
@@ -1254,6 +1258,46 @@ class Routes:
             table.append((host, "/" + path, "GET",
                           lambda: html_reply(200, "Device Activation", "Enter the code shown by the app.")))
         return table
+
+    def openrouter_routes(self, req):
+        """pi 1.6.0's openrouter.js: /auth redirects to callback_url with a code;
+        /api/v1/auth/keys exchanges {code, code_verifier, code_challenge_method}
+        for a permanent {key}. config openrouter_key_status: an error status."""
+        return [("openrouter.ai", "/auth", "GET", lambda: self.openrouter_authorize(req)),
+                ("openrouter.ai", "/api/v1/auth/keys", "POST", lambda: self.openrouter_keys(req))]
+
+    def openrouter_authorize(self, req):
+        p = req.params
+        if not p.get("callback_url") or p.get("code_challenge_method") != "S256" \
+                or len(p.get("code_challenge", "")) != 43:
+            return html_reply(400, "Invalid authorization request", "callback_url/code_challenge")
+        code = secrets.token_urlsafe(24)
+        with self.state.lock:
+            self.state.codes[code] = {"provider": "openrouter", "client_id": None,
+                                      "redirect_uri": p["callback_url"], "challenge": p["code_challenge"],
+                                      "state": None, "scope": "", "used": False,
+                                      "expires_at": time.time() + self.state.config["code_ttl"]}
+        return self.redirect(p["callback_url"], [("code", code)])
+
+    def openrouter_keys(self, req):
+        status = self.state.config["openrouter_key_status"]
+        if status:
+            return json_reply(status, {"error": {"message": "Server error", "code": status}})
+        try:
+            body = req.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("code_challenge_method") != "S256":
+            return json_reply(400, {"error": {"message": "Invalid request", "code": 400}})
+        with self.state.lock:
+            record = self.state.codes.get(body.get("code") or "")
+            ok = record is not None and not record["used"] and record["provider"] == "openrouter"
+            if record is not None:
+                record["used"] = True
+        if not ok or not body.get("code_verifier") or \
+                not hmac.compare_digest(pkce_challenge(body["code_verifier"]), record["challenge"]):
+            return json_reply(403, {"error": {"message": "Invalid code or code_verifier", "code": 403}})
+        return json_reply(200, {"key": "sk-or-v1-" + secrets.token_hex(32), "user_id": "user_test"})
 
     def pi16b_seed(self, provider):
         """A grant as a login leaves it: {refresh_token, access_token}."""
