@@ -12,6 +12,7 @@
 import importlib.util
 import os
 import sys
+import urllib.parse
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,6 +73,24 @@ class OpenrouterTest(Pi16aTestCase):
         self.assertEqual(got.out.decode(), entry["access"])
         # The key never expires: no refresh, no request at all.
         self.assertEqual(len(self.mock.requests("/")), seen)
+
+    def test_paste_code_or_redirect_url(self):
+        # pi's parseAuthorizationInput: the bare code or the redirect URL.
+        for form in ("code", "url"):
+            with self.subTest(form=form):
+                proc = login.LoginProcess(self, ["login", "openrouter"],
+                                          dict(self.env, FAKE_BROWSER_MODE="none"))
+                url = proc.wait_for(r"(http://127\.0\.0\.1:\d+/openrouter\.ai/auth\?\S+)").group(1)
+                proc.wait_for(r"[Pp]aste")
+                location = self.authorize_redirect(url)
+                code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+                proc.paste(code if form == "code" else location)
+                result = proc.finish(timeout=120)
+                self.assertExit(result, 0)
+                entry = self.auth_entry("openrouter")
+                self.assertEqual(list(entry), ["type", "access", "refresh", "expires"])
+                self.assertNotIn(entry["access"], result.err)
+                os.unlink(self.auth_file)
 
     def test_failed_key_exchange_stores_nothing(self):
         self.mock.admin("POST", "config", {"openrouter_key_status": 500})
