@@ -11,7 +11,6 @@
 
 import importlib.util
 import os
-import sys
 import urllib.parse
 import unittest
 
