@@ -24,13 +24,13 @@ PI_KEYRING_AVAILABLE_IN_ALL
 const char         *pi_keyring_catalog_get_flow             (const char           *provider);
 PI_KEYRING_AVAILABLE_IN_ALL
 const char * const *pi_keyring_catalog_get_env_vars         (const char           *provider);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 const char         *pi_keyring_catalog_get_key_variable     (const char           *provider);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 const char * const *pi_keyring_catalog_get_pi_versions      (const char           *provider);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 const char * const *pi_keyring_catalog_get_known_pi_versions (void);
-PI_KEYRING_AVAILABLE_IN_ALL
+PI_KEYRING_AVAILABLE_IN_0_2
 const char         *pi_keyring_catalog_get_other_id         (const char           *provider);
 PI_KEYRING_AVAILABLE_IN_ALL
 char               *pi_keyring_catalog_get_env_api_key      (const char           *provider);

@@ -79,6 +79,8 @@ PI_KEYRING_AVAILABLE_IN_ALL
 const char              *pi_keyring_credential_get_type_name   (PiKeyringCredential     *self);
 PI_KEYRING_AVAILABLE_IN_ALL
 const char              *pi_keyring_credential_get_key         (PiKeyringCredential     *self);
+PI_KEYRING_AVAILABLE_IN_0_2
+char                   **pi_keyring_credential_get_env         (PiKeyringCredential     *self);
 PI_KEYRING_AVAILABLE_IN_ALL
 const char              *pi_keyring_credential_get_access      (PiKeyringCredential     *self);
 PI_KEYRING_AVAILABLE_IN_ALL

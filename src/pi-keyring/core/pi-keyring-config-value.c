@@ -599,3 +599,111 @@ pi_keyring_resolve_config_value_finish (GAsyncResult  *result,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* --- pi 1.6.0's templates: "$NAME", "${NAME}", "$$", "$!" --- */
+
+static gboolean
+is_name_start (char c)
+{
+  return g_ascii_isalpha (c) || c == '_';
+}
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_';
+}
+
+/* The value of NAME: the entry's own variable first, then the process's;
+ * an empty one counts as unset, as `env?.[name] || process.env[name]`. */
+static const char *
+template_variable (const char          *name,
+                   const char * const  *env)
+{
+  const char *value = env != NULL ? g_environ_getenv ((char **) env, name) : NULL;
+
+  if (value == NULL || *value == '\0')
+    value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+char *
+_pi_keyring_expand_config_template (const char          *value,
+                                    const char * const  *env)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = value;
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  while (*p != '\0')
+    {
+      const char *dollar = strchr (p, '$');
+      g_autofree char *name = NULL;
+      const char *resolved;
+
+      if (dollar == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+      g_string_append_len (out, p, dollar - p);
+
+      if (dollar[1] == '$' || dollar[1] == '!')
+        {
+          g_string_append_c (out, dollar[1]);
+          p = dollar + 2;
+          continue;
+        }
+
+      if (dollar[1] == '{')
+        {
+          const char *end = strchr (dollar + 2, '}');
+          gboolean valid;
+
+          if (end == NULL)
+            {
+              g_string_append_c (out, '$');
+              p = dollar + 1;
+              continue;
+            }
+          name = g_strndup (dollar + 2, end - (dollar + 2));
+          valid = is_name_start (name[0]);
+          for (const char *c = name; valid && *c != '\0'; c++)
+            valid = is_name_char (*c);
+          if (!valid)
+            {
+              g_string_append_len (out, dollar, end + 1 - dollar);
+              p = end + 1;
+              continue;
+            }
+          p = end + 1;
+        }
+      else if (is_name_start (dollar[1]))
+        {
+          const char *end = dollar + 1;
+
+          while (is_name_char (*end))
+            end++;
+          name = g_strndup (dollar + 1, end - (dollar + 1));
+          p = end;
+        }
+      else
+        {
+          g_string_append_c (out, '$');
+          p = dollar + 1;
+          continue;
+        }
+
+      resolved = template_variable (name, env);
+      if (resolved == NULL)
+        {
+          _pi_keyring_secret_free (g_string_free (out, FALSE));
+          return NULL;
+        }
+      g_string_append (out, resolved);
+    }
+
+  return g_string_free (out, FALSE);
+}

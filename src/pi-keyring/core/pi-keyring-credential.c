@@ -770,6 +770,52 @@ pi_keyring_credential_get_key (PiKeyringCredential *self)
 }
 
 /**
+ * pi_keyring_credential_get_env:
+ * @self: a credential
+ *
+ * Gets the `env` object pi 1.6.0 may write into an api_key entry: variables
+ * that apply to this provider only (an AWS profile, a Cloudflare account
+ * id, a Vertex project and location, or what the key's `$NAME` references
+ * name). Members whose value is not a string are left out, as pi 1.6.0
+ * refuses them.
+ *
+ * Returns: (transfer full) (nullable) (array zero-terminated=1): the
+ *   variables as `NAME=VALUE` strings in the entry's order (values may be
+ *   secrets: wipe them before freeing), or %NULL when the entry has no
+ *   `env` object
+ *
+ * Since: 0.2
+ */
+char **
+pi_keyring_credential_get_env (PiKeyringCredential *self)
+{
+  JsonNode *node;
+  JsonObject *env;
+  g_autoptr(GList) members = NULL;
+  GPtrArray *vars;
+
+  g_return_val_if_fail (PI_KEYRING_IS_CREDENTIAL (self), NULL);
+
+  node = json_object_get_member (_pi_keyring_credential_get_object (self), "env");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  env = json_node_get_object (node);
+  vars = g_ptr_array_new ();
+  members = json_object_get_members (env);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (env, l->data);
+
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+        g_ptr_array_add (vars, g_strconcat (l->data, "=", json_node_get_string (value), NULL));
+    }
+  g_ptr_array_add (vars, NULL);
+
+  return (char **) g_ptr_array_free (vars, FALSE);
+}
+
+/**
  * pi_keyring_credential_get_access:
  * @self: a credential
  *

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "store/pi-keyring-store-private.h"
 
 static gboolean
@@ -223,6 +225,14 @@ use_oauth_credential (GTask               *task,
                                        on_credential_refreshed, g_object_ref (task));
 }
 
+/* The values of an entry's `env` may be secrets. */
+static void
+wipe_env (char **env)
+{
+  for (gsize i = 0; env != NULL && env[i] != NULL; i++)
+    _pi_keyring_secret_wipe (env[i]);
+}
+
 /* Steps 2 and 3 for one found credential. */
 static void
 use_credential (GTask               *task,
@@ -236,13 +246,50 @@ use_credential (GTask               *task,
     case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
       {
         const char *key = pi_keyring_credential_get_key (credential);
+        g_auto(GStrv) env = pi_keyring_credential_get_env (credential);
 
+        /* pi 1.6.0: an entry without a key (an AWS profile or a Vertex
+         * project in its `env`) lets the provider take its credentials
+         * from the environment. */
+        if (key == NULL && env != NULL)
+          {
+            wipe_env (env);
+            look_up_environment (task);
+            return;
+          }
         if (key == NULL)
           {
             g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_PARSE,
                                      _("The API key entry of “%s” has no key."), data->provider);
             return;
           }
+        /* pi 1.6.0's format (an `env` object) or a key with a "$": pi
+         * 1.6.0's template, the entry's variables first; a reference to an
+         * unset variable leaves the key to the environment, as pi 1.6.0
+         * does. Otherwise the rule both pi releases share. */
+        if (key[0] != '!' && (env != NULL || strchr (key, '$') != NULL))
+          {
+            char *resolved = _pi_keyring_expand_config_template (key,
+                                                                 (const char * const *) env);
+
+            wipe_env (env);
+            if (resolved == NULL)
+              {
+                look_up_environment (task);
+                return;
+              }
+            if (*resolved == '\0')
+              {
+                _pi_keyring_secret_free (resolved);
+                g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                                         _("The stored API key of “%s” is empty."),
+                                         data->provider);
+                return;
+              }
+            return_key (task, resolved, data->source);
+            return;
+          }
+        wipe_env (env);
         _pi_keyring_resolve_config_value_async (key, g_task_get_cancellable (task),
                                                 on_api_key_resolved, g_object_ref (task));
       }
