@@ -34,7 +34,7 @@ cli = load_module("test_cli", "test-cli.py")
 login = load_module("test_cli_login", "test-cli-login.py")
 
 OAUTH = ["anthropic", "github-copilot", "google-gemini-cli", "google-antigravity",
-         "openai-codex"]
+         "openai-codex", "meta", "xai", "radius", "openrouter"]
 MARGIN_MS = 5 * 60 * 1000
 
 

@@ -43,7 +43,8 @@ OAUTH_PROVIDERS = ["anthropic", "github-copilot", "google-gemini-cli",
 
 # Variables of pi's table: a test must not see the caller's keys.
 ENV_KEYS = [
-    "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", "COPILOT_GITHUB_TOKEN", "GH_TOKEN",
+    "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", "COPILOT_GITHUB_TOKEN",
+    "GH_TOKEN",
     "GITHUB_TOKEN", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY",
     "GROQ_API_KEY", "CEREBRAS_API_KEY", "XAI_API_KEY", "OPENROUTER_API_KEY",
     "AI_GATEWAY_API_KEY", "ZAI_API_KEY", "MISTRAL_API_KEY", "MINIMAX_API_KEY",
@@ -395,9 +396,25 @@ class ProvidersTest(CliTestCase):
         self.assertEqual(by_id["anthropic"]["flow"], "loopback")
         self.assertIn("ANTHROPIC_API_KEY", by_id["anthropic"]["env"])
         self.assertEqual(by_id["github-copilot"]["flow"], "device")
-        self.assertEqual(by_id["openai"],
-                         {"id": "openai", "name": by_id["openai"]["name"], "oauth": False,
-                          "flow": None, "env": ["OPENAI_API_KEY"]})
+        self.assertEqual(by_id["openai"]["env"], ["OPENAI_API_KEY"])
+        # Which pi releases know each provider (docs/pi-versions.md).
+        for p in providers:
+            self.assertIsInstance(p["pi_versions"], list)
+            self.assertTrue(set(p["pi_versions"]) <= {"0.73.1", "1.6.0"}, p)
+            self.assertEqual(p["older_pi_only"], p["pi_versions"] == [])
+        self.assertEqual(by_id["openai"]["pi_versions"], ["0.73.1", "1.6.0"])
+        self.assertEqual(by_id["deepseek"]["pi_versions"], ["0.73.1", "1.6.0"])
+        self.assertEqual(by_id["together"]["pi_versions"], ["1.6.0"])
+        self.assertEqual(by_id["azure"]["pi_versions"], ["1.6.0"])
+        self.assertEqual(by_id["azure"]["same_as"], "azure-openai-responses")
+        self.assertEqual(by_id["azure-openai-responses"]["pi_versions"], ["0.73.1"])
+        self.assertEqual(by_id["azure-openai-responses"]["same_as"], "azure")
+        self.assertIsNone(by_id["openai"]["same_as"])
+        for old in ("google-gemini-cli", "google-antigravity"):
+            self.assertEqual(by_id[old]["pi_versions"], [])
+            self.assertTrue(by_id[old]["older_pi_only"])
+        self.assertEqual(by_id["anthropic"]["env"],
+                         ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"])
         self.assertEqual(by_id["openai-codex"]["env"], [])
         self.assertEqual(by_id["opencode-go"]["env"], ["OPENCODE_API_KEY"])
 
