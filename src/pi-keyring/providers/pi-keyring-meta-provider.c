@@ -216,77 +216,27 @@ on_mint_done (GObject      *source,
 
 /* --- login --- */
 
-typedef struct
-{
-  PiKeyringInteraction  *interaction;
-  PiKeyringHttpClient   *client;
-  PiKeyringDevicePoller *poller;
-} LoginData;
-
 static void
-login_data_free (gpointer data)
-{
-  LoginData *login = data;
-
-  g_clear_object (&login->interaction);
-  g_clear_object (&login->client);
-  g_clear_object (&login->poller);
-  g_free (login);
-}
-
-static void
-on_login_polled (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_login_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  LoginData *login = g_task_get_task_data (task);
+  PiKeyringInteraction *interaction = g_task_get_task_data (task);
   g_autoptr(PiKeyringTokenResponse) token = NULL;
   GCancellable *cancellable;
   GError *error = NULL;
 
-  token = _pi_keyring_device_poller_poll_finish (PI_KEYRING_DEVICE_POLLER (source), result, &error);
+  token = _pi_keyring_device_login_finish (result, &error);
   if (token == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  pi_keyring_interaction_progress (login->interaction, _("Enabling Meta Model API access..."));
+  pi_keyring_interaction_progress (interaction, _("Enabling Meta Model API access..."));
   cancellable = g_task_get_cancellable (task);
   mint_async (token->access_token, NULL, cancellable, on_mint_done, g_steal_pointer (&task));
-}
-
-static void
-on_login_device_code (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LoginData *login = g_task_get_task_data (task);
-  g_autoptr(PiKeyringDeviceCode) code = NULL;
-  GCancellable *cancellable;
-  GError *error = NULL;
-
-  code = _pi_keyring_device_code_request_finish (result, &error);
-  if (code == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  _pi_keyring_device_login_show (login->interaction, code);
-
-  login->poller = _pi_keyring_device_poller_new (login->client, TOKEN_URL, CLIENT_ID,
-                                                 code->device_code, code->interval,
-                                                 code->expires_in);
-  _pi_keyring_device_poller_set_flags (login->poller,
-                                       PI_KEYRING_DEVICE_POLL_PLAIN |
-                                       PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500 |
-                                       PI_KEYRING_DEVICE_POLL_GRANT_DEVICE_CLIENT);
-  cancellable = g_task_get_cancellable (task);
-  _pi_keyring_device_poller_poll_async (login->poller, cancellable, on_login_polled,
-                                        g_steal_pointer (&task));
 }
 
 static void
@@ -299,27 +249,26 @@ meta_login_async (PiKeyringProvider    *provider,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(PiKeyringHttpRequest) request = NULL;
-  LoginData *login;
 
   task = g_task_new (provider, cancellable, callback, user_data);
   g_task_set_source_tag (task, meta_login_async);
-
-  login = g_new0 (LoginData, 1);
-  login->interaction = g_object_ref (interaction);
-  login->client = _pi_keyring_http_client_new ();
-  g_task_set_task_data (task, login, login_data_free);
+  g_task_set_task_data (task, g_object_ref (interaction), g_object_unref);
 
   /* client_id only: no scope. */
   request = _pi_keyring_http_request_new ("POST", DEVICE_CODE_URL);
   _pi_keyring_http_request_add_form_field (request, "client_id", CLIENT_ID);
 
-  _pi_keyring_device_code_send_async (login->client, request,
-                                      PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL |
-                                      PI_KEYRING_DEVICE_CODE_EXPIRES_OPTIONAL |
-                                      PI_KEYRING_DEVICE_CODE_PREFER_COMPLETE |
-                                      PI_KEYRING_DEVICE_CODE_URI_OPTIONAL |
-                                      PI_KEYRING_DEVICE_CODE_HTTP_URI,
-                                      cancellable, on_login_device_code, g_steal_pointer (&task));
+  _pi_keyring_device_login_async (interaction, request,
+                                  PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL |
+                                  PI_KEYRING_DEVICE_CODE_EXPIRES_OPTIONAL |
+                                  PI_KEYRING_DEVICE_CODE_PREFER_COMPLETE |
+                                  PI_KEYRING_DEVICE_CODE_URI_OPTIONAL |
+                                  PI_KEYRING_DEVICE_CODE_HTTP_URI,
+                                  TOKEN_URL, CLIENT_ID,
+                                  PI_KEYRING_DEVICE_POLL_PLAIN |
+                                  PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500 |
+                                  PI_KEYRING_DEVICE_POLL_GRANT_DEVICE_CLIENT,
+                                  cancellable, on_login_done, g_steal_pointer (&task));
 }
 
 /* --- refresh: a new key from the same identity token --- */

@@ -118,6 +118,20 @@ void           _pi_keyring_device_login_show          (PiKeyringInteraction     
 gboolean       _pi_keyring_device_login_get_expires_in (const PiKeyringTokenResponse *token,
                                                         gint64                        default_ms,
                                                         gint64                       *out_ms);
+/* The whole device login: sends @request (the provider's device
+ * authorization request) read by @code_flags, shows the code, polls
+ * @token_url with @client_id by @poll_flags. Finish gives the token answer. */
+void           _pi_keyring_device_login_async         (PiKeyringInteraction      *interaction,
+                                                       PiKeyringHttpRequest      *request,
+                                                       PiKeyringDeviceCodeFlags   code_flags,
+                                                       const char                *token_url,
+                                                       const char                *client_id,
+                                                       PiKeyringDevicePollFlags   poll_flags,
+                                                       GCancellable              *cancellable,
+                                                       GAsyncReadyCallback        callback,
+                                                       gpointer                   user_data);
+PiKeyringTokenResponse *_pi_keyring_device_login_finish (GAsyncResult  *result,
+                                                         GError       **error);
 
 PiKeyringProvider *_pi_keyring_meta_provider_new        (void);
 PiKeyringProvider *_pi_keyring_xai_provider_new         (void);

@@ -338,35 +338,17 @@ on_discovered (GObject      *source,
 
 /* --- the device flow --- */
 
-typedef struct
-{
-  PiKeyringInteraction  *interaction;
-  PiKeyringHttpClient   *client;
-  PiKeyringDevicePoller *poller;
-} DeviceData;
-
 static void
-device_data_free (gpointer data)
-{
-  DeviceData *device = data;
-
-  g_clear_object (&device->interaction);
-  g_clear_object (&device->client);
-  g_clear_object (&device->poller);
-  g_free (device);
-}
-
-static void
-on_device_polled (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_device_login_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(PiKeyringTokenResponse) token = NULL;
   PiKeyringCredential *credential;
   GError *error = NULL;
 
-  token = _pi_keyring_device_poller_poll_finish (PI_KEYRING_DEVICE_POLLER (source), result, &error);
+  token = _pi_keyring_device_login_finish (result, &error);
   if (token == NULL)
     {
       g_task_return_error (task, error);
@@ -378,40 +360,6 @@ on_device_polled (GObject      *source,
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, credential, g_object_unref);
-}
-
-static void
-on_device_code (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  DeviceData *device = g_task_get_task_data (task);
-  g_autoptr(PiKeyringDeviceCode) code = NULL;
-  GCancellable *cancellable;
-  GError *error = NULL;
-
-  code = _pi_keyring_device_code_request_finish (result, &error);
-  if (code == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  _pi_keyring_device_login_show (device->interaction, code);
-
-  device->poller = _pi_keyring_device_poller_new (device->client, TOKEN_URL, CLIENT_ID,
-                                                  code->device_code, code->interval,
-                                                  code->expires_in);
-  _pi_keyring_device_poller_set_flags (device->poller,
-                                       PI_KEYRING_DEVICE_POLL_PLAIN |
-                                       PI_KEYRING_DEVICE_POLL_FIRST_AT_ONCE |
-                                       PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500 |
-                                       PI_KEYRING_DEVICE_POLL_GRANT_CLIENT_DEVICE |
-                                       PI_KEYRING_DEVICE_POLL_SLOW_DOWN_ADDS_5);
-  cancellable = g_task_get_cancellable (task);
-  _pi_keyring_device_poller_poll_async (device->poller, cancellable, on_device_polled,
-                                        g_steal_pointer (&task));
 }
 
 /* --- login --- */
@@ -432,19 +380,19 @@ radius_login_async (PiKeyringProvider    *provider,
 
   if (!pi_keyring_interaction_get_open_browser (interaction))
     {
-      DeviceData *device = g_new0 (DeviceData, 1);
-
-      device->interaction = g_object_ref (interaction);
-      device->client = _pi_keyring_http_client_new ();
-      g_task_set_task_data (task, device, device_data_free);
-
       request = _pi_keyring_http_request_new ("POST", DEVICE_URL);
       _pi_keyring_http_request_add_form_field (request, "client_id", CLIENT_ID);
       _pi_keyring_http_request_add_form_field (request, "scope", SCOPE);
-      _pi_keyring_device_code_send_async (device->client, request,
-                                          PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL |
-                                          PI_KEYRING_DEVICE_CODE_HTTP_URI,
-                                          cancellable, on_device_code, g_steal_pointer (&task));
+      _pi_keyring_device_login_async (interaction, request,
+                                      PI_KEYRING_DEVICE_CODE_INTERVAL_OPTIONAL |
+                                      PI_KEYRING_DEVICE_CODE_HTTP_URI,
+                                      TOKEN_URL, CLIENT_ID,
+                                      PI_KEYRING_DEVICE_POLL_PLAIN |
+                                      PI_KEYRING_DEVICE_POLL_FIRST_AT_ONCE |
+                                      PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500 |
+                                      PI_KEYRING_DEVICE_POLL_GRANT_CLIENT_DEVICE |
+                                      PI_KEYRING_DEVICE_POLL_SLOW_DOWN_ADDS_5,
+                                      cancellable, on_device_login_done, g_steal_pointer (&task));
       return;
     }
 
