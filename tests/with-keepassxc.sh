@@ -106,34 +106,9 @@ rm -f "$KPXC_TMP/base.kdbx" "$KPXC_TMP/base.xml"
 KPXC_LOG="$KPXC_TMP/keepassxc.log"
 export KPXC_LOG KPXC_EXPOSE
 
-# Same bus configuration as with-test-keyring.sh: no activatable services.
-cat > "$KPXC_TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$XDG_RUNTIME_DIR/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$KPXC_TMP/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <limit name="max_incoming_bytes">1000000000</limit>
-  <limit name="max_outgoing_bytes">1000000000</limit>
-  <limit name="max_message_size">1000000000</limit>
-  <limit name="service_start_timeout">120000</limit>
-  <limit name="auth_timeout">240000</limit>
-  <limit name="max_completed_connections">100000</limit>
-  <limit name="max_incomplete_connections">10000</limit>
-  <limit name="max_connections_per_user">100000</limit>
-  <limit name="max_pending_service_starts">10000</limit>
-  <limit name="max_names_per_connection">50000</limit>
-  <limit name="max_match_rules_per_connection">50000</limit>
-  <limit name="max_replies_per_connection">50000</limit>
-</busconfig>
-CONF
+# A session bus with no activatable services, as with-test-keyring.sh's.
+. "$(dirname "$0")/private-bus.sh"
+private_bus_conf "$KPXC_TMP"
 
 dbus-run-session --config-file="$KPXC_TMP/bus.conf" -- sh -c '
   printf "%s\n" "$KPXC_PASSWORD" | keepassxc --pw-stdin "$KPXC_DB" >"$KPXC_LOG" 2>&1 &
