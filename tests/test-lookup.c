@@ -558,6 +558,89 @@ test_case_43_priority (Fixture       *fixture,
   assert_no_key (fixture->store, "openai", PI_KEYRING_ERROR_NOT_FOUND);
 }
 
+/* --- Azure OpenAI: `azure` (pi 1.6.0) and `azure-openai-responses` (0.73.1) --- */
+
+static void
+store_api_key (Fixture    *fixture,
+               const char *provider,
+               const char *key)
+{
+  g_autoptr(PiKeyringCredential) entry = pi_keyring_credential_new_api_key (provider, NULL, key);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pi_keyring_backend_store_sync (fixture->backend, entry, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_sources (Fixture         *fixture,
+                const char      *provider,
+                PiKeyringSource  expected)
+{
+  g_autoptr(GError) error = NULL;
+  PiKeyringSource sources;
+
+  sources = pi_keyring_store_get_sources_sync (fixture->store, provider, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sources, ==, expected);
+}
+
+/* Each id finds an entry stored under the other, in the keyring and in
+ * auth.json, and the entry stays under its own id. */
+static void
+test_azure_either_id (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) kept = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_unsetenv ("AZURE_OPENAI_API_KEY");
+  store_api_key (fixture, "azure-openai-responses", "old-id-key");
+  assert_key (fixture->store, "azure", "old-id-key", PI_KEYRING_SOURCE_KEYRING);
+  assert_key (fixture->store, "azure-openai-responses", "old-id-key", PI_KEYRING_SOURCE_KEYRING);
+  assert_sources (fixture, "azure", PI_KEYRING_SOURCE_KEYRING);
+  kept = pi_keyring_backend_lookup_sync (fixture->backend, "azure", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (kept);
+
+  /* Its own id first, in the same source. */
+  store_api_key (fixture, "azure", "new-id-key");
+  assert_key (fixture->store, "azure", "new-id-key", PI_KEYRING_SOURCE_KEYRING);
+  assert_key (fixture->store, "azure-openai-responses", "old-id-key", PI_KEYRING_SOURCE_KEYRING);
+
+  /* auth.json the same way, after the keyring. */
+  g_assert_true (pi_keyring_backend_remove_sync (fixture->backend, "azure", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (pi_keyring_backend_remove_sync (fixture->backend, "azure-openai-responses",
+                                                 NULL, NULL, &error));
+  g_assert_no_error (error);
+  write_api_keys (fixture, "azure", "file-new-id", NULL);
+  assert_key (fixture->store, "azure-openai-responses", "file-new-id", PI_KEYRING_SOURCE_AUTH_FILE);
+  assert_sources (fixture, "azure-openai-responses", PI_KEYRING_SOURCE_AUTH_FILE);
+  write_api_keys (fixture, "azure-openai-responses", "file-old-id", NULL);
+  assert_key (fixture->store, "azure", "file-old-id", PI_KEYRING_SOURCE_AUTH_FILE);
+  store_api_key (fixture, "azure-openai-responses", "keyring-old-id");
+  assert_key (fixture->store, "azure", "keyring-old-id", PI_KEYRING_SOURCE_KEYRING);
+  assert_sources (fixture, "azure", PI_KEYRING_SOURCE_KEYRING | PI_KEYRING_SOURCE_AUTH_FILE);
+
+  /* Other providers have no second id. */
+  write_api_keys (fixture, "openai", "openai-key", NULL);
+  g_unsetenv ("OPENAI_API_KEY");
+  assert_no_key (fixture->store, "openai-codex", PI_KEYRING_ERROR_NOT_FOUND);
+}
+
+/* The environment step: one variable for both ids. */
+static void
+test_azure_env (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_setenv ("AZURE_OPENAI_API_KEY", "azure-env", TRUE);
+  assert_key (fixture->store, "azure", "azure-env", PI_KEYRING_SOURCE_ENVIRONMENT);
+  assert_key (fixture->store, "azure-openai-responses", "azure-env", PI_KEYRING_SOURCE_ENVIRONMENT);
+  g_unsetenv ("AZURE_OPENAI_API_KEY");
+  assert_no_key (fixture->store, "azure", PI_KEYRING_ERROR_NOT_FOUND);
+}
+
 /* --- cases 45, 46: OAuth entries --- */
 
 static void
@@ -690,8 +773,12 @@ test_catalog_oauth_names_and_flows (void)
 static void
 test_catalog_env_vars (void)
 {
+  /* pi 1.6.0's bearer token, the two keys, then its workload identity
+   * federation (tests/test-catalog-pi.py checks the order against pi). */
   static const char * const anthropic[] = {
-    "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", NULL
+    "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY",
+    "ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID", "ANTHROPIC_IDENTITY_TOKEN_FILE",
+    "ANTHROPIC_SERVICE_ACCOUNT_ID", "ANTHROPIC_WORKSPACE_ID", NULL
   };
   static const char * const copilot[] = { "COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", NULL };
   static const char * const vertex[] = {
@@ -957,6 +1044,8 @@ main (int   argc,
   add_case ("/lookup/conformance/case-46-oauth-unregistered-id",
             test_case_46_oauth_unregistered_id);
   add_case ("/lookup/env/vertex-adc-cached-per-process", test_vertex_adc_cached);
+  add_case ("/lookup/azure/either-id", test_azure_either_id);
+  add_case ("/lookup/azure/env", test_azure_env);
   add_case ("/lookup/config-value/threads-share-one-run",
             test_config_value_threads_share_one_run);
 

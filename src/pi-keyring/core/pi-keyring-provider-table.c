@@ -6,7 +6,7 @@
  * a new pi release is a new bit, a new string in pi_versions[] and the
  * rows it adds or drops. The rows follow pi's OAuth registry (reference
  * §1.2, §1.3), pi-ai's dist/env-api-keys.js and dist/providers/ of pi
- * 0.73.1 (@mariozechner) and pi 1.6.0 (@earendil-works); tests/test-catalog.py
+ * 0.73.1 (@mariozechner) and pi 1.6.0 (@earendil-works); tests/test-catalog-pi.py
  * compares them with the installed packages.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -37,9 +37,14 @@ static const char * const pi_versions[] = { "0.73.1", "1.6.0", NULL };
 static const PiKeyringProviderInfo providers[] = {
   /* ANTHROPIC_AUTH_TOKEN (pi 1.6.0) is sent as "Authorization: Bearer":
    * it authenticates pi, and wins over the two keys, but it is no key
-   * (getEnvApiKey skips it). */
+   * (getEnvApiKey skips it). Last, pi 1.6.0's workload identity federation:
+   * the rule, organization and identity token file (all three needed),
+   * with an optional service account and workspace; no key either. */
   { "anthropic", "Anthropic (Claude Pro/Max)", "loopback",
-    ENV ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
+    ENV ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY",
+         "ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID",
+         "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_SERVICE_ACCOUNT_ID",
+         "ANTHROPIC_WORKSPACE_ID"),
     ENV ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"), "ANTHROPIC_API_KEY",
     PI_KEYRING_ENV_RULE_FIRST, BOTH, NULL },
   /* pi 1.6.0 reads COPILOT_GITHUB_TOKEN only; 0.73.1 also GH_TOKEN, GITHUB_TOKEN. */

@@ -17,12 +17,28 @@ kind_has_key (PiKeyringCredential *credential)
   return kind == PI_KEYRING_CREDENTIAL_KIND_API_KEY || kind == PI_KEYRING_CREDENTIAL_KIND_OAUTH;
 }
 
+/* A provider that other pi releases know under another id (Azure OpenAI:
+ * `azure` in pi 1.6.0, `azure-openai-responses` in 0.73.1) is found under
+ * either in each store: its own id first, then the other, before the next
+ * source. The entry keeps the id it is stored under; a refresh writes it
+ * back there. */
+static const char *
+next_id (const char *provider,
+         const char *looking_at)
+{
+  if (looking_at != NULL && g_str_equal (looking_at, provider))
+    return pi_keyring_catalog_get_other_id (provider);
+
+  return NULL;
+}
+
 /* --- get_api_key: pi's lookup order --- */
 
 typedef struct
 {
   char            *provider;
-  PiKeyringSource  source;   /* the step being looked at, then the winner */
+  const char      *looking_at; /* the id asked for in this step: provider or its other id */
+  PiKeyringSource  source;     /* the step being looked at, then the winner */
 } ApiKeyData;
 
 static void
@@ -190,7 +206,7 @@ use_oauth_credential (GTask               *task,
   g_autoptr(PiKeyringProvider) provider = NULL;
 
   /* An id no OAuth provider has: final "no key" (conformance 46). */
-  if (!pi_keyring_catalog_is_oauth (data->provider))
+  if (!pi_keyring_catalog_is_oauth (data->looking_at))
     {
       g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
                                _("No OAuth provider is registered for “%s”."),
@@ -204,7 +220,7 @@ use_oauth_credential (GTask               *task,
       return;
     }
 
-  provider = pi_keyring_lookup_provider (data->provider);
+  provider = pi_keyring_lookup_provider (data->looking_at);
   if (provider == NULL)
     {
       /* A built-in id whose implementation is not available. */
@@ -217,7 +233,7 @@ use_oauth_credential (GTask               *task,
     }
 
   _pi_keyring_refresher_refresh_async (_pi_keyring_store_get_refresher (self), origin,
-                                       data->provider,
+                                       data->looking_at,
                                        origin == pi_keyring_store_get_backend (self)
                                        ? pi_keyring_store_get_profile (self)
                                        : PI_KEYRING_DEFAULT_PROFILE,
@@ -313,11 +329,25 @@ on_auth_file_looked_up (GObject      *source,
                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ApiKeyData *data = g_task_get_task_data (task);
   g_autoptr(PiKeyringCredential) credential = NULL;
   GError *error = NULL;
+  const char *other;
 
   /* A malformed auth.json is an error here, not a reason to skip it. */
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  other = next_id (data->provider, data->looking_at);
+  if (credential == NULL && error == NULL && other != NULL)
+    {
+      /* Read before the call: its arguments steal the task. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      data->looking_at = other;
+      pi_keyring_backend_lookup_async (PI_KEYRING_BACKEND (source), other,
+                                       PI_KEYRING_DEFAULT_PROFILE, cancellable,
+                                       on_auth_file_looked_up, g_steal_pointer (&task));
+      return;
+    }
   if (found_or_next (task, credential, error))
     use_credential (task, credential, PI_KEYRING_BACKEND (source));
 }
@@ -332,6 +362,7 @@ look_up_auth_file (GTask *task)
   PiKeyringBackend *auth_backend = _pi_keyring_store_get_auth_file_backend (self);
 
   data->source = PI_KEYRING_SOURCE_AUTH_FILE;
+  data->looking_at = data->provider;
   if (auth_backend == NULL)
     {
       look_up_environment (task);
@@ -349,13 +380,29 @@ on_keyring_looked_up (GObject      *source,
                       gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  PiKeyringStore *self = g_task_get_source_object (task);
+  ApiKeyData *data = g_task_get_task_data (task);
   g_autoptr(PiKeyringCredential) credential = NULL;
   GError *error = NULL;
+  const char *other;
 
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, error);
+      return;
+    }
+
+  other = next_id (data->provider, data->looking_at);
+  if (credential == NULL && other != NULL)
+    {
+      /* Read before the call: its arguments steal the task. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      data->looking_at = other;
+      pi_keyring_backend_lookup_async (PI_KEYRING_BACKEND (source), other,
+                                       pi_keyring_store_get_profile (self), cancellable,
+                                       on_keyring_looked_up, g_steal_pointer (&task));
       return;
     }
 
@@ -375,7 +422,10 @@ on_keyring_looked_up (GObject      *source,
  *
  * Gets the key pi would use for @provider, in pi's order: the runtime
  * override, the backend's credential for the store's profile, auth.json,
- * the environment. The first source with an entry decides: an api_key
+ * the environment. A provider other pi releases know under another id
+ * ([func@PiKeyring.catalog_get_other_id]: `azure` and
+ * `azure-openai-responses`) is found under either id in each source, its
+ * own first. The first source with an entry decides: an api_key
  * entry is resolved with [func@PiKeyring.resolve_config_value], and a failing
  * `!command` is an error rather than a reason to look further; an OAuth
  * entry gives the string of [func@PiKeyring.catalog_get_oauth_api_key]; an entry of
@@ -418,6 +468,7 @@ pi_keyring_store_get_api_key_async (PiKeyringStore      *self,
     }
   data = g_new0 (ApiKeyData, 1);
   data->provider = g_strdup (provider);
+  data->looking_at = data->provider;
   g_task_set_task_data (task, data, (GDestroyNotify) api_key_data_free);
 
   runtime_key = _pi_keyring_store_get_runtime_key (self, provider);
@@ -536,6 +587,7 @@ pi_keyring_store_get_api_key_sync (PiKeyringStore   *self,
 typedef struct
 {
   char            *provider;
+  const char      *looking_at; /* as in ApiKeyData */
   PiKeyringSource  sources;
 } SourcesData;
 
@@ -567,6 +619,7 @@ on_sources_auth_file_looked_up (GObject      *source,
   SourcesData *data = g_task_get_task_data (task);
   g_autoptr(PiKeyringCredential) credential = NULL;
   GError *error = NULL;
+  const char *other;
 
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
   if (error != NULL)
@@ -577,6 +630,19 @@ on_sources_auth_file_looked_up (GObject      *source,
 
   if (credential != NULL && kind_has_key (credential))
     data->sources |= PI_KEYRING_SOURCE_AUTH_FILE;
+
+  other = next_id (data->provider, data->looking_at);
+  if (credential == NULL && other != NULL)
+    {
+      /* Read before the call: its arguments steal the task. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      data->looking_at = other;
+      pi_keyring_backend_lookup_async (PI_KEYRING_BACKEND (source), other,
+                                       PI_KEYRING_DEFAULT_PROFILE, cancellable,
+                                       on_sources_auth_file_looked_up, g_steal_pointer (&task));
+      return;
+    }
 
   finish_sources (task);
 }
@@ -592,6 +658,7 @@ on_sources_keyring_looked_up (GObject      *source,
   g_autoptr(PiKeyringCredential) credential = NULL;
   PiKeyringBackend *auth_backend;
   GError *error = NULL;
+  const char *other;
 
   credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
   if (error != NULL)
@@ -603,7 +670,21 @@ on_sources_keyring_looked_up (GObject      *source,
   if (credential != NULL && kind_has_key (credential))
     data->sources |= PI_KEYRING_SOURCE_KEYRING;
 
+  other = next_id (data->provider, data->looking_at);
+  if (credential == NULL && other != NULL)
+    {
+      /* Read before the call: its arguments steal the task. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      data->looking_at = other;
+      pi_keyring_backend_lookup_async (PI_KEYRING_BACKEND (source), other,
+                                       pi_keyring_store_get_profile (self), cancellable,
+                                       on_sources_keyring_looked_up, g_steal_pointer (&task));
+      return;
+    }
+
   auth_backend = _pi_keyring_store_get_auth_file_backend (self);
+  data->looking_at = data->provider;
   if (auth_backend == NULL)
     {
       finish_sources (task);
@@ -625,7 +706,9 @@ on_sources_keyring_looked_up (GObject      *source,
  *
  * Finds every source that has something for @provider: a non-empty
  * runtime override, an api_key or OAuth entry in the backend or in
- * auth.json, a non-empty environment variable. Nothing is resolved or
+ * auth.json (under @provider or the id other pi releases give it, as
+ * [method@Store.get_api_key_async] looks), a non-empty environment
+ * variable. Nothing is resolved or
  * refreshed. The lowest flag is the source [method@Store.get_api_key_async]
  * takes; the others are shadowed by it.
  *
@@ -655,6 +738,7 @@ pi_keyring_store_get_sources_async (PiKeyringStore      *self,
     }
   data = g_new0 (SourcesData, 1);
   data->provider = g_strdup (provider);
+  data->looking_at = data->provider;
   g_task_set_task_data (task, data, (GDestroyNotify) sources_data_free);
 
   if (_pi_keyring_store_get_runtime_key (self, provider) != NULL)
