@@ -1016,6 +1016,257 @@ test_secret_service_changed_elsewhere (Fixture       *fixture,
   secret_service_disconnect ();
 }
 
+/* --- one listing per change made elsewhere --- */
+
+/* A backend that counts its lists and passes everything on to a memory
+ * backend. */
+#define COUNTING_TYPE_BACKEND (counting_backend_get_type ())
+G_DECLARE_FINAL_TYPE (CountingBackend, counting_backend, COUNTING, BACKEND, GObject)
+
+struct _CountingBackend
+{
+  GObject           parent_instance;
+
+  PiKeyringBackend *inner;
+  guint             lists;
+};
+
+static void counting_backend_iface_init (PiKeyringBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CountingBackend, counting_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PI_KEYRING_TYPE_BACKEND,
+                                                      counting_backend_iface_init))
+
+static const char *
+counting_get_name (PiKeyringBackend *backend)
+{
+  return "counting";
+}
+
+static char *
+counting_get_location (PiKeyringBackend *backend)
+{
+  return g_strdup ("memory, counted");
+}
+
+static void
+on_inner_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  PiKeyringCredential *credential;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, credential, g_object_unref);
+}
+
+static void
+counting_lookup_async (PiKeyringBackend    *backend,
+                       const char          *provider,
+                       const char          *profile,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (backend, cancellable, callback, user_data);
+
+  pi_keyring_backend_lookup_async (COUNTING_BACKEND (backend)->inner, provider, profile,
+                                   cancellable, on_inner_looked_up, task);
+}
+
+static void
+on_inner_stored (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (pi_keyring_backend_store_finish (PI_KEYRING_BACKEND (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+counting_store_async (PiKeyringBackend    *backend,
+                      PiKeyringCredential *credential,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task = g_task_new (backend, cancellable, callback, user_data);
+
+  pi_keyring_backend_store_async (COUNTING_BACKEND (backend)->inner, credential, cancellable,
+                                  on_inner_stored, task);
+}
+
+static void
+on_inner_removed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (pi_keyring_backend_remove_finish (PI_KEYRING_BACKEND (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+counting_remove_async (PiKeyringBackend    *backend,
+                       const char          *provider,
+                       const char          *profile,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (backend, cancellable, callback, user_data);
+
+  pi_keyring_backend_remove_async (COUNTING_BACKEND (backend)->inner, provider, profile,
+                                   cancellable, on_inner_removed, task);
+}
+
+static void
+on_inner_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *list;
+
+  list = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+counting_list_async (PiKeyringBackend    *backend,
+                     const char          *profile,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  GTask *task = g_task_new (backend, cancellable, callback, user_data);
+
+  COUNTING_BACKEND (backend)->lists++;
+  pi_keyring_backend_list_async (COUNTING_BACKEND (backend)->inner, profile, cancellable,
+                                 on_inner_listed, task);
+}
+
+static void
+counting_backend_iface_init (PiKeyringBackendInterface *iface)
+{
+  iface->get_name = counting_get_name;
+  iface->get_location = counting_get_location;
+  iface->lookup_async = counting_lookup_async;
+  iface->store_async = counting_store_async;
+  iface->remove_async = counting_remove_async;
+  iface->list_async = counting_list_async;
+}
+
+static void
+counting_backend_finalize (GObject *object)
+{
+  g_clear_object (&COUNTING_BACKEND (object)->inner);
+
+  G_OBJECT_CLASS (counting_backend_parent_class)->finalize (object);
+}
+
+static void
+counting_backend_class_init (CountingBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = counting_backend_finalize;
+}
+
+static void
+counting_backend_init (CountingBackend *self)
+{
+}
+
+static void
+on_credential_changed (PiKeyringStore *store,
+                       const char     *provider,
+                       gpointer        user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* Runs the main loop for @ms of real time: a second scan would come in it. */
+static gboolean
+on_ran_for (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_for (guint ms)
+{
+  gboolean stop = FALSE;
+
+  g_timeout_add (ms, on_ran_for, &stop);
+  while (!stop)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* With auto-refresh and watch-changes both on (as in the daemon), another
+ * program's change is listed once: the change tracker's scan feeds both
+ * credential-changed and the refresh timer. */
+static void
+test_one_list_per_change_elsewhere (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autofree char *first = auth_json_with_expires (T0 + 2 * HOUR_MS, "r");
+  g_autofree char *second = auth_json_with_expires (T0 + HOUR_MS, "r2");
+  g_autofree char *tmp = g_build_filename (fixture->tmpdir, "auth.json.new", NULL);
+  g_autoptr(CountingBackend) counting = g_object_new (COUNTING_TYPE_BACKEND, NULL);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "/bin/mv", "-f", tmp, fixture->auth_path, NULL };
+  guint changed = 0, lists;
+  int status = -1;
+  guint scans;
+
+  counting->inner = g_object_ref (fixture->backend);
+  g_clear_object (&fixture->store);
+  fixture->store = new_store (fixture, PI_KEYRING_BACKEND (counting));
+  g_signal_connect (fixture->store, "credential-changed", G_CALLBACK (on_credential_changed),
+                    &changed);
+  write_file (fixture->auth_path, first);
+  pi_keyring_store_set_watch_changes (fixture->store, TRUE);
+  enable (fixture);
+  run_for (400);
+  g_assert_cmpint (deadline (fixture), ==, T0 + 2 * HOUR_MS - MARGIN_MS);
+
+  lists = counting->lists;
+  scans = _pi_keyring_scheduler_get_scan_count (scheduler (fixture));
+  write_file (tmp, second);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  wait_for_scan (fixture, scans);
+  run_for (400);
+  wait_idle (fixture);
+
+  g_test_message ("%u lists of the backend for one change elsewhere", counting->lists - lists);
+  g_assert_cmpuint (counting->lists - lists, ==, 1);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpint (deadline (fixture), ==, T0 + HOUR_MS - MARGIN_MS);
+
+  g_clear_object (&fixture->store);
+}
+
 /* --- 1000 credentials and no wake-ups --- */
 
 #define N_MANY 1000
@@ -1324,6 +1575,8 @@ main (int   argc,
   add_test ("/scheduler/arm/nothing-to-arm", NULL, test_nothing_to_arm);
   add_test ("/scheduler/arm/after-set-and-remove", NULL, test_rearms_after_set_and_remove);
   add_test ("/scheduler/arm/coalesces-bursts", NULL, test_coalesces_bursts);
+  add_test ("/scheduler/arm/one-list-per-change-elsewhere", NULL,
+            test_one_list_per_change_elsewhere);
   add_test ("/scheduler/time/refreshes-when-due", NULL, test_refreshes_when_due);
   add_test ("/scheduler/time/due-at-start", NULL, test_due_at_start);
   add_test ("/scheduler/time/clock-jump", NULL, test_clock_jump);

@@ -21,6 +21,13 @@
  * keeps its digests; its next successful list after a failure at the start
  * only sets them. Nothing here knows providers.
  *
+ * The tracker's lists are the store's only ones for changes: each scan is
+ * also handed out as it is (`scanned`, before the `changed` of that scan),
+ * and the refresh scheduler (pi-keyring-scheduler.c) takes its OAuth
+ * credentials from there instead of watching and listing again. While it
+ * does, each scan first stores the refreshed credentials that a full disk
+ * kept out (_pi_keyring_change_tracker_set_restore_recovered).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -55,7 +62,10 @@ struct _PiKeyringChangeTracker
   GSource              *settle_source;
   gboolean              scanning;
   gboolean              rescan;
+  gboolean              restore_recovered;
   guint64               scan_generation; /* the generation when the scan began */
+  char                 *scan_profile;   /* what the scan lists */
+  PiKeyringBackend     *scan_auth_backend;
   GPtrArray            *scan_backend;   /* the backend's list; NULL: failed */
   gboolean              scan_backend_failed;
   guint                 scans;
@@ -64,6 +74,7 @@ struct _PiKeyringChangeTracker
 enum
 {
   CHANGED,
+  SCANNED,
   N_SIGNALS
 };
 
@@ -96,16 +107,25 @@ on_settled (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A scan once changes have settled (@delay_ms), or sooner if one is due
+ * already. */
 static void
-schedule_scan (PiKeyringChangeTracker *self)
+schedule_scan_after (PiKeyringChangeTracker *self,
+                     guint                   delay_ms)
 {
   if (self->stopped || self->settle_source != NULL)
     return;
 
-  self->settle_source = g_timeout_source_new (SETTLE_MS);
+  self->settle_source = delay_ms > 0 ? g_timeout_source_new (delay_ms) : g_idle_source_new ();
   g_source_set_static_name (self->settle_source, "[pi-keyring] changes elsewhere");
   g_source_set_callback (self->settle_source, on_settled, self, NULL);
   g_source_attach (self->settle_source, self->context);
+}
+
+static void
+schedule_scan (PiKeyringChangeTracker *self)
+{
+  schedule_scan_after (self, SETTLE_MS);
 }
 
 /* --- comparing --- */
@@ -204,9 +224,22 @@ scan_finish (PiKeyringChangeTracker *self,
 
   g_hash_table_unref (self->digests);
   self->digests = g_steal_pointer (&table);
-  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
   self->scanning = FALSE;
   self->scans++;
+
+  {
+    PiKeyringChangeSnapshot snapshot = {
+      .backend = self->backend,
+      .profile = self->scan_profile,
+      .backend_list = self->scan_backend_failed ? NULL : self->scan_backend,
+      .auth_backend = self->scan_auth_backend,
+      .auth_list = auth_failed ? NULL : auth_list,
+    };
+
+    g_signal_emit (self, signals[SCANNED], 0, &snapshot);
+  }
+  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
+  g_clear_object (&self->scan_auth_backend);
 
   /* What the store changed itself it told already. A scan begun before
    * the store's change may or may not have seen it: the next one too
@@ -280,13 +313,30 @@ on_backend_listed (GObject      *source,
   if (self->scan_backend_failed)
     g_debug ("Changes elsewhere: could not list the credentials: %s", error->message);
 
-  if (self->auth_backend == NULL)
+  if (self->scan_auth_backend == NULL)
     {
       scan_finish (self, NULL, FALSE);
       return;
     }
-  pi_keyring_backend_list_async (self->auth_backend, PI_KEYRING_DEFAULT_PROFILE,
+  pi_keyring_backend_list_async (self->scan_auth_backend, PI_KEYRING_DEFAULT_PROFILE,
                                  self->cancellable, on_auth_listed, g_object_ref (self));
+}
+
+static void
+on_recovered_stored (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PiKeyringChangeTracker) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_pi_keyring_recovery_restore_finish (result, &error) && error == NULL)
+    g_debug ("A refreshed credential kept for recovery could not be stored yet");
+  if (self->stopped)
+    return;
+
+  pi_keyring_backend_list_async (self->backend, self->scan_profile, self->cancellable,
+                                 on_backend_listed, g_object_ref (self));
 }
 
 static void
@@ -302,8 +352,21 @@ scan_start (PiKeyringChangeTracker *self)
 
   self->scanning = TRUE;
   self->scan_generation = self->generation;
-  pi_keyring_backend_list_async (self->backend, self->profile, self->cancellable,
-                                 on_backend_listed, g_object_ref (self));
+  g_free (self->scan_profile);
+  self->scan_profile = g_strdup (self->profile);
+  g_set_object (&self->scan_auth_backend, self->auth_backend);
+
+  if (!self->restore_recovered)
+    {
+      pi_keyring_backend_list_async (self->backend, self->scan_profile, self->cancellable,
+                                     on_backend_listed, g_object_ref (self));
+      return;
+    }
+
+  /* Refreshed credentials a full disk kept out are stored first. */
+  _pi_keyring_recovery_restore_async (self->backend, self->scan_profile,
+                                      self->scan_auth_backend, NULL, self->cancellable,
+                                      on_recovered_stored, g_object_ref (self));
 }
 
 /* Takes the state of every origin in again without telling anything: the
@@ -353,6 +416,8 @@ _pi_keyring_change_tracker_finalize (GObject *object)
   PiKeyringChangeTracker *self = PI_KEYRING_CHANGE_TRACKER (object);
 
   g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
+  g_clear_object (&self->scan_auth_backend);
+  g_free (self->scan_profile);
   g_hash_table_unref (self->digests);
   g_hash_table_unref (self->own);
   g_clear_object (&self->backend);
@@ -375,6 +440,9 @@ _pi_keyring_change_tracker_class_init (PiKeyringChangeTrackerClass *klass)
   signals[CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SCANNED] =
+    g_signal_new ("scanned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void
@@ -404,7 +472,8 @@ _pi_keyring_change_tracker_new (PiKeyringBackend *backend,
 
   self->watch = _pi_keyring_change_watch_new (backend, auth_backend);
   g_signal_connect_swapped (self->watch, "changed", G_CALLBACK (schedule_scan), self);
-  scan_start (self);
+  /* Soon, not now: a scheduler attached right after shares the first scan. */
+  schedule_scan_after (self, 0);
 
   return self;
 }
@@ -447,6 +516,34 @@ _pi_keyring_change_tracker_note_own_change (PiKeyringChangeTracker *self,
   *generation = ++self->generation;
   g_hash_table_replace (self->own, g_strdup (provider), generation);
   schedule_scan (self);
+}
+
+void
+_pi_keyring_change_tracker_queue_scan (PiKeyringChangeTracker *self)
+{
+  g_return_if_fail (PI_KEYRING_IS_CHANGE_TRACKER (self));
+
+  schedule_scan (self);
+}
+
+void
+_pi_keyring_change_tracker_scan_soon (PiKeyringChangeTracker *self)
+{
+  g_return_if_fail (PI_KEYRING_IS_CHANGE_TRACKER (self));
+
+  if (self->scanning)
+    self->rescan = TRUE;
+  else
+    schedule_scan_after (self, 0);
+}
+
+void
+_pi_keyring_change_tracker_set_restore_recovered (PiKeyringChangeTracker *self,
+                                                  gboolean                restore)
+{
+  g_return_if_fail (PI_KEYRING_IS_CHANGE_TRACKER (self));
+
+  self->restore_recovered = !!restore;
 }
 
 guint

@@ -10,14 +10,14 @@
  * (pi-keyring-refresher.c: single-flight; it takes the cross-process lock, reads the entry again and
  * refreshes only if it is still due), and the timer is armed again.
  *
- * It looks again when:
- * - the wall clock is set or the machine resumes (the timer reports it);
- * - the store says a credential changed (_pi_keyring_scheduler_queue_scan),
- *   or gives it another profile or auth.json;
- * - another process changes a credential: the default collection's
- *   signals, or a file monitor on auth.json or the vault
- *   (pi-keyring-change-watch.c says which, and when).
- * Bursts of changes are coalesced: one scan once they settle.
+ * It neither watches nor lists the credentials itself: it takes them from
+ * each scan of the store's change tracker (pi-keyring-change-tracker.c,
+ * `scanned`), which lists once changes settle, whoever made them (the
+ * store, another process through the keyring's signals or a file
+ * monitor), and when the store looks at another profile or auth.json. So
+ * a change is listed once for both credential-changed and the timer. The
+ * timer is looked at again when the wall clock is set or the machine
+ * resumes (the timer reports it).
  *
  * Failures: a transient one (network, 5xx, 429, a locked keyring) is
  * retried after 30 s, 60 s, 120 s … up to 15 min between attempts. Retries
@@ -35,9 +35,6 @@
 
 #include "store/pi-keyring-store-private.h"
 
-
-/* Changes are taken in once they have come for this long. */
-#define SETTLE_MS        150
 
 enum
 {
@@ -121,30 +118,20 @@ struct _PiKeyringScheduler
   GObject          parent_instance;
 
   /* What the store gave (the scheduler knows nothing else of it); the
-   * refresher is NULL once stopped. */
+   * refresher and the tracker are NULL once stopped. */
   PiKeyringRefresher *refresher;
-  PiKeyringBackend *backend;
-  char            *profile;
-  PiKeyringBackend *auth_backend;  /* nullable: no auth.json fallback */
+  PiKeyringChangeTracker *tracker;  /* its scans are ours */
   GMainContext    *context;
   GCancellable    *cancellable;
   GSource         *timer;
   GPtrArray       *replaced;      /* providers whose failed credential a scan saw replaced */
   GHashTable      *entries;        /* entry_key () → Entry */
-
-  gboolean         scanning;
-  gboolean         rescan;         /* another scan once this one is done */
-  GPtrArray       *scan_backend;   /* the backend's list during a scan; NULL: failed */
-  guint            scans;
-  GSource         *settle_source;
+  guint            scans;          /* the tracker's scans taken in */
 
   gulong           failed_id;
-  PiKeyringChangeWatch *watch;     /* changes made by other processes */
 };
 
 G_DEFINE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, G_TYPE_OBJECT)
-
-static void scan_start (PiKeyringScheduler *self);
 
 static void
 arm (PiKeyringScheduler *self)
@@ -175,31 +162,12 @@ arm (PiKeyringScheduler *self)
   _pi_keyring_timer_source_set_deadline (self->timer, earliest);
 }
 
-/* --- coalescing changes --- */
-
-static gboolean
-on_settled (gpointer user_data)
-{
-  PiKeyringScheduler *self = user_data;
-
-  g_clear_pointer (&self->settle_source, g_source_unref);
-  if (self->watch != NULL)
-    _pi_keyring_change_watch_update (self->watch);
-  scan_start (self);
-
-  return G_SOURCE_REMOVE;
-}
-
+/* The tracker's next scan, once changes settle, is taken in. */
 static void
 schedule_scan (PiKeyringScheduler *self)
 {
-  if (self->refresher == NULL || self->settle_source != NULL)
-    return;
-
-  self->settle_source = g_timeout_source_new (SETTLE_MS);
-  g_source_set_static_name (self->settle_source, "[pi-keyring] credential changes");
-  g_source_set_callback (self->settle_source, on_settled, self, NULL);
-  g_source_attach (self->settle_source, self->context);
+  if (self->tracker != NULL)
+    _pi_keyring_change_tracker_queue_scan (self->tracker);
 }
 
 /* --- scanning the credentials --- */
@@ -285,24 +253,31 @@ keep_entries_of (PiKeyringScheduler *self,
       }
 }
 
+/* A scan of the tracker: the entries are those it listed. */
 static void
-scan_finish (PiKeyringScheduler *self,
-             PiKeyringBackend   *auth_backend,
-             GPtrArray          *auth_list)
+on_scanned (PiKeyringChangeTracker        *tracker,
+            const PiKeyringChangeSnapshot *snapshot,
+            gpointer                       user_data)
 {
-  PiKeyringBackend *backend = self->backend;
-  const char *profile = self->profile;
+  PiKeyringScheduler *self = user_data;
+  PiKeyringBackend *backend = snapshot->backend;
+  const char *profile = snapshot->profile;
+  PiKeyringBackend *auth_backend = snapshot->auth_backend;
+  GPtrArray *auth_list = snapshot->auth_list;
   g_autoptr(GHashTable) shadowed = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTable *table;
   GHashTableIter iter;
   gpointer value;
 
+  if (self->refresher == NULL)
+    return;
+
   table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
 
-  if (self->scan_backend != NULL)
-    for (guint i = 0; i < self->scan_backend->len; i++)
+  if (snapshot->backend_list != NULL)
+    for (guint i = 0; i < snapshot->backend_list->len; i++)
       {
-        PiKeyringCredential *credential = self->scan_backend->pdata[i];
+        PiKeyringCredential *credential = snapshot->backend_list->pdata[i];
 
         /* As the lookup: what the backend has for a provider shadows auth.json. */
         if (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_OTHER)
@@ -332,8 +307,6 @@ scan_finish (PiKeyringScheduler *self,
   /* Entries kept while a scan is running keep their refresh going. */
   g_hash_table_unref (self->entries);
   self->entries = table;
-  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
-  self->scanning = FALSE;
   self->scans++;
 
   arm (self);
@@ -347,97 +320,6 @@ scan_finish (PiKeyringScheduler *self,
       for (guint i = 0; i < replaced->len; i++)
         g_signal_emit (self, scheduler_signals[REPLACED], 0, replaced->pdata[i]);
     }
-
-  if (self->rescan)
-    {
-      self->rescan = FALSE;
-      scan_start (self);
-    }
-}
-
-static void
-on_auth_file_listed (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(PiKeyringScheduler) self = user_data;
-  g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(GError) error = NULL;
-
-  list = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result, &error);
-  if (self->refresher == NULL)
-    return;
-  if (list == NULL)
-    g_debug ("The refresh scheduler could not list %s: %s",
-             pi_keyring_file_backend_get_path (PI_KEYRING_FILE_BACKEND (source)), error->message);
-
-  scan_finish (self, PI_KEYRING_BACKEND (source), list);
-}
-
-static void
-on_backend_listed (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(PiKeyringScheduler) self = user_data;
-  g_autoptr(GError) error = NULL;
-  PiKeyringBackend *auth_backend;
-
-  self->scan_backend = pi_keyring_backend_list_finish (PI_KEYRING_BACKEND (source), result,
-                                                       &error);
-  if (self->refresher == NULL)
-    {
-      g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
-      return;
-    }
-  if (self->scan_backend == NULL)
-    g_debug ("The refresh scheduler could not list the credentials: %s", error->message);
-
-  auth_backend = self->auth_backend;
-  if (auth_backend == NULL)
-    {
-      scan_finish (self, NULL, NULL);
-      return;
-    }
-
-  pi_keyring_backend_list_async (auth_backend, PI_KEYRING_DEFAULT_PROFILE, self->cancellable,
-                                 on_auth_file_listed, g_object_ref (self));
-}
-
-static void
-on_recovered_stored (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(PiKeyringScheduler) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!_pi_keyring_recovery_restore_finish (result, &error) && error == NULL)
-    g_debug ("A refreshed credential kept for recovery could not be stored yet");
-  if (self->refresher == NULL)
-    return;
-
-  pi_keyring_backend_list_async (self->backend, self->profile,
-                                 self->cancellable, on_backend_listed, g_object_ref (self));
-}
-
-static void
-scan_start (PiKeyringScheduler *self)
-{
-  if (self->refresher == NULL)
-    return;
-
-  if (self->scanning)
-    {
-      self->rescan = TRUE;
-      return;
-    }
-
-  self->scanning = TRUE;
-  /* Refreshed credentials a full disk kept out are stored first. */
-  _pi_keyring_recovery_restore_async (self->backend, self->profile, self->auth_backend, NULL,
-                                      self->cancellable, on_recovered_stored,
-                                      g_object_ref (self));
 }
 
 /* --- refreshing --- */
@@ -649,21 +531,15 @@ _pi_keyring_scheduler_stop (PiKeyringScheduler *self)
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
     }
-  if (self->settle_source != NULL)
-    {
-      g_source_destroy (self->settle_source);
-      g_clear_pointer (&self->settle_source, g_source_unref);
-    }
 
-  if (self->watch != NULL)
+  if (self->tracker != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->watch, self);
-      _pi_keyring_change_watch_stop (self->watch);
-      g_clear_object (&self->watch);
+      g_signal_handlers_disconnect_by_data (self->tracker, self);
+      _pi_keyring_change_tracker_set_restore_recovered (self->tracker, FALSE);
+      g_clear_object (&self->tracker);
     }
 
   g_hash_table_remove_all (self->entries);
-  g_clear_pointer (&self->scan_backend, g_ptr_array_unref);
 }
 
 static void
@@ -680,9 +556,6 @@ _pi_keyring_scheduler_finalize (GObject *object)
   PiKeyringScheduler *self = PI_KEYRING_SCHEDULER (object);
 
   g_hash_table_unref (self->entries);
-  g_clear_object (&self->backend);
-  g_clear_object (&self->auth_backend);
-  g_free (self->profile);
   g_ptr_array_unref (self->replaced);
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
@@ -716,24 +589,18 @@ _pi_keyring_scheduler_init (PiKeyringScheduler *self)
 }
 
 PiKeyringScheduler *
-_pi_keyring_scheduler_new (PiKeyringRefresher *refresher,
-                           PiKeyringBackend   *backend,
-                           const char         *profile,
-                           PiKeyringBackend   *auth_backend)
+_pi_keyring_scheduler_new (PiKeyringRefresher     *refresher,
+                           PiKeyringChangeTracker *tracker)
 {
   PiKeyringScheduler *self;
   g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (PI_KEYRING_IS_REFRESHER (refresher), NULL);
-  g_return_val_if_fail (PI_KEYRING_IS_BACKEND (backend), NULL);
-  g_return_val_if_fail (profile != NULL, NULL);
-  g_return_val_if_fail (auth_backend == NULL || PI_KEYRING_IS_FILE_BACKEND (auth_backend), NULL);
+  g_return_val_if_fail (PI_KEYRING_IS_CHANGE_TRACKER (tracker), NULL);
 
   self = g_object_new (PI_KEYRING_TYPE_SCHEDULER, NULL);
   self->refresher = g_object_ref (refresher);
-  self->backend = g_object_ref (backend);
-  self->profile = g_strdup (profile);
-  self->auth_backend = auth_backend != NULL ? g_object_ref (auth_backend) : NULL;
+  self->tracker = g_object_ref (tracker);
 
   self->timer = _pi_keyring_timer_source_new (&error);
   if (self->timer == NULL)
@@ -747,48 +614,12 @@ _pi_keyring_scheduler_new (PiKeyringRefresher *refresher,
   self->failed_id = g_signal_connect (refresher, "refresh-failed",
                                       G_CALLBACK (on_refresh_failed), self);
 
-  self->watch = _pi_keyring_change_watch_new (backend, auth_backend);
-  g_signal_connect_swapped (self->watch, "changed", G_CALLBACK (schedule_scan), self);
-  scan_start (self);
+  /* The first scan stores what a full disk kept out, as every scan after. */
+  g_signal_connect (tracker, "scanned", G_CALLBACK (on_scanned), self);
+  _pi_keyring_change_tracker_set_restore_recovered (tracker, TRUE);
+  _pi_keyring_change_tracker_scan_soon (tracker);
 
   return self;
-}
-
-/* The store's profile changed: look again once changes settle. */
-void
-_pi_keyring_scheduler_set_profile (PiKeyringScheduler *self,
-                                   const char         *profile)
-{
-  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
-  g_return_if_fail (profile != NULL);
-
-  g_free (self->profile);
-  self->profile = g_strdup (profile);
-  schedule_scan (self);
-}
-
-/* The store reads another auth.json (or none): it is watched, and looked
- * at, once changes settle. */
-void
-_pi_keyring_scheduler_set_auth_backend (PiKeyringScheduler *self,
-                                        PiKeyringBackend   *auth_backend)
-{
-  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
-  g_return_if_fail (auth_backend == NULL || PI_KEYRING_IS_FILE_BACKEND (auth_backend));
-
-  g_set_object (&self->auth_backend, auth_backend);
-  if (self->watch != NULL)
-    _pi_keyring_change_watch_set_auth_backend (self->watch, auth_backend);
-  schedule_scan (self);
-}
-
-/* A credential of the store changed: look again once changes settle. */
-void
-_pi_keyring_scheduler_queue_scan (PiKeyringScheduler *self)
-{
-  g_return_if_fail (PI_KEYRING_IS_SCHEDULER (self));
-
-  schedule_scan (self);
 }
 
 gint64
@@ -823,10 +654,10 @@ _pi_keyring_scheduler_is_idle (PiKeyringScheduler *self)
 
   g_return_val_if_fail (PI_KEYRING_IS_SCHEDULER (self), TRUE);
 
-  /* Until the subscriptions are made (and the default collection known),
-   * a change elsewhere could go unseen. */
-  if (self->scanning || self->settle_source != NULL ||
-      (self->watch != NULL && !_pi_keyring_change_watch_is_ready (self->watch)))
+  /* The tracker's scans, and its watch: until the subscriptions are made
+   * (and the default collection known), a change elsewhere could go
+   * unseen. */
+  if (self->tracker != NULL && !_pi_keyring_change_tracker_is_idle (self->tracker))
     return FALSE;
 
   g_hash_table_iter_init (&iter, self->entries);

@@ -86,7 +86,8 @@ const char   *_pi_keyring_store_get_runtime_key         (PiKeyringStore      *se
  * none (turned off, or the store's backend is that very file). */
 PiKeyringBackend *_pi_keyring_store_get_auth_file_backend (PiKeyringStore      *self);
 PiKeyringRefresher *_pi_keyring_store_get_refresher     (PiKeyringStore      *self);
-/* `credential-changed` for @provider; the scheduler looks again. */
+/* `credential-changed` for @provider; the tracker (and the scheduler with
+ * it) looks again. */
 void          _pi_keyring_store_emit_changed            (PiKeyringStore      *self,
                                                          const char          *provider);
 /* @provider and the store's profile against the grammar of names:
@@ -243,10 +244,25 @@ void          _pi_keyring_change_watch_stop             (PiKeyringChangeWatch *s
  * that another process added, removed or changed (a different entry, not
  * a rewrite of the same), in the thread-default main context of now.
  * Changes the store made itself are told with _note_own_change () and are
- * not named again. _is_idle (): the first scan is done, nothing pending. */
+ * not named again. _is_idle (): the first scan is done, nothing pending.
+ * Each scan is also given out, before its `changed`, as `scanned`
+ * (a PiKeyringChangeSnapshot *, valid during the emission): the
+ * scheduler's credentials. _queue_scan (): a scan once changes settle;
+ * _scan_soon (): one in the next main-loop iteration (or once the running
+ * one is done). With _set_restore_recovered (TRUE) each scan first stores
+ * the refreshed credentials kept for recovery (_pi_keyring_recovery_restore_async). */
 #define PI_KEYRING_TYPE_CHANGE_TRACKER (_pi_keyring_change_tracker_get_type ())
 G_DECLARE_FINAL_TYPE (PiKeyringChangeTracker, _pi_keyring_change_tracker, PI_KEYRING,
                       CHANGE_TRACKER, GObject)
+
+typedef struct
+{
+  PiKeyringBackend *backend;
+  const char       *profile;        /* the profile listed in @backend */
+  GPtrArray        *backend_list;   /* nullable: the list failed */
+  PiKeyringBackend *auth_backend;   /* nullable: no auth.json read */
+  GPtrArray        *auth_list;      /* nullable: none, or the list failed */
+} PiKeyringChangeSnapshot;
 
 PiKeyringChangeTracker *_pi_keyring_change_tracker_new  (PiKeyringBackend       *backend,
                                                          const char             *profile,
@@ -257,6 +273,10 @@ void          _pi_keyring_change_tracker_set_auth_backend (PiKeyringChangeTracke
                                                          PiKeyringBackend       *auth_backend);
 void          _pi_keyring_change_tracker_note_own_change (PiKeyringChangeTracker *self,
                                                          const char             *provider);
+void          _pi_keyring_change_tracker_queue_scan     (PiKeyringChangeTracker *self);
+void          _pi_keyring_change_tracker_scan_soon      (PiKeyringChangeTracker *self);
+void          _pi_keyring_change_tracker_set_restore_recovered (PiKeyringChangeTracker *self,
+                                                         gboolean                restore);
 guint         _pi_keyring_change_tracker_get_scan_count (PiKeyringChangeTracker *self);
 gboolean      _pi_keyring_change_tracker_is_idle        (PiKeyringChangeTracker *self);
 void          _pi_keyring_change_tracker_stop           (PiKeyringChangeTracker *self);
@@ -268,19 +288,12 @@ PiKeyringChangeTracker *_pi_keyring_store_get_change_tracker (PiKeyringStore *se
 G_DECLARE_FINAL_TYPE (PiKeyringScheduler, _pi_keyring_scheduler, PI_KEYRING, SCHEDULER, GObject)
 
 /* One per store with auto-refresh on, working in the thread-default main
- * context of now: it watches the OAuth credentials of @backend under
- * @profile and of @auth_backend (nullable: none) and refreshes them through
- * @refresher. The store tells it of changes with the calls below. */
-PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringRefresher  *refresher,
-                                                         PiKeyringBackend    *backend,
-                                                         const char          *profile,
-                                                         PiKeyringBackend    *auth_backend);
-void          _pi_keyring_scheduler_set_profile         (PiKeyringScheduler  *self,
-                                                         const char          *profile);
-void          _pi_keyring_scheduler_set_auth_backend    (PiKeyringScheduler  *self,
-                                                         PiKeyringBackend    *auth_backend);
-void          _pi_keyring_scheduler_queue_scan          (PiKeyringScheduler  *self);
-/* Stops every timer, watch and refresh the scheduler started. */
+ * context of now: it takes the OAuth credentials of each scan of @tracker
+ * (the store's backend under its profile, and auth.json) and refreshes
+ * them through @refresher. It neither watches nor lists itself. */
+PiKeyringScheduler *_pi_keyring_scheduler_new           (PiKeyringRefresher     *refresher,
+                                                         PiKeyringChangeTracker *tracker);
+/* Stops every timer and refresh the scheduler started. */
 void          _pi_keyring_scheduler_stop                (PiKeyringScheduler  *self);
 /* For tests: the deadline armed (-1: none), the timer source itself, how
  * many scans of the credentials were completed, and whether nothing is

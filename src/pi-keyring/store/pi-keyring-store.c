@@ -498,20 +498,26 @@ on_tracker_changed (PiKeyringChangeTracker *tracker,
   emit_changed (user_data, provider);
 }
 
-/* The tracker runs while watch-changes or auto-refresh is on. */
+static void
+start_tracker (PiKeyringStore *self)
+{
+  if (self->tracker != NULL)
+    return;
+
+  self->tracker = _pi_keyring_change_tracker_new (
+    self->backend, self->profile, _pi_keyring_store_get_auth_file_backend (self));
+  g_signal_connect (self->tracker, "changed", G_CALLBACK (on_tracker_changed), self);
+}
+
+/* The tracker runs while watch-changes or auto-refresh is on: its scans
+ * are the scheduler's too. */
 static void
 update_tracker (PiKeyringStore *self)
 {
-  gboolean want = self->watch_changes || self->scheduler != NULL;
-
-  if (!want)
+  if (self->watch_changes || self->scheduler != NULL)
+    start_tracker (self);
+  else
     stop_tracker (self);
-  else if (self->tracker == NULL)
-    {
-      self->tracker = _pi_keyring_change_tracker_new (
-        self->backend, self->profile, _pi_keyring_store_get_auth_file_backend (self));
-      g_signal_connect (self->tracker, "changed", G_CALLBACK (on_tracker_changed), self);
-    }
 }
 
 static void
@@ -785,8 +791,7 @@ pi_keyring_store_set_profile (PiKeyringStore *self,
 
   if (set_string (&self->profile, profile))
     {
-      if (self->scheduler != NULL)
-        _pi_keyring_scheduler_set_profile (self->scheduler, self->profile);
+      /* The tracker lists the new profile, for the scheduler too. */
       if (self->tracker != NULL)
         _pi_keyring_change_tracker_set_profile (self->tracker, self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
@@ -836,9 +841,7 @@ pi_keyring_store_set_auth_file (PiKeyringStore *self,
   if (set_string (&self->auth_file, path))
     {
       g_clear_object (&self->auth_backend);
-      if (self->scheduler != NULL)
-        _pi_keyring_scheduler_set_auth_backend (self->scheduler,
-                                                _pi_keyring_store_get_auth_file_backend (self));
+      /* The tracker lists the new auth.json, for the scheduler too. */
       if (self->tracker != NULL)
         _pi_keyring_change_tracker_set_auth_backend (
           self->tracker, _pi_keyring_store_get_auth_file_backend (self));
@@ -887,8 +890,8 @@ pi_keyring_store_set_auto_refresh (PiKeyringStore *self,
 
   if (auto_refresh)
     {
-      self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->backend, self->profile,
-                                                   _pi_keyring_store_get_auth_file_backend (self));
+      start_tracker (self);
+      self->scheduler = _pi_keyring_scheduler_new (self->refresher, self->tracker);
     }
   else
     {
@@ -1062,18 +1065,18 @@ _pi_keyring_store_get_refresher (PiKeyringStore *self)
   return self->refresher;
 }
 
+/* The scheduler needs no word: it takes the tracker's scans, and the
+ * tracker scans after the store's own changes too. */
 static void
 emit_changed (PiKeyringStore *self,
               const char     *provider)
 {
-  /* First: a handler may drop the last reference to the store. */
-  if (self->scheduler != NULL)
-    _pi_keyring_scheduler_queue_scan (self->scheduler);
   g_signal_emit (self, signals[CREDENTIAL_CHANGED], g_quark_from_string (provider), provider);
 }
 
 /* `credential-changed` for a change made through the store, and the
- * scheduler looks again; the tracker does not tell it a second time. */
+ * tracker (the scheduler with it) looks again; it does not tell it a
+ * second time. */
 void
 _pi_keyring_store_emit_changed (PiKeyringStore *self,
                                 const char     *provider)
