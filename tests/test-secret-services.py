@@ -371,6 +371,11 @@ class ZZLockedItemsTest(ServiceTestCase):
         result = self.run_cli("status")
         self.assertExit(result, 5)
         self.assertIn("pi-keyring unlock", result.err)
+        # The list names the locked item's provider, as its own read does:
+        # status says it once.
+        said = result.err + result.text
+        self.assertEqual(said.count("is locked"), 1, said)
+        self.assertIn("openai", [l for l in said.splitlines() if "is locked" in l][0], said)
 
         monitor = subprocess.Popen(
             ["dbus-monitor", "--session",

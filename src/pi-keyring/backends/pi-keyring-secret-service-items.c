@@ -528,6 +528,7 @@ typedef struct
   guint            pending;    /* calls in flight */
   GHashTable      *secrets;    /* path → SecretValue, once GetSecrets answered */
   GError          *error;      /* the first error */
+  gboolean         locked_asked; /* which item is locked was asked */
 } ReadAll;
 
 static void
@@ -582,6 +583,68 @@ clear_entry (gpointer data)
   g_clear_object (&entry->credential);
 }
 
+static void read_all_complete (GTask *task);
+
+/* The service's answer to which of our items are locked: the list's error
+ * names the first one's provider (its attributes are readable while it is
+ * locked), as a read of that provider would, so that a caller that reads
+ * both says it once. */
+static void
+on_locked_searched (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadAll *ra = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **locked = NULL;
+  g_autofree const char **unlocked = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_debug ("Could not ask which keyring item is locked: %s", error->message);
+  else
+    {
+      g_variant_get (reply, "(^a&o^a&o)", &unlocked, &locked);
+      for (guint i = 0; i < ra->n_paths; i++)
+        {
+          const char *provider = ra->infos[i].provider;
+
+          if (provider == NULL || *provider == '\0' ||
+              !g_strv_contains ((const char *const *) locked, ra->paths[i]))
+            continue;
+          g_clear_error (&ra->error);
+          ra->error = _pi_keyring_secret_service_item_locked_error (provider);
+          break;
+        }
+    }
+
+  read_all_complete (task);
+}
+
+/* Asks the service which items of ours are locked (a locked collection was
+ * ruled out before: it is a locked item, as KeePassXC's ConfirmAccessItem
+ * makes them). */
+static void
+ask_locked (GTask *task)
+{
+  ReadAll *ra = g_task_get_task_data (task);
+  GVariantBuilder attributes;
+
+  ra->locked_asked = TRUE;
+  g_variant_builder_init (&attributes, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&attributes, "{ss}", "xdg:schema", credential_schema.name);
+  if (ra->profile != NULL)
+    g_variant_builder_add (&attributes, "{ss}", "profile", ra->profile);
+
+  g_dbus_connection_call (ra->connection, ra->bus_name, "/org/freedesktop/secrets",
+                          "org.freedesktop.Secret.Service", "SearchItems",
+                          g_variant_new ("(a{ss})", &attributes), G_VARIANT_TYPE ("(aoao)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, ra->cancellable,
+                          on_locked_searched, g_object_ref (task));
+}
+
 /* Everything has arrived: credentials from the secrets and attributes. */
 static void
 read_all_complete (GTask *task)
@@ -590,6 +653,12 @@ read_all_complete (GTask *task)
   g_autoptr(GArray) entries = NULL;
   GPtrArray *list;
 
+  if (ra->error != NULL &&
+      g_error_matches (ra->error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) && !ra->locked_asked)
+    {
+      ask_locked (task);
+      return;
+    }
   if (ra->error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&ra->error));
@@ -717,7 +786,8 @@ on_attributes (GObject      *source,
   info->created = _pi_keyring_secret_service_parse_created (created);
   cache_store (ra->connection, ra->paths[index], info, epoch);
 
-  if (ra->error == NULL)
+  /* A locked item: the attributes still come, to name its provider. */
+  if (ra->error == NULL || g_error_matches (ra->error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     ask_attributes (task);
   read_all_call_done (task);
 }
