@@ -573,6 +573,8 @@ class MethodTest(DaemonTestCase):
         self.assertEqual(args[:2], ("anthropic", "default"))
         self.assertNotEqual(args[2], "")
         self.assertNotIn(entry["refresh"], args[2])
+        # The error name, last, so that readers of the first three still work.
+        self.assertEqual(args[3], "dev.pi.Keyring1.Error.ReauthenticationRequired")
         # Kept as it was.
         self.assertEqual(self.stored("anthropic"), entry)
         self.assertIn("Could not refresh the OAuth token of “anthropic”", daemon.text)

@@ -16,6 +16,10 @@ typedef struct
   gboolean                 has_expires;
   gint64                   expires;
   const char              *backend;    /* the backend's name */
+  /* As the daemon's object says (nullable: none needed, or no daemon) */
+  gboolean                 from_daemon;
+  char                    *attention;  /* a dev.pi.Keyring1.Error name */
+  gint64                   retry_at;   /* ms; 0: none */
 } Entry;
 
 static void
@@ -26,6 +30,7 @@ entry_clear (gpointer data)
   g_free (entry->provider);
   g_free (entry->profile);
   g_free (entry->type_name);
+  g_free (entry->attention);
 }
 
 static void
@@ -68,7 +73,8 @@ add_daemon_entries (GArray     *entries,
   while ((dict = g_variant_iter_next_value (&iter)) != NULL)
     {
       const char *provider = NULL, *entry_profile = NULL, *kind = NULL, *type_name = NULL;
-      gint64 expires;
+      const char *attention = NULL;
+      gint64 expires, retry_at;
 
       if (g_variant_lookup (dict, "provider", "&s", &provider) &&
           g_variant_lookup (dict, "profile", "&s", &entry_profile) &&
@@ -78,6 +84,7 @@ add_daemon_entries (GArray     *entries,
             .provider = g_strdup (provider),
             .profile = g_strdup (entry_profile),
             .backend = backend,
+            .from_daemon = TRUE,
           };
 
           g_variant_lookup (dict, "kind", "&s", &kind);
@@ -90,6 +97,10 @@ add_daemon_entries (GArray     *entries,
               entry.has_expires = TRUE;
               entry.expires = expires;
             }
+          if (g_variant_lookup (dict, "attention", "&s", &attention) && *attention != '\0')
+            entry.attention = g_strdup (attention);
+          if (g_variant_lookup (dict, "retry_at", "x", &retry_at))
+            entry.retry_at = retry_at;
           g_array_append_val (entries, entry);
         }
       g_variant_unref (dict);
@@ -101,6 +112,7 @@ print_json (GArray *entries)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+  gint64 now_ms = g_get_real_time () / 1000;
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < entries->len; i++)
@@ -121,6 +133,26 @@ print_json (GArray *entries)
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "backend");
       json_builder_add_string_value (builder, entry->backend);
+      /* Since 0.2: what the daemon's dev.pi.Keyring1.Credential object says;
+       * without one (or for pi's auth.json), "attention_needed" is null:
+       * not known. */
+      json_builder_set_member_name (builder, "expired");
+      json_builder_add_boolean_value (builder, entry->has_expires && now_ms >= entry->expires);
+      json_builder_set_member_name (builder, "attention_needed");
+      if (entry->from_daemon)
+        json_builder_add_boolean_value (builder, entry->attention != NULL);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "attention");
+      if (entry->attention != NULL)
+        json_builder_add_string_value (builder, entry->attention);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "retry_at");
+      if (entry->retry_at > 0)
+        json_builder_add_int_value (builder, entry->retry_at);
+      else
+        json_builder_add_null_value (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -154,6 +186,19 @@ describe_expiry (const Entry *entry,
                  gint64       now_ms)
 {
   g_autofree char *time = NULL;
+
+  if (entry->attention != NULL)
+    {
+      g_autofree char *attention = cli_dbus_describe_attention (entry->attention,
+                                                                entry->retry_at);
+
+      if (!entry->has_expires)
+        return g_steal_pointer (&attention);
+      time = cli_format_time (entry->expires);
+      /* Translators: an expiry time and why the credential needs attention,
+       * such as "2026-03-15 20:15:00 (log in again)" */
+      return g_strdup_printf (_("%s (%s)"), time, attention);
+    }
 
   if (!entry->has_expires)
     return g_strdup ("-");

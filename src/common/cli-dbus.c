@@ -26,6 +26,36 @@ cli_dbus_register_errors (void)
   (void) PI_KEYRING_ERROR;
 }
 
+/* --- attention --- */
+
+char *
+cli_dbus_describe_attention (const char *reason,
+                             gint64      retry_at)
+{
+  g_return_val_if_fail (reason != NULL, NULL);
+
+  if (g_str_equal (reason, CLI_DBUS_ATTENTION_NEEDS_LOGIN))
+    /* Translators: why a credential needs attention, in “pi-keyring list” and “status” */
+    return g_strdup (_("log in again"));
+
+  if (g_str_equal (reason, CLI_DBUS_ATTENTION_LOCKED))
+    return g_strdup (_("keyring locked"));
+
+  if (g_str_equal (reason, "dev.pi.Keyring1.Error.Temporary") ||
+      g_str_equal (reason, "dev.pi.Keyring1.Error.RateLimited"))
+    {
+      g_autofree char *time = NULL;
+
+      if (retry_at <= 0)
+        return g_strdup (_("refresh failing for now"));
+      time = cli_format_time (retry_at);
+      /* Translators: %s is a time, such as "2026-03-15 20:15:00" */
+      return g_strdup_printf (_("refresh failing for now; tried again after %s"), time);
+    }
+
+  return g_strdup (_("refresh failed"));
+}
+
 /* --- the session bus --- */
 
 static gboolean

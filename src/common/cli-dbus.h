@@ -41,4 +41,14 @@ GDBusConnection *cli_dbus_get_session_bus  (guint             timeout_ms,
  * the others. The daemon's BackendPath property. */
 char     *cli_dbus_get_backend_path       (PiKeyringBackend  *backend);
 
+/* The D-Bus error names of the Credential objects' AttentionReason
+ * (data/dev.pi.Keyring1.xml). */
+#define CLI_DBUS_ATTENTION_NEEDS_LOGIN  "dev.pi.Keyring1.Error.ReauthenticationRequired"
+#define CLI_DBUS_ATTENTION_LOCKED       "dev.pi.Keyring1.Error.Locked"
+
+/* A few words for a person on why a credential needs attention: @reason
+ * is an AttentionReason, @retry_at its RetryAt (0: none). */
+char     *cli_dbus_describe_attention     (const char        *reason,
+                                           gint64             retry_at);
+
 G_END_DECLS

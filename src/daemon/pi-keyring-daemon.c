@@ -16,6 +16,7 @@
 #include "cli-dbus.h"
 #include "daemon-dbus-generated.h"
 #include "daemon-notify.h"
+#include "daemon-objects.h"
 
 typedef struct
 {
@@ -29,6 +30,7 @@ typedef struct
   GDBusConnection    *bus;
   DaemonDBusKeyring1 *skeleton;
   DaemonNotifier     *notifier;
+  DaemonObjects      *objects;     /* the credential objects; NULL without a bus */
   guint               owner_id;
   gboolean            name_acquired;
   gboolean            name_replaced;
@@ -61,6 +63,42 @@ daemon_quit (Daemon *daemon,
   g_main_loop_quit (daemon->loop);
 }
 
+/* Errors from GLib or libsecret that reach the bus are given the code a
+ * client would act on; the message is kept. */
+static PiKeyringError
+code_for_foreign_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      error->domain == G_RESOLVER_ERROR)
+    return PI_KEYRING_ERROR_TEMPORARY;
+
+  if (error->domain == G_DBUS_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    return PI_KEYRING_ERROR_UNAVAILABLE;
+
+  return PI_KEYRING_ERROR_FAILED;
+}
+
+/* The D-Bus error name @error crosses the bus as (dev.pi.Keyring1.Error.…). */
+static char *
+error_name_for (const GError *error)
+{
+  g_autoptr(GError) ours = NULL;
+
+  if (error == NULL)
+    ours = g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED, "");
+  else if (error->domain != PI_KEYRING_ERROR)
+    ours = g_error_new_literal (PI_KEYRING_ERROR, code_for_foreign_error (error), "");
+  else
+    ours = g_error_copy (error);
+
+  return g_dbus_error_encode_gerror (ours);
+}
+
 /* --- the stores, one per profile --- */
 
 static void
@@ -75,6 +113,9 @@ on_credential_changed (PiKeyringStore *store,
   /* Refreshed, logged in again or removed: a notification about it is moot. */
   if (daemon->notifier != NULL)
     daemon_notifier_withdraw (daemon->notifier, provider, profile);
+  /* The objects follow, the daemon's own refreshes included. */
+  if (daemon->objects != NULL)
+    daemon_objects_rescan (daemon->objects);
 }
 
 /* A failed refresh, while the credential's expiry is looked up. */
@@ -116,11 +157,15 @@ on_refresh_failed (PiKeyringStore *store,
 {
   const char *profile = pi_keyring_store_get_profile (store);
   const char *message = error != NULL ? error->message : "";
+  g_autofree char *error_name = error_name_for (error);
 
   /* The library's messages never contain a token. */
   say (_("Could not refresh the OAuth token of “%s” (profile “%s”): %s"),
        provider, profile, message);
-  daemon_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message);
+  daemon_dbus_keyring1_emit_refresh_failed (daemon->skeleton, provider, profile, message,
+                                            error_name);
+  if (daemon->objects != NULL)
+    daemon_objects_refresh_failed (daemon->objects, provider, profile, error_name, message);
 
   if (error == NULL || daemon->notifier == NULL)
     return;
@@ -217,6 +262,9 @@ typedef enum
   REQUEST_LIST_CREDENTIALS,
   REQUEST_EXPORT_CREDENTIALS,
   REQUEST_REFRESH,
+  /* dev.pi.Keyring1.Credential's, on a credential's object */
+  REQUEST_GET_ACCESS_TOKEN,
+  REQUEST_ENSURE_CREDENTIALS,
 } RequestKind;
 
 typedef struct
@@ -227,6 +275,7 @@ typedef struct
   char                  *provider;
   char                  *profile;     /* of an export */
   PiKeyringStore        *store;
+  char                  *key;         /* of GetAccessToken, until its expiry is known */
 } Request;
 
 static Request *
@@ -253,31 +302,12 @@ request_free (Request *request)
 
   g_free (request->provider);
   g_free (request->profile);
+  g_clear_pointer (&request->key, cli_secret_free);
   g_clear_object (&request->store);
   g_free (request);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-/* Errors from GLib or libsecret that reach the bus are given the code a
- * client would act on; the message is kept. */
-static PiKeyringError
-code_for_foreign_error (const GError *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-      error->domain == G_RESOLVER_ERROR)
-    return PI_KEYRING_ERROR_TEMPORARY;
-
-  if (error->domain == G_DBUS_ERROR ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
-    return PI_KEYRING_ERROR_UNAVAILABLE;
-
-  return PI_KEYRING_ERROR_FAILED;
-}
 
 static void
 request_return_error (Request      *request,
@@ -334,12 +364,59 @@ looks_like_variable_name (const char *value)
   return TRUE;
 }
 
+/* GetAccessToken and EnsureCredentials: with the expiry of the credential
+ * as the backend holds it now, refreshed or not. */
+static void
+on_expiry_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 expires = 0;
+
+  credential = pi_keyring_backend_lookup_finish (PI_KEYRING_BACKEND (source), result, &error);
+  if (error != NULL)
+    {
+      request_return_error (request, error);
+      return;
+    }
+  if (credential != NULL &&
+      pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+      pi_keyring_credential_has_expires (credential))
+    expires = pi_keyring_credential_get_expires (credential);
+
+  if (request->kind == REQUEST_GET_ACCESS_TOKEN)
+    g_dbus_method_invocation_return_value (g_steal_pointer (&request->invocation),
+                                           g_variant_new ("(sx)", request->key, expires));
+  else
+    g_dbus_method_invocation_return_value (g_steal_pointer (&request->invocation),
+                                           g_variant_new ("(x)", expires));
+}
+
 static void
 return_key (Request    *request,
             const char *key)
 {
-  daemon_dbus_keyring1_complete_get_api_key (request->daemon->skeleton,
-                                             g_steal_pointer (&request->invocation), key);
+  Request *pending;
+
+  if (request->kind == REQUEST_GET_API_KEY)
+    {
+      daemon_dbus_keyring1_complete_get_api_key (request->daemon->skeleton,
+                                                 g_steal_pointer (&request->invocation), key);
+      return;
+    }
+
+  pending = request_new (request->daemon, g_steal_pointer (&request->invocation),
+                         request->kind, request->provider);
+  g_object_unref (pending->invocation);  /* request_new took its own */
+  pending->store = g_object_ref (request->store);
+  if (pending->kind == REQUEST_GET_ACCESS_TOKEN)
+    pending->key = g_strdup (key);
+  pi_keyring_backend_lookup_async (pending->daemon->backend, pending->provider,
+                                   pi_keyring_store_get_profile (pending->store), NULL,
+                                   on_expiry_read, pending);
 }
 
 static void
@@ -404,6 +481,13 @@ on_stored_credential (GObject      *source,
       return;
 
     case PI_KEYRING_CREDENTIAL_KIND_API_KEY:
+      if (request->kind == REQUEST_ENSURE_CREDENTIALS)
+        {
+          /* Nothing to refresh, nothing to resolve. */
+          g_dbus_method_invocation_return_value (g_steal_pointer (&request->invocation),
+                                                 g_variant_new ("(x)", (gint64) 0));
+          return;
+        }
       key = pi_keyring_credential_get_key (credential);
       if (key == NULL || *key == '\0')
         {
@@ -435,9 +519,32 @@ on_stored_credential (GObject      *source,
 
 /* --- ListCredentials, ExportCredentials --- */
 
+/* What the credential's object says of its attention, when it needs some. */
+static void
+add_attention (Daemon              *daemon,
+               GVariantBuilder     *builder,
+               PiKeyringCredential *credential)
+{
+  const char *reason, *message;
+  gint64 retry_at;
+
+  if (daemon->objects == NULL ||
+      !daemon_objects_get_attention (daemon->objects,
+                                     pi_keyring_credential_get_provider (credential),
+                                     pi_keyring_credential_get_profile (credential),
+                                     &reason, &message, &retry_at))
+    return;
+
+  g_variant_builder_add (builder, "{sv}", "attention", g_variant_new_string (reason));
+  g_variant_builder_add (builder, "{sv}", "attention_message", g_variant_new_string (message));
+  if (retry_at > 0)
+    g_variant_builder_add (builder, "{sv}", "retry_at", g_variant_new_int64 (retry_at));
+}
+
 /* Identifiers and the expiry: never a secret. */
 static GVariant *
-list_reply (GPtrArray *credentials)
+list_reply (Daemon    *daemon,
+            GPtrArray *credentials)
 {
   GVariantBuilder builder;
 
@@ -462,6 +569,7 @@ list_reply (GPtrArray *credentials)
           pi_keyring_credential_get_type_name (credential) != NULL)
         g_variant_builder_add (&builder, "{sv}", "type",
                                g_variant_new_string (pi_keyring_credential_get_type_name (credential)));
+      add_attention (daemon, &builder, credential);
       g_variant_builder_close (&builder);
     }
 
@@ -508,7 +616,7 @@ on_credentials_read (GObject      *source,
   if (request->kind == REQUEST_LIST_CREDENTIALS)
     daemon_dbus_keyring1_complete_list_credentials (skeleton,
                                                     g_steal_pointer (&request->invocation),
-                                                    list_reply (credentials));
+                                                    list_reply (request->daemon, credentials));
   else
     daemon_dbus_keyring1_complete_export_credentials (skeleton,
                                                       g_steal_pointer (&request->invocation),
@@ -547,6 +655,8 @@ request_run (Request *request)
   switch (request->kind)
     {
     case REQUEST_GET_API_KEY:
+    case REQUEST_GET_ACCESS_TOKEN:
+    case REQUEST_ENSURE_CREDENTIALS:
       pi_keyring_backend_lookup_async (daemon->backend, request->provider,
                                        pi_keyring_store_get_profile (request->store), NULL,
                                        on_stored_credential, request);
@@ -741,6 +851,59 @@ on_handle_refresh (DaemonDBusKeyring1    *skeleton,
   return start_provider_request (daemon, invocation, REQUEST_REFRESH, provider, profile);
 }
 
+/* --- the credential objects --- */
+
+static void
+on_object_call (GDBusMethodInvocation *invocation,
+                DaemonObjectMethod     method,
+                const char            *provider,
+                const char            *profile,
+                gpointer               user_data)
+{
+  Daemon *daemon = user_data;
+  RequestKind kind = REQUEST_REFRESH;
+
+  switch (method)
+    {
+    case DAEMON_OBJECT_GET_ACCESS_TOKEN:
+      kind = REQUEST_GET_ACCESS_TOKEN;
+      break;
+    case DAEMON_OBJECT_ENSURE_CREDENTIALS:
+      kind = REQUEST_ENSURE_CREDENTIALS;
+      break;
+    case DAEMON_OBJECT_REFRESH:
+    default:
+      kind = REQUEST_REFRESH;
+      break;
+    }
+
+  start_provider_request (daemon, invocation, kind, provider, profile);
+}
+
+/* A change in the backend, by anyone. The store of a profile tells of its
+ * own (on_credential_changed); a profile without one is told here, and
+ * gets one when it holds an OAuth credential, to keep it fresh. */
+static void
+on_object_changed (const char          *provider,
+                   const char          *profile,
+                   PiKeyringCredential *credential,
+                   gpointer             user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (g_hash_table_contains (daemon->stores, profile))
+    return;
+
+  g_debug ("CredentialChanged (%s, %s)", provider, profile);
+  daemon_dbus_keyring1_emit_credential_changed (daemon->skeleton, provider, profile);
+  if (daemon->notifier != NULL)
+    daemon_notifier_withdraw (daemon->notifier, provider, profile);
+
+  if (credential != NULL &&
+      pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH)
+    daemon_get_store (daemon, profile);
+}
+
 /* --- the bus name --- */
 
 /* The store of the default profile, then one for each profile the backend
@@ -762,6 +925,10 @@ on_name_acquired (GDBusConnection *connection,
   daemon->name_acquired = TRUE;
   say (_("Serving %s on the session bus; credentials are kept by the %s backend."),
        name, pi_keyring_backend_get_name (daemon->backend));
+
+  if (daemon->objects == NULL)
+    daemon->objects = daemon_objects_new (daemon->bus, CLI_DBUS_PATH, daemon->backend,
+                                          on_object_call, on_object_changed, daemon);
 
   /* Only now, when no other daemon refreshes the same tokens. */
   daemon_start_refreshing (daemon);
@@ -935,6 +1102,7 @@ pi_keyring_daemon_main (const CliCommand  *command,
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (daemon.skeleton));
+  g_clear_pointer (&daemon.objects, daemon_objects_free);
   daemon_drop_stores (&daemon);
   g_clear_pointer (&daemon.notifier, daemon_notifier_free);
   /* The name is released before the process goes. */
