@@ -360,12 +360,13 @@ class CommandWithoutDaemonTest(ObjectsTestCase):
         self.assertTrue(listed["anthropic"]["expired"])
         self.assertFalse(listed["openai"]["expired"])
         for entry in listed.values():
-            # Not known without a daemon.
-            self.assertIsNone(entry["attention_needed"])
+            # Nothing more is known without a daemon.
+            self.assertIs(entry["attention_needed"], False)
             self.assertIsNone(entry["attention"])
+            self.assertIsNone(entry["retry_at"])
         rows = {r["provider"]: r for r in self.run_cli("--json", "status").json()}
         self.assertTrue(rows["anthropic"]["expired"])
-        self.assertIsNone(rows["anthropic"]["attention_needed"])
+        self.assertIs(rows["anthropic"]["attention_needed"], False)
         self.assertFalse(rows["openai"]["expired"])
 
     def test_a_locked_keyring_is_known_alone(self):

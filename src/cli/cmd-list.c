@@ -17,7 +17,6 @@ typedef struct
   gint64                   expires;
   const char              *backend;    /* the backend's name */
   /* As the daemon's object says (nullable: none needed, or no daemon) */
-  gboolean                 from_daemon;
   char                    *attention;  /* a dev.pi.Keyring1.Error name */
   gint64                   retry_at;   /* ms; 0: none */
 } Entry;
@@ -84,7 +83,6 @@ add_daemon_entries (GArray     *entries,
             .provider = g_strdup (provider),
             .profile = g_strdup (entry_profile),
             .backend = backend,
-            .from_daemon = TRUE,
           };
 
           g_variant_lookup (dict, "kind", "&s", &kind);
@@ -133,16 +131,13 @@ print_json (GArray *entries)
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "backend");
       json_builder_add_string_value (builder, entry->backend);
-      /* Since 0.2: what the daemon's dev.pi.Keyring1.Credential object says;
-       * without one (or for pi's auth.json), "attention_needed" is null:
-       * not known. */
+      /* Since 0.2: what the daemon's dev.pi.Keyring1.Credential object says.
+       * Without one (or for pi's auth.json) nothing more than "expired" is
+       * known: the same output as through a daemon with nothing to say. */
       json_builder_set_member_name (builder, "expired");
       json_builder_add_boolean_value (builder, entry->has_expires && now_ms >= entry->expires);
       json_builder_set_member_name (builder, "attention_needed");
-      if (entry->from_daemon)
-        json_builder_add_boolean_value (builder, entry->attention != NULL);
-      else
-        json_builder_add_null_value (builder);
+      json_builder_add_boolean_value (builder, entry->attention != NULL);
       json_builder_set_member_name (builder, "attention");
       if (entry->attention != NULL)
         json_builder_add_string_value (builder, entry->attention);

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include "cli-daemon-client.h"
 #include "cli-pi-setup.h"
 
 /* The sources in the order of the lookup: the first one present wins. */
@@ -28,6 +29,11 @@ typedef struct
   gboolean             stored;     /* the backend or auth.json has an entry */
   GPtrArray           *warnings;   /* of char * */
   GError              *error;      /* the sources are not known */
+  /* The attention the backend's credential needs, as the daemon's object
+   * says it, or a locked keyring; NULL without either. */
+  char                *attention;  /* a dev.pi.Keyring1.Error name, or NULL */
+  char                *attention_message;
+  gint64               retry_at;   /* ms; 0: none */
 } Row;
 
 static void
@@ -38,6 +44,8 @@ row_free (Row *row)
   g_clear_object (&row->auth_file);
   g_ptr_array_unref (row->warnings);
   g_clear_error (&row->error);
+  g_free (row->attention);
+  g_free (row->attention_message);
   g_free (row);
 }
 
@@ -409,6 +417,35 @@ row_get_expires (Row    *row,
 
 /* --- output --- */
 
+/* Since 0.2: "expired", and what a locked keyring or the daemon's
+ * dev.pi.Keyring1.Credential object says; false when nothing is known. */
+static void
+add_attention_json (JsonBuilder *builder,
+                    Row         *row)
+{
+  PiKeyringCredential *credential = row_get_winning_credential (row);
+
+  json_builder_set_member_name (builder, "expired");
+  json_builder_add_boolean_value (builder,
+                                  credential != NULL &&
+                                  pi_keyring_credential_get_kind (credential) ==
+                                    PI_KEYRING_CREDENTIAL_KIND_OAUTH &&
+                                  pi_keyring_credential_is_expired (credential,
+                                                                    g_get_real_time () / 1000));
+  json_builder_set_member_name (builder, "attention_needed");
+  json_builder_add_boolean_value (builder, row->attention != NULL);
+  json_builder_set_member_name (builder, "attention");
+  if (row->attention != NULL)
+    json_builder_add_string_value (builder, row->attention);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "retry_at");
+  if (row->retry_at > 0)
+    json_builder_add_int_value (builder, row->retry_at);
+  else
+    json_builder_add_null_value (builder);
+}
+
 static void
 print_json (GPtrArray *rows)
 {
@@ -449,6 +486,7 @@ print_json (GPtrArray *rows)
       for (guint j = 0; j < row->warnings->len; j++)
         json_builder_add_string_value (builder, g_ptr_array_index (row->warnings, j));
       json_builder_end_array (builder);
+      add_attention_json (builder, row);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -553,6 +591,18 @@ print_row_text (Status *status,
       cli_output (_("  shadowed: %s"), list);
     }
 
+  if (row->attention != NULL)
+    {
+      g_autofree char *attention = cli_dbus_describe_attention (row->attention, row->retry_at);
+
+      if (row->attention_message != NULL && *row->attention_message != '\0')
+        /* Translators: in “pi-keyring status”: why (a few words), then the
+         * daemon's sentence about the failure */
+        cli_output (_("  needs attention: %s: %s"), attention, row->attention_message);
+      else
+        cli_output (_("  needs attention: %s"), attention);
+    }
+
   for (guint i = 0; i < row->warnings->len; i++)
     {
       const char *warning = g_ptr_array_index (row->warnings, i);
@@ -648,6 +698,80 @@ print_text (Status    *status,
     print_row_text (status, g_ptr_array_index (rows, i));
 }
 
+static Row *
+find_row (GPtrArray  *rows,
+          const char *provider)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (rows, i);
+
+      if (g_str_equal (row->provider, provider))
+        return row;
+    }
+
+  return NULL;
+}
+
+static void
+row_set_attention (Row        *row,
+                   const char *reason,
+                   const char *message,
+                   gint64      retry_at)
+{
+  g_free (row->attention);
+  row->attention = reason != NULL && *reason != '\0' ? g_strdup (reason) : NULL;
+  g_free (row->attention_message);
+  row->attention_message = g_strdup (message);
+  row->retry_at = retry_at;
+}
+
+/* The attention the backend's credentials need: a locked keyring, or what
+ * a running daemon with the same backend knows (a refresh that failed for
+ * good, one that fails for now). Without a daemon, nothing more is known. */
+static void
+status_add_attention (Status    *status,
+                      GPtrArray *rows)
+{
+  g_autoptr(GVariant) credentials = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *dict;
+
+  if (status->health != NULL)
+    {
+      if (g_error_matches (status->health, PI_KEYRING_ERROR, PI_KEYRING_ERROR_LOCKED))
+        for (guint i = 0; i < rows->len; i++)
+          row_set_attention (g_ptr_array_index (rows, i), CLI_DBUS_ATTENTION_LOCKED,
+                             status->health->message, 0);
+      return;
+    }
+
+  if (cli_dbus_daemon_list_credentials (status->backend, &credentials, &error) !=
+      CLI_DAEMON_ANSWERED)
+    return;
+
+  g_variant_iter_init (&iter, credentials);
+  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *provider = NULL, *profile = NULL, *attention = NULL, *message = "";
+      gint64 retry_at = 0;
+      Row *row;
+
+      if (g_variant_lookup (dict, "provider", "&s", &provider) &&
+          g_variant_lookup (dict, "profile", "&s", &profile) &&
+          g_str_equal (profile, cli_get_profile ()) &&
+          g_variant_lookup (dict, "attention", "&s", &attention) &&
+          (row = find_row (rows, provider)) != NULL && row->keyring != NULL)
+        {
+          g_variant_lookup (dict, "attention_message", "&s", &message);
+          g_variant_lookup (dict, "retry_at", "x", &retry_at);
+          row_set_attention (row, attention, message, retry_at);
+        }
+      g_variant_unref (dict);
+    }
+}
+
 /* The catalog's providers, then the stored ids the catalog does not know. */
 static GPtrArray *
 collect_providers (Status *status)
@@ -740,6 +864,7 @@ cli_cmd_status (const CliCommand  *command,
         status.code = cli_exit_code_for_error (row->error);
       g_ptr_array_add (rows, row);
     }
+  status_add_attention (&status, rows);
 
   if (cli_options.json)
     print_json (rows);
