@@ -64,6 +64,10 @@ HOSTS = [
     "openrouter.ai",
     "auth.x.ai",
     "radius.pi.dev",
+    # pi 1.6.0's kimi-coding login (a PI16B_DEVICE provider) and its
+    # verification page
+    "auth.kimi.com",
+    "www.kimi.com",
 ]
 
 GEMINI_SCOPES = [
@@ -183,7 +187,8 @@ ADMIN_HELP = {
     "GET /_admin/tokens": "per provider: refresh/access issued, valid, dead",
     "GET /_admin/policies": "Copilot model policy requests",
     "POST /_admin/device/approve": "{user_code?, deny?}: newest pending code by default",
-    "POST /_admin/seed-refresh": "{provider, domain?} -> {refresh_token, access_token} "
+    "POST /_admin/seed-refresh": "{provider, domain?} -> {refresh_token, access_token"
+                                 "[, client_id (openai)]} "
                                  "(provider: one of the OAuth providers or %s)" % CUSTOM_PROVIDER,
     "POST /_admin/revoke": "{token, reason=revoked|expired}",
     "POST /_admin/api-key": "{provider=anthropic|openai, key?} -> {key}: an API key the LLM APIs accept",
@@ -198,7 +203,7 @@ ADMIN_HELP = {
 # grant_type=refresh_token answers 404), which buys a Model API key at
 # api.meta.ai/muse-code/key; xai: device code at auth.x.ai; radius: browser
 # PKCE or device code at the gateway radius.pi.dev.
-PI16B_PROVIDERS = ("meta", "xai", "radius")
+PI16B_PROVIDERS = ("meta", "xai", "radius", "kimi-coding")
 PI16B_DEVICE = {
     "meta": {"client_id": "1031625952748946", "scope": None,
              "device": ("auth.meta.com", "/oidc/device/authorization/"),
@@ -211,6 +216,13 @@ PI16B_DEVICE = {
     "radius": {"client_id": "pi-gateway", "scope": "gateway offline_access",
                "device": ("radius.pi.dev", "/v1/oauth/device"), "token": ("radius.pi.dev", "/v1/oauth/token"),
                "verification_uri": "https://radius.pi.dev/device"},
+    # kimi-coding.js: client_id only (no scope); the answer carries
+    # verification_uri_complete too; polls and refreshes at /api/oauth/token.
+    # The verification page's address is not from pi.
+    "kimi-coding": {"client_id": "17e5f671-d194-4dfb-9706-5516cb48c098", "scope": None,
+                    "device": ("auth.kimi.com", "/api/oauth/device_authorization"),
+                    "token": ("auth.kimi.com", "/api/oauth/token"),
+                    "verification_uri": "https://www.kimi.com/code/authorize_device"},
 }
 # The radius browser flow goes through Routes.authorize like the others.
 PI16B_CODE_PROVIDERS = {
@@ -225,7 +237,30 @@ DEFAULT_CONFIG.update({
     "xai_omit_expires_in": False,   # token answers without expires_in (pi: 3600)
     "radius_scope": "gateway offline_access",  # None: the token answers carry no scope
 })
-DEFAULT_CONFIG["rotate"].update({"xai": True, "radius": True})
+DEFAULT_CONFIG["rotate"].update({"xai": True, "radius": True, "kimi-coding": True})
+
+# pi 1.6.0's "Sign in with ChatGPT" (pi-ai dist/auth/oauth/openai-chatgpt.js),
+# stored by pi under the provider id `openai`: authorization code + PKCE at
+# auth.openai.com/api/accounts/authorize with the client_id
+# dynamic_agent_client; every authorization registers a client, whose issued
+# client_id comes back in the callback (with code and state) and must be
+# used for the code exchange and every refresh at /api/accounts/oauth/token
+# (form, resource=https://api.openai.com/v1). The answers carry access,
+# refresh and id tokens and the granted scope. Not from pi: the issued
+# client id's form, the callback's parameter order, the error bodies.
+CHATGPT = {
+    "client_id": "dynamic_agent_client",
+    "redirect_uri": "http://127.0.0.1:1455/auth/callback",
+    "resource": "https://api.openai.com/v1",
+    "scopes": ["openid", "profile", "email", "offline_access", "resource.invoke",
+               "chatgpt.tokens.use.direct"],
+}
+DEFAULT_CONFIG.update({
+    "chatgpt_scope": " ".join(CHATGPT["scopes"]),  # the scope the token answers grant
+    "chatgpt_omit_id_token": False,   # the code exchange answers without id_token
+    "chatgpt_callback_client_id": True,  # False: the callback carries no client_id
+})
+DEFAULT_CONFIG["rotate"]["openai"] = True
 
 
 def rewrite_value(base_url):
@@ -573,6 +608,7 @@ class Routes:
                       ("api." + domain, "/copilot_internal/v2/token", "GET", lambda: self.copilot_token(req))]
         table += self.pi16b_routes(req)
         table += self.openrouter_routes(req)
+        table += self.chatgpt_routes(req)
         for host, path, method, handler in table:
             if h == host and sub == path:
                 if m != method:
@@ -710,6 +746,8 @@ class Routes:
             return "rt_" + secrets.token_urlsafe(48)
         if provider == CUSTOM_PROVIDER:
             return "cor_" + secrets.token_urlsafe(48)
+        if provider == "openai":
+            return "rt_" + secrets.token_urlsafe(48)
         return "1//0" + secrets.token_urlsafe(70)
 
     def access_token(self, provider, grant):
@@ -1252,7 +1290,10 @@ class Routes:
                      "issuer": "https://radius.pi.dev"})),
                  ("radius.pi.dev", "/oauth/authorize", "GET", lambda: self.authorize(req, "radius")),
                  ("radius.pi.dev", "/v1/oauth/device", "POST", lambda: self.pi16b_device_code(req, "radius")),
-                 ("radius.pi.dev", "/v1/oauth/token", "POST", lambda: self.pi16b_token(req, "radius"))]
+                 ("radius.pi.dev", "/v1/oauth/token", "POST", lambda: self.pi16b_token(req, "radius")),
+                 ("auth.kimi.com", "/api/oauth/device_authorization", "POST",
+                  lambda: self.pi16b_device_code(req, "kimi-coding")),
+                 ("auth.kimi.com", "/api/oauth/token", "POST", lambda: self.pi16b_token(req, "kimi-coding"))]
         for provider in PI16B_PROVIDERS:
             host, path = PI16B_DEVICE[provider]["verification_uri"][len("https://"):].split("/", 1)
             table.append((host, "/" + path, "GET",
@@ -1299,6 +1340,105 @@ class Routes:
             return json_reply(403, {"error": {"message": "Invalid code or code_verifier", "code": 403}})
         return json_reply(200, {"key": "sk-or-v1-" + secrets.token_hex(32), "user_id": "user_test"})
 
+    # -- pi 1.6.0: the ChatGPT sign-in (CHATGPT)
+
+    def chatgpt_routes(self, req):
+        return [("auth.openai.com", "/api/accounts/authorize", "GET", lambda: self.chatgpt_authorize(req)),
+                ("auth.openai.com", "/api/accounts/oauth/token", "POST", lambda: self.chatgpt_token(req))]
+
+    def chatgpt_authorize(self, req):
+        p, cfg = req.params, self.state.config
+        problems = []
+        for key in ("client_id", "redirect_uri", "resource"):
+            if p.get(key) != CHATGPT[key]:
+                problems.append("%s must be %s" % (key, CHATGPT[key]))
+        if not p.get("agent_name_hint"):
+            problems.append("agent_name_hint missing")
+        host_id = p.get("ext_agent_host_id", "")
+        if not host_id.startswith("urn:uuid:") or len(host_id) != 45 or host_id != host_id.lower():
+            problems.append("ext_agent_host_id must be urn:uuid:<lower-case UUID>")
+        if p.get("response_type") != "code":
+            problems.append("response_type must be code")
+        if p.get("code_challenge_method") != "S256" or len(p.get("code_challenge", "")) != 43:
+            problems.append("code_challenge missing or not S256")
+        if sorted(p.get("scope", "").split(" ")) != sorted(CHATGPT["scopes"]):
+            problems.append("scope is not the expected set")
+        if not p.get("state") or not p.get("nonce") or p.get("state") == p.get("nonce"):
+            problems.append("state and nonce must be present and differ")
+        elif hmac.compare_digest(pkce_challenge(p["state"]), p.get("code_challenge", "")):
+            problems.append("state is the PKCE verifier")
+        if problems:
+            return html_reply(400, "Invalid authorization request", "; ".join(problems))
+        state_value = "wrong-" + secrets.token_hex(8) if cfg["authorize_wrong_state"] else p["state"]
+        if cfg["authorize_error"]:
+            return self.redirect(CHATGPT["redirect_uri"], [
+                ("error", cfg["authorize_error"]),
+                ("error_description", "The user denied the request."), ("state", state_value)])
+        client_id = "app_dyn_" + secrets.token_hex(12)
+        code = "ac_" + secrets.token_urlsafe(40)
+        with self.state.lock:
+            self.state.codes[code] = {
+                "provider": "openai", "client_id": client_id, "redirect_uri": CHATGPT["redirect_uri"],
+                "challenge": p["code_challenge"], "state": p["state"], "scope": p["scope"],
+                "host_id": host_id, "expires_at": time.time() + cfg["code_ttl"], "used": False}
+        query = [("code", code), ("state", state_value)]
+        if cfg["chatgpt_callback_client_id"]:
+            query.append(("client_id", client_id))
+        return self.redirect(CHATGPT["redirect_uri"], query)
+
+    def chatgpt_seed(self):
+        """A grant as a login leaves it: {refresh_token, access_token, client_id}."""
+        client_id = "app_dyn_" + secrets.token_hex(12)
+        refresh = self.state.new_token("refresh", "openai", "rt_" + secrets.token_urlsafe(48),
+                                       client_id=client_id)
+        return {"provider": "openai", "refresh_token": refresh["token"], "client_id": client_id,
+                "access_token": self.chatgpt_access(refresh)}
+
+    def chatgpt_access(self, refresh):
+        now, expires_in = int(time.time()), self.state.config["expires_in"]
+        value = fake_jwt({"aud": [CHATGPT["resource"]], "client_id": refresh["client_id"],
+                          "exp": now + int(expires_in), "iat": now, "iss": "https://auth.openai.com",
+                          "jti": secrets.token_hex(16), "scp": CHATGPT["scopes"], "sub": "auth0|mock-user"})
+        self.state.new_token("access", "openai", value, grant=refresh["grant"], expires_in=expires_in)
+        return value
+
+    def chatgpt_token(self, req):
+        cfg = self.state.config
+        form = req.form()
+        if form is None:
+            return oauth_error("invalid_request", "Use a form body.")
+        if form.get("resource") != CHATGPT["resource"]:
+            return oauth_error("invalid_target", "resource must be " + CHATGPT["resource"])
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            record = self.take_code(("openai",), form.get("client_id"), form.get("code"),
+                                    form.get("redirect_uri"), form.get("code_verifier"))
+            if isinstance(record, str):
+                return oauth_error("invalid_grant", "Invalid authorization code: " + record)
+            refresh = self.state.new_token("refresh", "openai", "rt_" + secrets.token_urlsafe(48),
+                                           client_id=record["client_id"])
+        elif grant_type == "refresh_token":
+            with self.state.lock:
+                old = self.state.tokens.get(form.get("refresh_token") or "")
+                if old is not None and old.get("client_id") not in (None, form.get("client_id")):
+                    return oauth_error("invalid_client", "The refresh token was issued to another client.", 401)
+            record, new, error = self.rotate_refresh(form.get("refresh_token"), ("openai",))
+            if error:
+                return oauth_error("invalid_grant", "The refresh token is %s." % error)
+            if new is not None:
+                new["client_id"] = record["client_id"]
+            refresh = new or record
+        else:
+            return oauth_error("unsupported_grant_type", "Unsupported grant type.")
+        answer = {"access_token": self.chatgpt_access(refresh), "token_type": "Bearer",
+                  "expires_in": cfg["expires_in"], "refresh_token": refresh["token"]}
+        if grant_type == "authorization_code" and not cfg["chatgpt_omit_id_token"]:
+            answer["id_token"] = fake_jwt({"iss": "https://auth.openai.com", "sub": "auth0|mock-user",
+                                           "aud": refresh["client_id"], "email": cfg["email"]})
+        if cfg["chatgpt_scope"] is not None:
+            answer["scope"] = cfg["chatgpt_scope"]
+        return json_reply(200, answer)
+
     def pi16b_seed(self, provider):
         """A grant as a login leaves it: {refresh_token, access_token}."""
         token = self.state.new_token("refresh", provider, self.pi16b_value(provider, "refresh"))
@@ -1309,7 +1449,8 @@ class Routes:
     def pi16b_value(provider, kind):
         prefix = {("meta", "refresh"): "meta-id-", ("meta", "access"): "muse-",
                   ("xai", "refresh"): "xai-rt-", ("xai", "access"): "xai-at-",
-                  ("radius", "refresh"): "rad_rt_", ("radius", "access"): "rad_at_"}[(provider, kind)]
+                  ("radius", "refresh"): "rad_rt_", ("radius", "access"): "rad_at_",
+                  ("kimi-coding", "refresh"): "kimi-rt-", ("kimi-coding", "access"): "kimi-at-"}[(provider, kind)]
         return prefix + secrets.token_urlsafe(32)
 
     def pi16b_access(self, provider, grant):
@@ -1421,7 +1562,7 @@ class Routes:
                 del answer["expires_in"]
             if cfg["xai_refresh_omit_refresh"] and grant_type == "refresh_token":
                 del answer["refresh_token"]
-        elif cfg["radius_scope"] is not None:
+        elif provider == "radius" and cfg["radius_scope"] is not None:
             answer["scope"] = cfg["radius_scope"]
         return json_reply(200, answer)
 
@@ -1518,6 +1659,8 @@ class Admin:
         routes = self.server.routes
         if provider in PI16B_PROVIDERS:
             return json_reply(200, routes.pi16b_seed(provider))
+        if provider == "openai":
+            return json_reply(200, routes.chatgpt_seed())
         if provider == "github-copilot":
             domain = body.get("domain", "github.com")
             if domain not in GITHUB_DOMAINS:

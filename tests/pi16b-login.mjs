@@ -1,6 +1,8 @@
-// pi16b-login.mjs: pi 1.6.0's own meta, xai and radius logins (pi-ai
-// dist/auth/oauth/{meta,xai,radius}.js), run against tests/mock-provider.py,
-// for tests/test-login-pi16b.py to compare pi-keyring's entries with.
+// pi16b-login.mjs: pi 1.6.0's own meta, xai, radius, openai (ChatGPT) and
+// kimi-coding logins (pi-ai dist/auth/oauth/{meta,xai,radius,openai-chatgpt,
+// kimi-coding}.js), run against tests/mock-provider.py, for
+// tests/test-login-pi16b.py and tests/test-login-pi16c.py to compare
+// pi-keyring's entries with.
 //
 //   node pi16b-login.mjs PI_AI_DIST MOCK_URL REWRITE PROVIDER login [browser|device-code]
 //   node pi16b-login.mjs PI_AI_DIST MOCK_URL REWRITE PROVIDER refresh < credential.json
@@ -8,7 +10,8 @@
 // REWRITE is PI_KEYRING_URL_REWRITE's value: fetch () is pointed at the mock
 // the same way. Prints one JSON line: {"before": ms, "after": ms, "file":
 // the text pi's AuthStorage writes for {PROVIDER: credential}}, or
-// {"error": message}.
+// {"error": message}. openai: $PI16_DEVICE_ID is the device id pi's
+// settings manager would hand to login (options.getDeviceId).
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -42,6 +45,8 @@ async function load() {
         const { createRadiusOAuth } = await module("radius.js");
         return createRadiusOAuth({ name: "Radius", gateway: "https://radius.pi.dev" });
     }
+    if (provider === "openai") return (await module("openai-chatgpt.js")).openaiChatGPTOAuth;
+    if (provider === "kimi-coding") return (await module("kimi-coding.js")).kimiCodingOAuth;
     throw new Error("unknown provider " + provider);
 }
 
@@ -74,13 +79,19 @@ async function main() {
         },
         async prompt(prompt) {
             if (prompt.type === "select") return method;
+            // ChatGPT races the callback with a pasted URL: never typed here.
+            if (prompt.type === "manual_code") {
+                return new Promise((resolve, reject) => {
+                    prompt.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+                });
+            }
             throw new Error("unexpected prompt " + prompt.type);
         },
     };
     const before = Date.now();
     let credential;
     if (action === "login") {
-        credential = await oauth.login(interaction, {});
+        credential = await oauth.login(interaction, { getDeviceId: () => process.env.PI16_DEVICE_ID });
     } else {
         let text = "";
         for await (const chunk of process.stdin) text += chunk;

@@ -450,9 +450,10 @@ class LoginTest(LoginTestCase):
         self.assertIsNone(self.secret_tool_lookup("github-copilot"))
 
     def test_unknown_provider(self):
-        result = self.run_cli("login", "openai")
+        # groq takes an API key only (openai has pi 1.6.0's ChatGPT sign-in).
+        result = self.run_cli("login", "groq")
         self.assertExit(result, 2)
-        self.assertIn("Unknown OAuth provider: openai", result.err)
+        self.assertIn("Unknown OAuth provider: groq", result.err)
         for provider in FIELDS:
             self.assertIn(provider, result.err)
 

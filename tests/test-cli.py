@@ -397,6 +397,11 @@ class ProvidersTest(CliTestCase):
         self.assertIn("ANTHROPIC_API_KEY", by_id["anthropic"]["env"])
         self.assertEqual(by_id["github-copilot"]["flow"], "device")
         self.assertEqual(by_id["openai"]["env"], ["OPENAI_API_KEY"])
+        # openai: the API key and pi 1.6.0's ChatGPT sign-in, one id.
+        self.assertEqual((by_id["openai"]["name"], by_id["openai"]["oauth"], by_id["openai"]["flow"]),
+                         ("OpenAI", True, "loopback"))
+        self.assertEqual((by_id["kimi-coding"]["flow"], by_id["kimi-coding"]["env"]),
+                         ("device", ["KIMI_API_KEY"]))
         # Which pi releases know each provider (docs/pi-versions.md).
         for p in providers:
             self.assertIsInstance(p["pi_versions"], list)

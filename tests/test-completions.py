@@ -89,7 +89,8 @@ class CompletionTests:
         cls.provider_ids = {p["id"] for p in providers}
         cls.oauth_ids = {p["id"] for p in providers if p["oauth"]}
         assert {"openai", "anthropic", "groq", "mistral"} <= cls.provider_ids
-        assert "anthropic" in cls.oauth_ids and "openai" not in cls.oauth_ids
+        # openai: an API key or pi 1.6.0's ChatGPT sign-in; groq: an API key only.
+        assert {"anthropic", "openai", "kimi-coding"} <= cls.oauth_ids and "groq" not in cls.oauth_ids
 
     @classmethod
     def tearDownClass(cls):

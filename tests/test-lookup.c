@@ -671,18 +671,28 @@ test_case_46_oauth_unregistered_id (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
 
+  /* groq has an API key and no OAuth login: no key, and no fallback to
+   * the environment (a stored credential owns the provider). */
   write_auth_json (fixture,
-                   "{\"openai\":{\"type\":\"oauth\",\"refresh\":\"R\",\"access\":\"A\","
-                   "\"expires\":99999999999999}}");
+                   "{\"groq\":{\"type\":\"oauth\",\"refresh\":\"R\",\"access\":\"A\","
+                   "\"expires\":99999999999999},"
+                   "\"openai\":{\"type\":\"oauth\",\"refresh\":\"R\",\"access\":\"A2\","
+                   "\"expires\":99999999999999,\"clientId\":\"app_x\","
+                   "\"scopes\":[\"chatgpt.tokens.use.direct\"]}}");
+  g_setenv ("GROQ_API_KEY", "env-key", TRUE);
   g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
 
-  key = get_key (fixture->store, "openai", NULL, &error);
+  key = get_key (fixture->store, "groq", NULL, &error);
   g_assert_null (key);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "OAuth"));
 
-  credential = pi_keyring_credential_new_oauth ("openai", NULL, "R", "A", 99999999999999);
+  credential = pi_keyring_credential_new_oauth ("groq", NULL, "R", "A", 99999999999999);
   g_assert_null (pi_keyring_catalog_get_oauth_api_key (credential));
+
+  /* openai has both (pi 1.6.0's ChatGPT sign-in): its OAuth entry gives
+   * the access token, still ahead of OPENAI_API_KEY. */
+  assert_key (fixture->store, "openai", "A2", PI_KEYRING_SOURCE_AUTH_FILE);
 }
 
 /* --- the catalog --- */
@@ -757,6 +767,9 @@ test_catalog_oauth_names_and_flows (void)
     { "google-gemini-cli", "Google Cloud Code Assist (Gemini CLI)", "loopback" },
     { "google-antigravity", "Antigravity (Gemini 3, Claude, GPT-OSS)", "loopback" },
     { "openai-codex", "ChatGPT Plus/Pro (Codex Subscription)", "loopback" },
+    /* pi 1.6.0's: the ChatGPT sign-in under the API key's id and name */
+    { "openai", "OpenAI", "loopback" },
+    { "kimi-coding", "Kimi Code (subscription)", "device" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (oauth); i++)
@@ -766,7 +779,7 @@ test_catalog_oauth_names_and_flows (void)
     }
 
   g_assert_cmpstr (pi_keyring_catalog_get_display_name ("minimax-cn"), ==, "MiniMax (China)");
-  g_assert_null (pi_keyring_catalog_get_flow ("openai"));
+  g_assert_null (pi_keyring_catalog_get_flow ("groq"));
   g_assert_null (pi_keyring_catalog_get_flow ("amazon-bedrock"));
 }
 

@@ -727,12 +727,13 @@ test_case_46 (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
 
-  valid = pi_keyring_credential_new_oauth ("openai", NULL, "r", "a", FAR_FUTURE_MS);
+  /* groq: an API key only (openai has pi 1.6.0's ChatGPT sign-in). */
+  valid = pi_keyring_credential_new_oauth ("groq", NULL, "r", "a", FAR_FUTURE_MS);
   store_credential (fixture->store, valid);
-  g_setenv ("OPENAI_API_KEY", "env-key", TRUE);
+  g_setenv ("GROQ_API_KEY", "env-key", TRUE);
 
-  g_assert_false (pi_keyring_catalog_is_oauth ("openai"));
-  key = pi_keyring_store_get_api_key_sync (fixture->store, "openai", NULL, NULL, &error);
+  g_assert_false (pi_keyring_catalog_is_oauth ("groq"));
+  key = pi_keyring_store_get_api_key_sync (fixture->store, "groq", NULL, NULL, &error);
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
   g_assert_null (key);
 }
@@ -1147,13 +1148,14 @@ test_refresh_now_errors (Fixture       *fixture,
   g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  /* No provider of that id. */
+  /* No provider of that id (groq: an API key only; openai has the
+   * ChatGPT sign-in since pi 1.6.0). */
   {
     g_autoptr(PiKeyringCredential) orphan = NULL;
 
-    orphan = pi_keyring_credential_new_oauth ("openai", NULL, "r", "a", 1);
+    orphan = pi_keyring_credential_new_oauth ("groq", NULL, "r", "a", 1);
     store_credential (fixture->store, orphan);
-    result = pi_keyring_store_refresh_sync (fixture->store, "openai", NULL, &error);
+    result = pi_keyring_store_refresh_sync (fixture->store, "groq", NULL, &error);
     g_assert_error (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND);
   }
   g_assert_null (result);

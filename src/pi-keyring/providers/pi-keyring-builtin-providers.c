@@ -21,10 +21,10 @@ _pi_keyring_builtin_providers_new (void)
     _pi_keyring_xai_provider_new,
     _pi_keyring_radius_provider_new,
     _pi_keyring_openrouter_provider_new,
-    /* Not registered yet: openai (ChatGPT sign-in) and kimi-coding are built
-     * but have no tests against the mock, and the id openai still answers
-     * for the API key everywhere (issue 21, item 2, open):
-     * _pi_keyring_openai_provider_new, _pi_keyring_kimi_provider_new. */
+    /* openai: the ChatGPT sign-in, under the id of the OpenAI API key (one
+     * entry per id, api_key or oauth, as pi 1.6.0). */
+    _pi_keyring_openai_provider_new,
+    _pi_keyring_kimi_provider_new,
   };
   GPtrArray *providers = g_ptr_array_new_with_free_func (g_object_unref);
 

@@ -187,6 +187,7 @@ on_device_code (GObject      *source,
   g_autofree char *instructions = NULL;
   g_autofree char *shown = NULL;
   g_autofree char *poll_url = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
   const char *device_code, *user_code, *uri, *uri_complete;
 
@@ -232,8 +233,10 @@ on_device_code (GObject      *source,
   _pi_keyring_device_poller_set_flags (login->poller,
                                        PI_KEYRING_DEVICE_POLL_PLAIN |
                                        PI_KEYRING_DEVICE_POLL_ERRORS_BELOW_500);
-  _pi_keyring_device_poller_poll_async (login->poller, g_task_get_cancellable (task),
-                                        on_login_polled, g_steal_pointer (&task));
+  /* Read before the task is stolen: the order of arguments is unspecified. */
+  cancellable = g_task_get_cancellable (task);
+  _pi_keyring_device_poller_poll_async (login->poller, cancellable, on_login_polled,
+                                        g_steal_pointer (&task));
 }
 
 static void

@@ -395,9 +395,12 @@ openai_refresh_async (PiKeyringProvider   *provider,
 
 /* --- the provider --- */
 
+/* pi 1.6.0's provider name, the one its `auth login` says "Logged in to"
+ * (its OAuth name is "OpenAI (ChatGPT subscription)"): the id is the API
+ * key's too, and an API key is not a ChatGPT subscription. */
 static const PiKeyringBuiltinProviderInfo openai_info = {
   .id = OPENAI_ID,
-  .display_name = "OpenAI (ChatGPT subscription)",
+  .display_name = "OpenAI",
   .flow = "loopback",
 };
 
