@@ -1200,5 +1200,82 @@ class IdentifierImportTest(CliTestCase):
         self.assertIn("my provider", load_ordered(self.read(self.auth_file)))
 
 
+class AzureIdsTest(CliTestCase):
+    """Azure OpenAI: `azure` in pi 1.6.0, `azure-openai-responses` in 0.73.1."""
+
+    OLD_KEY = "azure-old-id-key-5551"
+    NEW_KEY = "azure-new-id-key-5552"
+
+    def get(self, provider):
+        return self.run_cli("get", provider, secrets_on_stdout=True)
+
+    def test_either_id_finds_the_entry_which_keeps_its_id(self):
+        self.extra_secrets = {self.OLD_KEY, self.NEW_KEY}
+        self.write_auth_file(pi_format(collections.OrderedDict([
+            ("azure-openai-responses", collections.OrderedDict([
+                ("type", "api_key"), ("key", self.OLD_KEY)]))])))
+        # Read from auth.json under either id.
+        for provider in ("azure", "azure-openai-responses"):
+            result = self.get(provider)
+            self.assertExit(result, 0)
+            self.assertEqual(result.text, self.OLD_KEY)
+
+        self.assertExit(self.run_cli("import"), 0)
+        self.assertEqual(self.secret_tool_lookup("azure-openai-responses")["key"], self.OLD_KEY)
+        self.assertIsNone(self.secret_tool_lookup("azure"))
+        for provider in ("azure", "azure-openai-responses"):
+            result = self.get(provider)
+            self.assertExit(result, 0)
+            self.assertEqual(result.text, self.OLD_KEY)
+        status = {row["provider"]: row for row in self.run_cli("--json", "status").json()}
+        self.assertEqual(status["azure"]["source"], "keyring")
+
+        result = self.run_cli("export", "-", secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(list(load_ordered(result.out)), ["azure-openai-responses"])
+
+        # Each id's own entry first.
+        self.set_key("azure", self.NEW_KEY)
+        self.assertEqual(self.get("azure").text, self.NEW_KEY)
+        self.assertEqual(self.get("azure-openai-responses").text, self.OLD_KEY)
+        self.assertExit(self.run_cli("remove", "azure-openai-responses"), 0)
+        self.assertEqual(self.get("azure-openai-responses").text, self.NEW_KEY)
+
+    def test_environment_serves_both_ids(self):
+        env = {"AZURE_OPENAI_API_KEY": "azure-env-value"}
+        for provider in ("azure", "azure-openai-responses"):
+            result = self.run_cli("get", provider, extra_env=env, secrets_on_stdout=True)
+            self.assertExit(result, 0)
+            self.assertEqual(result.text, "azure-env-value")
+        self.assertExit(self.run_cli("get", "azure"), 3)
+
+
+class AnthropicAuthTokenTest(CliTestCase):
+    """pi 1.6.0's ANTHROPIC_AUTH_TOKEN: pi sends it as a bearer token; no key."""
+
+    def test_status_get_exec(self):
+        env = {"ANTHROPIC_AUTH_TOKEN": "bearer-value-5553"}
+        self.extra_secrets = {"bearer-value-5553"}
+        result = self.run_cli("get", "anthropic", extra_env=env)
+        self.assertExit(result, 3)
+        self.assertIn("ANTHROPIC_AUTH_TOKEN", result.err)
+        self.assertEqual(result.out, b"")
+
+        status = self.run_cli("--json", "status", "anthropic", extra_env=env).json()
+        self.assertEqual(status[0]["source"], "env")
+        self.assertIsNone(self.run_cli("--json", "status", "anthropic").json()[0]["source"])
+
+        result = self.run_cli("exec", "--provider=anthropic", "--", "sh", "-c",
+                              'test "$ANTHROPIC_AUTH_TOKEN" = bearer-value-5553', extra_env=env)
+        self.assertExit(result, 0)
+        self.assertExit(self.run_cli("exec", "--provider=anthropic", "--", "true"), 3)
+
+        # A key wins over nothing, but pi 1.6.0 sends the bearer token first.
+        result = self.run_cli("get", "anthropic", extra_env=dict(env, ANTHROPIC_API_KEY="k-5554"),
+                              secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.text, "k-5554")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -498,6 +498,15 @@ cli_cmd_exec (const CliCommand  *command,
       Entry *entry = g_ptr_array_index (entries, i);
       Entry *previous;
 
+      /* Only variables that authenticate pi without a key (pi 1.6.0's
+       * ANTHROPIC_AUTH_TOKEN): already in the command's environment. */
+      if (g_error_matches (entry->error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND) &&
+          entry->sources == PI_KEYRING_SOURCE_ENVIRONMENT)
+        {
+          g_clear_error (&entry->error);
+          continue;
+        }
+
       if (entry->error != NULL)
         {
           if (error_is_fatal (entry))

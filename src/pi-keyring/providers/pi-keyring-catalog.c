@@ -428,6 +428,27 @@ lookup_env_api_key (const char *provider)
     }
 }
 
+const char *
+_pi_keyring_catalog_get_env_auth_variable (const char *provider)
+{
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  if (!g_str_equal (provider, "anthropic"))
+    return NULL;
+
+  /* pi-ai 1.6.0 dist/providers/anthropic.js, anthropicApiKeyAuth ().resolve:
+   * the bearer token before the keys, the federation after them, which
+   * needs its rule, organization and identity token file. */
+  if (env_value ("ANTHROPIC_AUTH_TOKEN") != NULL)
+    return "ANTHROPIC_AUTH_TOKEN";
+  if (env_value ("ANTHROPIC_FEDERATION_RULE_ID") != NULL &&
+      env_value ("ANTHROPIC_ORGANIZATION_ID") != NULL &&
+      env_value ("ANTHROPIC_IDENTITY_TOKEN_FILE") != NULL)
+    return "ANTHROPIC_FEDERATION_RULE_ID";
+
+  return NULL;
+}
+
 /**
  * pi_keyring_catalog_get_env_api_key:
  * @provider: a provider id

@@ -17,6 +17,11 @@ G_BEGIN_DECLS
 
 /* Forgets whether the Google ADC file exists (pi looks once per process). For tests. */
 void          _pi_keyring_catalog_reset_adc_cache (void);
+/* The variable through which the environment authenticates pi for
+ * @provider without giving a key (pi 1.6.0's ANTHROPIC_AUTH_TOKEN, sent
+ * as a bearer token, or its Anthropic workload identity federation,
+ * named by ANTHROPIC_FEDERATION_RULE_ID), or NULL. */
+const char   *_pi_keyring_catalog_get_env_auth_variable (const char *provider);
 
 /* --- pi-keyring-copilot-provider.c: github-copilot (reference §7.2) --- */
 

@@ -67,6 +67,7 @@ look_up_environment (GTask *task)
 {
   ApiKeyData *data = g_task_get_task_data (task);
   char *key = pi_keyring_catalog_get_env_api_key (data->provider);
+  const char *auth_variable;
 
   if (key != NULL)
     {
@@ -75,6 +76,15 @@ look_up_environment (GTask *task)
     }
 
   data->source = PI_KEYRING_SOURCE_NONE;
+  auth_variable = _pi_keyring_catalog_get_env_auth_variable (data->provider);
+  if (auth_variable != NULL)
+    {
+      g_task_return_new_error (task, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND,
+                               _("pi authenticates to “%s” with %s from the environment, "
+                                 "which is not a key: pi uses it itself."),
+                               data->provider, auth_variable);
+      return;
+    }
   if (!pi_keyring_catalog_contains (data->provider))
     {
       g_autoptr(PiKeyringProvider) registered = pi_keyring_lookup_provider (data->provider);
@@ -604,7 +614,8 @@ finish_sources (GTask *task)
   SourcesData *data = g_task_get_task_data (task);
   g_autoptr(PiKeyringSecretString) env_key = pi_keyring_catalog_get_env_api_key (data->provider);
 
-  if (env_key != NULL)
+  /* pi 1.6.0 also authenticates from variables that hold no key. */
+  if (env_key != NULL || _pi_keyring_catalog_get_env_auth_variable (data->provider) != NULL)
     data->sources |= PI_KEYRING_SOURCE_ENVIRONMENT;
 
   g_task_return_int (task, data->sources);
@@ -708,7 +719,9 @@ on_sources_keyring_looked_up (GObject      *source,
  * runtime override, an api_key or OAuth entry in the backend or in
  * auth.json (under @provider or the id other pi releases give it, as
  * [method@Store.get_api_key_async] looks), a non-empty environment
- * variable. Nothing is resolved or
+ * variable (also one that authenticates pi without being a key, such as
+ * `ANTHROPIC_AUTH_TOKEN`, which pi 1.6.0 sends as a bearer token; then
+ * [method@Store.get_api_key_async] has no key to give). Nothing is resolved or
  * refreshed. The lowest flag is the source [method@Store.get_api_key_async]
  * takes; the others are shadowed by it.
  *
