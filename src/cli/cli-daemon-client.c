@@ -224,6 +224,31 @@ call_daemon (PiKeyringBackend    *backend,
 }
 
 CliDaemonAnswer
+cli_dbus_daemon_answer_from_error (const char  *error_name,
+                                   const char  *message,
+                                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (error_name != NULL, CLI_DAEMON_NOT_ASKED);
+  g_return_val_if_fail (message != NULL, CLI_DAEMON_NOT_ASKED);
+
+  /* As GDBus makes it from a reply, domain and code from the name */
+  cli_dbus_register_errors ();
+  local_error = g_dbus_error_new_for_dbus_error (error_name, message);
+  g_dbus_error_strip_remote_error (local_error);
+  if (is_final_error (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return CLI_DAEMON_FAILED;
+    }
+
+  g_debug ("The pi-keyring daemon did not answer GetApiKey (%s); looking alone",
+           local_error->message);
+  return CLI_DAEMON_NOT_ASKED;
+}
+
+CliDaemonAnswer
 cli_dbus_daemon_list_credentials (PiKeyringBackend  *backend,
                                   GVariant         **out_credentials,
                                   GError           **error)

@@ -27,6 +27,14 @@ CliDaemonAnswer cli_dbus_daemon_get_api_key (PiKeyringBackend  *backend,
                                              char             **out_key,
                                              GError           **error);
 
+/* What the daemon's GetApiKey error @error_name with @message means, as
+ * cli_dbus_daemon_get_api_key () would take it: FAILED with @error set
+ * when it is the daemon's answer, else NOT_ASKED. For the executable's
+ * own question (cli-front.h). */
+CliDaemonAnswer cli_dbus_daemon_answer_from_error (const char  *error_name,
+                                                   const char  *message,
+                                                   GError     **error);
+
 /* Asks such a daemon for its credentials, without secrets: the
  * ListCredentials dictionaries of every profile. Only a locked keyring is
  * its final answer (FAILED); otherwise, NOT_ASKED: list alone. */

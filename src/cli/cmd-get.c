@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <gio/gio.h>
+
 #include "cli-daemon-client.h"
+#include "cli-front.h"
 
 /* The providers (profile/provider) whose `get` is running further up in
  * this process tree. An api_key entry `!pi-keyring get P` read back by
@@ -36,6 +39,34 @@ enter_get_chain (const char  *provider,
 
   g_setenv (GET_CHAIN_VARIABLE, extended != NULL ? extended : self, TRUE);
   return TRUE;
+}
+
+/* The daemon's answer: the one the executable got, or a question now. */
+static CliDaemonAnswer
+ask_daemon (PiKeyringBackend  *backend,
+            const char        *provider,
+            char             **out_key,
+            GError           **error)
+{
+  const CliFront *front = cli_get_front ();
+
+  switch (front != NULL ? front->daemon : CLI_FRONT_DAEMON_UNKNOWN)
+    {
+    case CLI_FRONT_DAEMON_NOT_ASKED:
+      return CLI_DAEMON_NOT_ASKED;
+
+    case CLI_FRONT_DAEMON_ERROR:
+      return cli_dbus_daemon_answer_from_error (front->error_name, front->error_message, error);
+
+    case CLI_FRONT_DAEMON_BUS_TIMEOUT:
+      /* The Secret Service backend needs the bus (cli-daemon-client.c) */
+      g_propagate_error (error, cli_dbus_bus_timeout_error (front->timeout_ms));
+      return CLI_DAEMON_FAILED;
+
+    case CLI_FRONT_DAEMON_UNKNOWN:
+    default:
+      return cli_dbus_daemon_get_api_key (backend, provider, out_key, error);
+    }
 }
 
 int
@@ -74,10 +105,21 @@ cli_cmd_get (const CliCommand  *command,
   if (backend == NULL)
     return cli_report_error (error);
 
+  /* The daemon's key, which the executable could not write */
+  if (cli_get_front () != NULL && cli_get_front ()->daemon == CLI_FRONT_DAEMON_WRITE_FAILED)
+    {
+      int saved_errno = cli_get_front ()->write_errno;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not write to standard output: %s"), g_strerror (saved_errno));
+      return cli_report_error (error);
+    }
+
   /* A running `pi-keyring daemon` with the same backend answers for the
    * stored credential: its token is fresh, and a refresh is done once for
-   * every client. Without one, or when it cannot answer, alone. */
-  switch (cli_dbus_daemon_get_api_key (backend, provider, &key, &error))
+   * every client. Without one, or when it cannot answer, alone. The
+   * executable may have asked it already (cli-front.h). */
+  switch (ask_daemon (backend, provider, &key, &error))
     {
     case CLI_DAEMON_ANSWERED:
       break;

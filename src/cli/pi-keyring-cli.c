@@ -1,5 +1,8 @@
 /* pi-keyring-cli.c: the pi-keyring command: global options and dispatch
  *
+ * Built as the module libpi-keyring-cli.so, which the executable
+ * (pi-keyring-front.c) loads and enters through pi_keyring_cli_main ().
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -8,8 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gmodule.h>
+
+#include "cli-front.h"
 #include "cli-util.h"
 #include "pi-keyring-daemon.h"
+
+static const CliFront *front;
 
 static const CliCommand commands[] = {
   { "providers", cli_cmd_providers,
@@ -199,16 +207,26 @@ run (int    argc,
   return run_command (command, argc - 1, argv + 1);
 }
 
-int
-main (int    argc,
-      char **argv)
+const CliFront *
+cli_get_front (void)
+{
+  return front;
+}
+
+G_MODULE_EXPORT int
+pi_keyring_cli_main (int             argc,
+                     char          **argv,
+                     const CliFront *the_front)
 {
   const char *localedir;
   int status;
 
+  front = the_front != NULL && the_front->size == sizeof (CliFront) ? the_front : NULL;
+
   /* Before anything else, and before any secret is read: no core dumps,
-   * no ptrace by other processes of the same user. */
-  cli_harden_process ();
+   * no ptrace by other processes of the same user. The executable did it
+   * first; it says what the limit was. */
+  cli_harden_process_from (front != NULL && front->have_core_limit ? &front->core_limit : NULL);
 
   /* PI_KEYRING_LOCALEDIR, when set, replaces the installed catalogs: the
    * tests point it at the build tree's po/ directory. */

@@ -42,6 +42,19 @@ cli_harden_process (void)
 }
 
 void
+cli_harden_process_from (const struct rlimit *core_limit)
+{
+  /* The executable (pi-keyring-front.c) did the same before it loaded the
+   * command: what it saw first is the user's limit. */
+  cli_harden_process ();
+  if (core_limit != NULL)
+    {
+      saved_core_limit = *core_limit;
+      have_saved_core_limit = TRUE;
+    }
+}
+
+void
 cli_restore_core_limit (void)
 {
   if (have_saved_core_limit && setrlimit (RLIMIT_CORE, &saved_core_limit) != 0)
