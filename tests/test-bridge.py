@@ -273,6 +273,31 @@ class BasicsTest(BridgeTestCase):
         self.assertError(bridge.call("read", provider="mistral"), "failed")
         self.assertEqual(bridge.close(), 0)
 
+    def test_read_resolves_as_get_does(self):
+        """pi 1.6.0's entry `env` and key templates: read's key is get's key."""
+        self.remember_secrets("sk-from-entry-env-77")
+        bridge = self.start_bridge()
+        entry = collections.OrderedDict([
+            ("type", "api_key"), ("key", "${PI_KEYRING_TEST_DEPLOY_KEY}"),
+            ("env", collections.OrderedDict([("PI_KEYRING_TEST_DEPLOY_KEY", "sk-from-entry-env-77")]))])
+        self.assertOk(bridge.call("write", provider="deepseek", entry=entry))
+        reply = bridge.call("read", provider="deepseek")
+        self.assertOk(reply)
+        self.assertEqual(reply["entry"], entry)
+        self.assertEqual(reply["key"], "sk-from-entry-env-77")
+        get = self.run_cli("get", "deepseek", secrets_on_stdout=True)
+        self.assertExit(get, 0)
+        self.assertEqual(get.text, reply["key"])
+
+        # A template of unset variables comes to no key: null, not an error.
+        entry = {"type": "api_key", "key": "$PI_KEYRING_TEST_UNSET_VAR"}
+        self.assertOk(bridge.call("write", provider="groq", entry=entry))
+        reply = bridge.call("read", provider="groq")
+        self.assertOk(reply)
+        self.assertEqual(reply["entry"], entry)
+        self.assertIsNone(reply["key"])
+        self.assertEqual(bridge.close(), 0)
+
     def test_read_not_found_is_a_null_entry(self):
         bridge = self.start_bridge()
         reply = bridge.call("read", provider="openai")

@@ -134,8 +134,11 @@ on_key_resolved (GObject      *source,
 
   g_free (resolution);
 
-  key = pi_keyring_resolve_config_value_finish (result, &error);
-  if (key == NULL && !lenient)
+  key = pi_keyring_store_get_api_key_finish (PI_KEYRING_STORE (source), result, NULL, &error);
+  /* An entry whose key comes to nothing (empty, or a template of unset
+   * variables) has no key to give. */
+  if (key == NULL && !lenient &&
+      !g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND))
     {
       cli_bridge_request_fail (request, error);
       return;
@@ -144,7 +147,10 @@ on_key_resolved (GObject      *source,
   reply (request, credential, key);
 }
 
-/* The string pi would send for @credential, then @reply. */
+/* The string pi would send for @credential, then @reply. An api_key entry
+ * is resolved by the store's lookup, which takes the backend's entry first
+ * (the bridge sets no runtime key), so that `read` gives the key `get`
+ * gives: pi 1.6.0's `env` of the entry and its templates included. */
 static void
 resolve_key (Request             *request,
              PiKeyringCredential *credential,
@@ -165,9 +171,10 @@ resolve_key (Request             *request,
           resolution->credential = g_object_ref (credential);
           resolution->reply = reply;
           resolution->lenient = lenient;
-          pi_keyring_resolve_config_value_async (pi_keyring_credential_get_key (credential),
-                                                 request->cancellable, on_key_resolved,
-                                                 resolution);
+          pi_keyring_store_get_api_key_async (request_get_store (request),
+                                              pi_keyring_credential_get_provider (credential),
+                                              request->cancellable, on_key_resolved,
+                                              resolution);
           return;
         }
       break;
