@@ -984,6 +984,12 @@ typedef struct
   char          *profile;
   char          *collection;   /* the default collection's path */
   char          *item;         /* the one item's path */
+  /* The session is opened while the item is looked for: the task
+   * returns only once it is open (no call left behind it). */
+  gboolean       session_pending;
+  gboolean       item_found;   /* waiting for the session to get the secret */
+  gboolean       ended;        /* waiting for the session to return outcome */
+  GError        *outcome;      /* … an error, or NULL for nothing stored */
 } ReadOne;
 
 static void
@@ -995,7 +1001,64 @@ read_one_free (ReadOne *ro)
   g_free (ro->profile);
   g_free (ro->collection);
   g_free (ro->item);
+  g_clear_error (&ro->outcome);
   g_free (ro);
+}
+
+/* Returns @error (taken), or nothing stored when it is NULL, once the
+ * session is open. */
+static void
+read_one_end (GTask  *task,
+              GError *error)
+{
+  ReadOne *ro = g_task_get_task_data (task);
+
+  if (ro->session_pending)
+    {
+      ro->ended = TRUE;
+      ro->outcome = error;
+      return;
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void on_one_secret (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data);
+
+static void
+get_one_secret (GTask *task)
+{
+  ReadOne *ro = g_task_get_task_data (task);
+  const char *paths[2] = { ro->item, NULL };
+
+  secret_service_get_secrets_for_dbus_paths (ro->service, paths, ro->cancellable,
+                                             on_one_secret, g_object_ref (task));
+}
+
+static void
+on_one_session (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* A session that failed is tried again, and its error returned, by
+   * GetSecrets; only a search that found the item needs one. */
+  if (!secret_service_ensure_session_finish (SECRET_SERVICE (source), result, &error))
+    g_debug ("Could not open a Secret Service session yet: %s", error->message);
+  ro->session_pending = FALSE;
+
+  if (ro->ended)
+    read_one_end (task, g_steal_pointer (&ro->outcome));
+  else if (ro->item_found)
+    get_one_secret (task);
 }
 
 static gboolean
@@ -1060,14 +1123,13 @@ on_one_searched (GObject      *source,
   ReadOne *ro = g_task_get_task_data (task);
   g_auto(GStrv) unlocked = NULL;
   g_auto(GStrv) locked = NULL;
-  const char *paths[2] = { NULL, NULL };
   GError *error = NULL;
   guint found = 0;
 
   if (!secret_service_search_for_dbus_paths_finish (SECRET_SERVICE (source), result,
                                                     &unlocked, &locked, &error))
     {
-      g_task_return_error (task, error);
+      read_one_end (task, error);
       return;
     }
 
@@ -1075,7 +1137,7 @@ on_one_searched (GObject      *source,
   for (guint i = 0; locked != NULL && locked[i] != NULL; i++)
     if (path_in_collection (locked[i], ro->collection))
       {
-        g_task_return_error (task, _pi_keyring_secret_service_item_locked_error (ro->provider));
+        read_one_end (task, _pi_keyring_secret_service_item_locked_error (ro->provider));
         return;
       }
   for (guint i = 0; unlocked != NULL && unlocked[i] != NULL; i++)
@@ -1088,19 +1150,20 @@ on_one_searched (GObject      *source,
   if (found == 0)
     {
       /* Nothing stored: the collection was unlocked before the search. */
-      g_task_return_pointer (task, NULL, NULL);
+      read_one_end (task, NULL);
       return;
     }
   if (found > 1)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                               "%u items match", found);
+      read_one_end (task, g_error_new (G_IO_ERROR, G_IO_ERROR_EXISTS,
+                                       "%u items match", found));
       return;
     }
 
-  paths[0] = ro->item;
-  secret_service_get_secrets_for_dbus_paths (ro->service, paths, ro->cancellable,
-                                             on_one_secret, g_object_ref (task));
+  if (ro->session_pending)
+    ro->item_found = TRUE;
+  else
+    get_one_secret (task);
 }
 
 static void
@@ -1116,12 +1179,12 @@ on_one_collection_locked (GObject      *source,
 
   if (!collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
     {
-      g_task_return_error (task, error);
+      read_one_end (task, error);
       return;
     }
   if (locked)
     {
-      g_task_return_error (task, _pi_keyring_secret_service_collection_locked_error ());
+      read_one_end (task, _pi_keyring_secret_service_collection_locked_error ());
       return;
     }
 
@@ -1147,7 +1210,7 @@ on_alias (GObject      *source,
   ro->collection = default_collection_finish (G_DBUS_PROXY (source), result, &error);
   if (ro->collection == NULL)
     {
-      g_task_return_error (task, error);
+      read_one_end (task, error);
       return;
     }
 
@@ -1179,6 +1242,10 @@ _pi_keyring_secret_service_read_one_async (SecretService       *service,
   ro->profile = g_strdup (profile);
   g_task_set_task_data (task, ro, (GDestroyNotify) read_one_free);
 
+  /* The session (a Diffie-Hellman exchange: the slowest call) while the
+   * alias, the lock and the search are asked; none of them needs it. */
+  ro->session_pending = TRUE;
+  secret_service_ensure_session (service, ro->cancellable, on_one_session, g_object_ref (task));
   default_collection_async (service, ro->cancellable, on_alias, g_object_ref (task));
 }
 
