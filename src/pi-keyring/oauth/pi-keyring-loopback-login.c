@@ -165,6 +165,34 @@ _pi_keyring_loopback_login_get_interaction (PiKeyringLoopbackLogin *login)
 }
 
 void
+_pi_keyring_loopback_login_exchange_code (PiKeyringLoopbackLogin *login,
+                                          const char             *token_url,
+                                          const char             *client_id,
+                                          const char * const     *extra_fields,
+                                          GTask                  *task,
+                                          GAsyncReadyCallback     callback)
+{
+  g_autoptr(PiKeyringHttpRequest) request = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_return_if_fail (login != NULL && login->code != NULL);
+  g_return_if_fail (token_url != NULL && client_id != NULL);
+
+  request = _pi_keyring_http_request_new ("POST", token_url);
+  _pi_keyring_http_request_add_form_field (request, "grant_type", "authorization_code");
+  _pi_keyring_http_request_add_form_field (request, "client_id", client_id);
+  _pi_keyring_http_request_add_form_field (request, "code", login->code);
+  _pi_keyring_http_request_add_form_field (request, "code_verifier", login->pkce->verifier);
+  _pi_keyring_http_request_add_form_field (request, "redirect_uri",
+                                           _pi_keyring_loopback_login_get_redirect_uri (login));
+  for (guint i = 0; extra_fields != NULL && extra_fields[i] != NULL && extra_fields[i + 1] != NULL;
+       i += 2)
+    _pi_keyring_http_request_add_form_field (request, extra_fields[i], extra_fields[i + 1]);
+
+  _pi_keyring_http_client_request_token_async (login->http, request, cancellable, callback, task);
+}
+
+void
 _pi_keyring_loopback_login_progress (PiKeyringLoopbackLogin *login,
                                      const char             *message)
 {

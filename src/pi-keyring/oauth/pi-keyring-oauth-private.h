@@ -524,6 +524,19 @@ void           _pi_keyring_loopback_login_set_value   (PiKeyringLoopbackLogin *l
                                                        const char             *value);
 PiKeyringHttpClient  *_pi_keyring_loopback_login_get_http_client (PiKeyringLoopbackLogin *login);
 PiKeyringInteraction *_pi_keyring_loopback_login_get_interaction (PiKeyringLoopbackLogin *login);
+/* The code exchange (RFC 6749 §4.1.3 with PKCE) as openai-codex and the
+ * ChatGPT sign-in send it: the form grant_type=authorization_code,
+ * client_id, code, code_verifier, redirect_uri, then @extra_fields (name,
+ * value, …, NULL; nullable) in that order, POSTed to @token_url through the
+ * login's client. @callback gets the client as its source (finish with
+ * _pi_keyring_http_client_request_token_finish) and @task, which it takes
+ * over, as its data; the task's cancellable cancels the request. */
+void           _pi_keyring_loopback_login_exchange_code (PiKeyringLoopbackLogin *login,
+                                                         const char             *token_url,
+                                                         const char             *client_id,
+                                                         const char * const     *extra_fields,
+                                                         GTask                  *task,
+                                                         GAsyncReadyCallback     callback);
 void           _pi_keyring_loopback_login_progress    (PiKeyringLoopbackLogin *login,
                                                        const char             *message);
 

@@ -203,20 +203,8 @@ static void
 exchange_code (PiKeyringLoopbackLogin *login,
                GTask                  *task)
 {
-  g_autoptr(PiKeyringHttpRequest) request = NULL;
-
-  request = _pi_keyring_http_request_new ("POST", CODEX_TOKEN_URL);
-  _pi_keyring_http_request_add_form_field (request, "grant_type", "authorization_code");
-  _pi_keyring_http_request_add_form_field (request, "client_id", CODEX_CLIENT_ID);
-  _pi_keyring_http_request_add_form_field (request, "code",
-                                           _pi_keyring_loopback_login_get_code (login));
-  _pi_keyring_http_request_add_form_field (request, "code_verifier",
-                                           _pi_keyring_loopback_login_get_verifier (login));
-  _pi_keyring_http_request_add_form_field (request, "redirect_uri", CODEX_REDIRECT_URI);
-
-  _pi_keyring_http_client_request_token_async (_pi_keyring_loopback_login_get_http_client (login),
-                                               request, g_task_get_cancellable (task),
-                                               on_code_exchanged, task);
+  _pi_keyring_loopback_login_exchange_code (login, CODEX_TOKEN_URL, CODEX_CLIENT_ID, NULL, task,
+                                            on_code_exchanged);
 }
 
 static const char * const authorize_params[] = {

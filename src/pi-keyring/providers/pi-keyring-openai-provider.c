@@ -245,25 +245,16 @@ static void
 exchange_code (PiKeyringLoopbackLogin *login,
                GTask                  *task)
 {
-  g_autoptr(PiKeyringHttpRequest) request = NULL;
+  static const char * const resource[] = { "resource", CHATGPT_RESOURCE, NULL };
   const char *client_id = _pi_keyring_loopback_login_get_param_value (login);
 
   g_task_set_task_data (task, g_strdup (client_id), g_free);
   _pi_keyring_loopback_login_progress (login, _("Exchanging authorization code for tokens..."));
 
-  request = _pi_keyring_http_request_new ("POST", CHATGPT_TOKEN_URL);
-  _pi_keyring_http_request_add_form_field (request, "grant_type", "authorization_code");
-  _pi_keyring_http_request_add_form_field (request, "client_id", client_id);
-  _pi_keyring_http_request_add_form_field (request, "code",
-                                           _pi_keyring_loopback_login_get_code (login));
-  _pi_keyring_http_request_add_form_field (request, "code_verifier",
-                                           _pi_keyring_loopback_login_get_verifier (login));
-  _pi_keyring_http_request_add_form_field (request, "redirect_uri", CHATGPT_REDIRECT_URI);
-  _pi_keyring_http_request_add_form_field (request, "resource", CHATGPT_RESOURCE);
-
-  _pi_keyring_http_client_request_token_async (_pi_keyring_loopback_login_get_http_client (login),
-                                               request, g_task_get_cancellable (task),
-                                               on_code_exchanged, task);
+  /* The issued client, as codex's exchange otherwise (pi's
+   * exchangeAuthorizationCode), then the resource. */
+  _pi_keyring_loopback_login_exchange_code (login, CHATGPT_TOKEN_URL, client_id, resource, task,
+                                            on_code_exchanged);
 }
 
 static gboolean
