@@ -277,6 +277,112 @@ class ExecVariablesTest(ExecTestCase):
         self.assertIn("PI_KEYRING_PASSPHRASE", result.text)
 
 
+# pi 1.6.0's api_key entries with an `env` object (variables for that
+# provider only), as its /login writes them for Cloudflare, Bedrock and
+# Vertex, with a key whose ${NAME} comes from the entry.
+CLOUDFLARE_KEY = "cf-exec-test-key-5e6f7a"
+ACCOUNT_ID = "exec-test-account-3c4d"
+GATEWAY_ACCOUNT_ID = "exec-test-gateway-account-9a8b"
+DEEPSEEK_PART = "exec-test-deepseek-part-1f2e"
+ENV_ENTRIES = collections.OrderedDict([
+    ("cloudflare-workers-ai", collections.OrderedDict([
+        ("type", "api_key"), ("key", CLOUDFLARE_KEY),
+        ("env", collections.OrderedDict([("CLOUDFLARE_ACCOUNT_ID", ACCOUNT_ID)]))])),
+    ("amazon-bedrock", collections.OrderedDict([
+        ("type", "api_key"), ("env", collections.OrderedDict([("AWS_PROFILE", "exec-test-profile")]))])),
+    ("deepseek", collections.OrderedDict([
+        ("type", "api_key"), ("key", "sk-${DS_PART}-x"),
+        ("env", collections.OrderedDict([("DS_PART", DEEPSEEK_PART), ("DS_EMPTY", "")]))])),
+])
+
+
+class ExecEntryEnvTest(ExecTestCase):
+    def setUp(self):
+        super().setUp()
+        self.extra_secrets |= {CLOUDFLARE_KEY, ACCOUNT_ID, GATEWAY_ACCOUNT_ID, DEEPSEEK_PART}
+
+    def test_env_entries_survive_import_and_export_byte_for_byte(self):
+        original = cli.pi_format(ENV_ENTRIES)
+        self.write_auth_file(original)
+        self.assertExit(self.run_cli("import"), 0)
+        for provider, entry in ENV_ENTRIES.items():
+            stored = self.secret_tool_lookup(provider)
+            self.assertEqual(list(stored.items()), list(entry.items()))
+        os.unlink(self.auth_file)
+        target = os.path.join(self.tmp, "exported.json")
+        self.assertExit(self.run_cli("export", target), 0)
+        self.assertEqual(self.read(target), original)
+
+    def test_exec_hands_over_the_entrys_variables(self):
+        self.import_entries(ENV_ENTRIES)
+        env, result = self.exec_env("exec", extra_env={"AWS_PROFILE": "user-profile",
+                                                       "DS_EMPTY": "user-value"})
+        self.assertEqual(env["CLOUDFLARE_API_KEY"], CLOUDFLARE_KEY)
+        self.assertEqual(env["CLOUDFLARE_ACCOUNT_ID"], ACCOUNT_ID)
+        # The key's ${DS_PART} comes from the entry, as in pi 1.6.0.
+        self.assertEqual(env["DEEPSEEK_API_KEY"], "sk-%s-x" % DEEPSEEK_PART)
+        self.assertEqual(env["DS_PART"], DEEPSEEK_PART)
+        # pi 1.6.0 reads the entry's variable before its environment...
+        self.assertEqual(env["AWS_PROFILE"], "exec-test-profile")
+        # ... but an empty one leaves the environment's (`env[name] || process.env[name]`).
+        self.assertEqual(env["DS_EMPTY"], "user-value")
+        # An entry without a key hands over no key variable.
+        self.assertNotIn("AWS_BEARER_TOKEN_BEDROCK", env)
+        self.assertEqual(result.err, "")
+
+    def test_only_the_providers_handed_over(self):
+        self.import_entries(ENV_ENTRIES)
+        self.set_key("openai", OPENAI_KEY)
+        env, _ = self.exec_env("exec", "-p", "openai")
+        self.assertEqual(env["OPENAI_API_KEY"], OPENAI_KEY)
+        for name in ("CLOUDFLARE_ACCOUNT_ID", "AWS_PROFILE", "DS_PART"):
+            self.assertNotIn(name, env)
+        # A named entry without a key: its variables are what is handed over.
+        env, result = self.exec_env("exec", "-p", "amazon-bedrock")
+        self.assertEqual(env["AWS_PROFILE"], "exec-test-profile")
+        self.assertNotIn("CLOUDFLARE_ACCOUNT_ID", env)
+        self.assertEqual(result.err, "")
+
+    def test_two_entries_wanting_one_variable(self):
+        entries = collections.OrderedDict(ENV_ENTRIES)
+        entries["cloudflare-ai-gateway"] = collections.OrderedDict([
+            ("type", "api_key"), ("key", CLOUDFLARE_KEY),
+            ("env", collections.OrderedDict([("CLOUDFLARE_ACCOUNT_ID", GATEWAY_ACCOUNT_ID),
+                                             ("CLOUDFLARE_GATEWAY_ID", "exec-test-gateway")]))])
+        # An entry's variable that is another provider's key variable.
+        entries["groq"] = collections.OrderedDict([
+            ("type", "api_key"), ("key", GROQ_KEY),
+            ("env", collections.OrderedDict([("CLOUDFLARE_API_KEY", "exec-test-other")]))])
+        self.extra_secrets.add("exec-test-other")
+        self.import_entries(entries)
+        env, result = self.exec_env("exec", "-p", "cloudflare-workers-ai,cloudflare-ai-gateway,groq")
+        self.assertEqual(env["CLOUDFLARE_ACCOUNT_ID"], ACCOUNT_ID)
+        self.assertEqual(env["CLOUDFLARE_GATEWAY_ID"], "exec-test-gateway")
+        self.assertEqual(env["CLOUDFLARE_API_KEY"], CLOUDFLARE_KEY)
+        self.assertEqual(env["GROQ_API_KEY"], GROQ_KEY)
+        self.assertIn("CLOUDFLARE_ACCOUNT_ID", result.err)
+        self.assertIn("cloudflare-ai-gateway", result.err)
+        self.assertIn("CLOUDFLARE_API_KEY", result.err)
+        self.assertIn("groq", result.err)
+
+    def test_status_shows_the_names_never_the_values(self):
+        self.import_entries(ENV_ENTRIES)
+        result = self.run_cli("--json", "status")
+        self.assertExit(result, 0)
+        rows = {row["provider"]: row for row in result.json()}
+        self.assertEqual(rows["cloudflare-workers-ai"]["env"], ["CLOUDFLARE_ACCOUNT_ID"])
+        self.assertEqual(rows["amazon-bedrock"]["env"], ["AWS_PROFILE"])
+        self.assertEqual(rows["deepseek"]["env"], ["DS_PART", "DS_EMPTY"])
+        self.assertNotIn("exec-test-profile", result.text)
+        result = self.run_cli("status", "cloudflare-workers-ai")
+        self.assertExit(result, 0)
+        self.assertIn("CLOUDFLARE_ACCOUNT_ID (values not shown)", result.text)
+        # The run_cli checks: no value (ACCOUNT_ID, DEEPSEEK_PART) on stdout or stderr.
+        result = self.run_cli("status", "amazon-bedrock")
+        self.assertIn("AWS_PROFILE", result.text)
+        self.assertNotIn("exec-test-profile", result.text)
+
+
 class ExecAuthJsonShadowTest(ExecTestCase):
     def test_warns_when_an_auth_json_entry_shadows_the_variable(self):
         self.set_key("openai", OPENAI_KEY)

@@ -1038,6 +1038,86 @@ test_invalid_utf8_not_written (Fixture       *fixture,
   g_assert_cmpstr (after, ==, "{}");
 }
 
+/* pi 1.6.0 reads a file that starts with a UTF-8 byte order mark (its
+ * stripBom) and writes it back without one. */
+static void
+test_byte_order_mark (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(PiKeyringCredential) anthropic = NULL;
+  g_autoptr(PiKeyringCredential) openai = api_key ("openai", "sk-openai");
+
+  write_text (fixture->path, "\xef\xbb\xbf{\n  \"anthropic\": {\n    \"type\": \"api_key\",\n"
+                             "    \"key\": \"sk-ant\"\n  }\n}");
+  anthropic = lookup_ok (fixture->backend, "anthropic");
+  g_assert_nonnull (anthropic);
+  g_assert_cmpstr (pi_keyring_credential_get_key (anthropic), ==, "sk-ant");
+
+  store_ok (fixture->backend, openai);
+  assert_file_is (fixture->path,
+                  "{\n  \"anthropic\": {\n    \"type\": \"api_key\",\n    \"key\": \"sk-ant\"\n  },\n"
+                  "  \"openai\": {\n    \"type\": \"api_key\",\n    \"key\": \"sk-openai\"\n  }\n}");
+}
+
+/* A symbolic link to auth.json: pi 1.6.0 locks the file it leads to, pi
+ * 0.73.1 the link; a write waits for either lock, takes both, and leaves
+ * neither behind (tests/test-symlink-lock.py races the real pis). */
+static void
+test_symlink_takes_both_locks (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *real_dir = g_build_filename (fixture->dir, "real", NULL);
+  g_autofree char *real_path = g_build_filename (real_dir, "auth.json", NULL);
+  g_autofree char *real_lock = g_strconcat (real_path, ".lock", NULL);
+  const char *held[] = { NULL, NULL };
+
+  held[0] = real_lock;
+  held[1] = fixture->lock_path;
+  write_text (real_path, "{}");
+  g_assert_cmpint (g_mkdir_with_parents (fixture->dir, 0700), ==, 0);
+  g_assert_cmpint (symlink ("real/auth.json", fixture->path), ==, 0);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (held); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PiKeyringPiLock *lock;
+
+      /* Held by a pi (fresh): busy; the other one is let go again. */
+      g_assert_cmpint (g_mkdir (held[i], 0700), ==, 0);
+      lock = _pi_keyring_pi_lock_try (fixture->path, 10000, &error);
+      g_assert_null (lock);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+      g_assert_true (path_exists (held[i]));
+      g_assert_false (path_exists (held[1 - i]));
+      g_assert_cmpint (g_rmdir (held[i]), ==, 0);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    PiKeyringPiLock *lock = _pi_keyring_pi_lock_try (fixture->path, 10000, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (path_exists (real_lock));
+    g_assert_true (path_exists (fixture->lock_path));
+    _pi_keyring_pi_lock_release (lock);
+    g_assert_false (path_exists (real_lock));
+    g_assert_false (path_exists (fixture->lock_path));
+  }
+
+  {
+    g_autoptr(PiKeyringCredential) openai = api_key ("openai", "sk-openai");
+    struct stat st;
+
+    store_ok (fixture->backend, openai);
+    g_assert_cmpint (g_lstat (fixture->path, &st), ==, 0);
+    g_assert_true (S_ISLNK (st.st_mode));
+    assert_file_is (real_path, "{\n  \"openai\": {\n    \"type\": \"api_key\",\n"
+                               "    \"key\": \"sk-openai\"\n  }\n}");
+    g_assert_false (path_exists (real_lock));
+    g_assert_false (path_exists (fixture->lock_path));
+  }
+}
+
 static void
 test_malformed_untouched (Fixture       *fixture,
                           gconstpointer  data)
@@ -1045,7 +1125,7 @@ test_malformed_untouched (Fixture       *fixture,
   static const char *malformed[] = {
     "{\"anthropic\":{\"type\":\"api_key\",\"key\":\"k\"},}",
     "{\"a\":1}\n// comment\n",
-    "\xef\xbb\xbf{}",
+    "\xef\xbb\xbf\xef\xbb\xbf{}",  /* pi 1.6.0 strips one mark */
     "[]",
     "   ",
   };
@@ -1153,6 +1233,8 @@ main (int    argc,
   ADD ("/file-backend/lock/acquire-waits", test_lock_acquire_waits);
   ADD ("/file-backend/symlink-kept", test_symlink_kept);
   ADD ("/file-backend/malformed-untouched", test_malformed_untouched);
+  ADD ("/file-backend/byte-order-mark", test_byte_order_mark);
+  ADD ("/file-backend/symlink-takes-both-locks", test_symlink_takes_both_locks);
   ADD ("/file-backend/invalid-utf8-not-written", test_invalid_utf8_not_written);
   g_test_add_func ("/file-backend/format-credentials", test_format_credentials);
   ADD ("/file-backend/check", test_check);

@@ -7,6 +7,15 @@
  * so that the `!command`s run while the keys are looked up see only what
  * the user's environment had.
  *
+ * pi 1.6.0's api_key entries may carry an `env` object, variables for that
+ * provider only (an AWS profile, a Cloudflare account id, a Vertex project
+ * and location). pi reads them before its own environment (pi-ai's
+ * getProviderEnvValue: `env?.[name] || process.env[name]`), so the ones of
+ * a provider handed over are set for the command over what the
+ * environment had, an empty one excepted. One environment has no
+ * per-provider scope: where two providers' entries, or an entry and a key
+ * handed over, want one variable, the first (the key first) keeps it.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -35,12 +44,22 @@ typedef struct
   char            *key;        /* wiped when freed */
   GError          *error;
   const char      *variable;   /* the variable set in the command's environment */
+  char           **env;        /* the entry's own variables (NAME=VALUE), wiped when freed */
 } Entry;
+
+static void
+wipe_strv (char **strv)
+{
+  for (gsize i = 0; strv != NULL && strv[i] != NULL; i++)
+    explicit_bzero (strv[i], strlen (strv[i]));
+  g_strfreev (strv);
+}
 
 static void
 entry_free (Entry *entry)
 {
   cli_secret_free (entry->key);
+  wipe_strv (entry->env);
   g_clear_error (&entry->error);
   g_free (entry);
 }
@@ -153,6 +172,25 @@ look_up (PiKeyringStore *store,
 
 /* Whether the Anthropic key is an OAuth access token, which pi wants in
  * ANTHROPIC_OAUTH_TOKEN (it switches to bearer mode on `sk-ant-oat`). */
+/* The entry of @provider in @source (the backend or auth.json). */
+static PiKeyringCredential *
+stored_credential (PiKeyringStore  *store,
+                   const char      *provider,
+                   PiKeyringSource  source,
+                   const char      *auth_path)
+{
+  if (source == PI_KEYRING_SOURCE_KEYRING)
+    return pi_keyring_store_get_credential_sync (store, provider, NULL, NULL);
+  if (source == PI_KEYRING_SOURCE_AUTH_FILE && auth_path != NULL)
+    {
+      g_autoptr(PiKeyringBackend) auth_backend = pi_keyring_file_backend_new (auth_path);
+
+      return pi_keyring_backend_lookup_sync (auth_backend, provider, NULL, NULL, NULL);
+    }
+
+  return NULL;
+}
+
 static gboolean
 is_anthropic_oauth (PiKeyringStore *store,
                     Entry          *entry,
@@ -163,15 +201,7 @@ is_anthropic_oauth (PiKeyringStore *store,
   if (strstr (entry->key, "sk-ant-oat") != NULL)
     return TRUE;
 
-  if (entry->source == PI_KEYRING_SOURCE_KEYRING)
-    credential = pi_keyring_store_get_credential_sync (store, entry->provider, NULL, NULL);
-  else if (entry->source == PI_KEYRING_SOURCE_AUTH_FILE && auth_path != NULL)
-    {
-      g_autoptr(PiKeyringBackend) auth_backend = pi_keyring_file_backend_new (auth_path);
-
-      credential = pi_keyring_backend_lookup_sync (auth_backend, entry->provider, NULL, NULL,
-                                                   NULL);
-    }
+  credential = stored_credential (store, entry->provider, entry->source, auth_path);
 
   return credential != NULL &&
          pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_OAUTH;
@@ -279,6 +309,109 @@ read_auth_file (const char *path)
     }
 
   return table;
+}
+
+/* --- an entry's own variables (pi 1.6.0) --- */
+
+/* The `env` of the api_key entry pi would use for @entry: the one its key
+ * came from, or, when no key came from a stored entry, the stored one
+ * without a key (pi 1.6.0 writes such an entry for an AWS profile or a
+ * Vertex project: the provider's credentials are in the environment).
+ * Sets entry->env; TRUE when the entry is one without a key. */
+static gboolean
+find_entry_env (PiKeyringStore *store,
+                Entry          *entry,
+                const char     *auth_path)
+{
+  static const PiKeyringSource stored[] = { PI_KEYRING_SOURCE_KEYRING,
+                                            PI_KEYRING_SOURCE_AUTH_FILE };
+  g_autoptr(PiKeyringCredential) credential = NULL;
+
+  if (entry->key != NULL &&
+      (entry->source == PI_KEYRING_SOURCE_KEYRING || entry->source == PI_KEYRING_SOURCE_AUTH_FILE))
+    credential = stored_credential (store, entry->provider, entry->source, auth_path);
+  else if (entry->key != NULL && entry->source != PI_KEYRING_SOURCE_ENVIRONMENT)
+    return FALSE;  /* a runtime override */
+  else
+    for (gsize i = 0; i < G_N_ELEMENTS (stored) && credential == NULL; i++)
+      if ((entry->sources & stored[i]) != 0)
+        {
+          credential = stored_credential (store, entry->provider, stored[i], auth_path);
+          if (credential != NULL &&
+              (pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_API_KEY ||
+               pi_keyring_credential_get_key (credential) != NULL))
+            return FALSE;  /* it has a key, which did not come to us */
+        }
+
+  if (credential == NULL ||
+      pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_API_KEY)
+    return FALSE;
+
+  entry->env = pi_keyring_credential_get_env (credential);
+  return entry->env != NULL && pi_keyring_credential_get_key (credential) == NULL;
+}
+
+/* Whether NAME=VALUE can go into an environment: a name without "=". */
+static gboolean
+split_variable (const char  *variable,
+                char       **out_name,
+                const char **out_value)
+{
+  const char *equals = strchr (variable, '=');
+
+  if (equals == NULL || equals == variable)
+    return FALSE;
+
+  *out_name = g_strndup (variable, equals - variable);
+  *out_value = equals + 1;
+  return TRUE;
+}
+
+/* Sets the variables of @entry's `env` in @envp, unless a key handed over
+ * (@set_variables) or another provider's entry (@env_owners) has them. */
+static void
+hand_over_env (char       ***envp,
+               Entry        *entry,
+               GHashTable   *set_variables,
+               GHashTable   *env_owners)
+{
+  for (gsize i = 0; entry->env != NULL && entry->env[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+      const char *value;
+      Entry *owner;
+
+      if (!split_variable (entry->env[i], &name, &value))
+        continue;
+      /* pi: an empty one leaves the environment's (`||`). */
+      if (*value == '\0')
+        continue;
+      if (g_str_equal (name, EXEC_VARIABLE))
+        continue;
+
+      owner = g_hash_table_lookup (set_variables, name);
+      if (owner != NULL)
+        {
+          if (owner != entry && !g_str_equal (owner->key, value))
+            cli_warning (_("The entry of “%s” sets %s, which holds the key of “%s”; the key "
+                           "stays."),
+                         entry->provider, name, owner->provider);
+          continue;
+        }
+
+      owner = g_hash_table_lookup (env_owners, name);
+      if (owner != NULL)
+        {
+          if (owner != entry && g_strcmp0 (g_environ_getenv (*envp, name), value) != 0)
+            cli_warning (_("The entries of “%s” and “%s” both set %s; it holds the value of "
+                           "“%s”."),
+                         owner->provider, entry->provider, name, owner->provider);
+          continue;
+        }
+
+      *envp = g_environ_setenv (*envp, name, value, TRUE);
+      g_hash_table_insert (env_owners, g_steal_pointer (&name), entry);
+    }
 }
 
 /* --- the arguments --- */
@@ -432,6 +565,8 @@ cli_cmd_exec (const CliCommand  *command,
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GHashTable) auth_entries = NULL;
   g_autoptr(GHashTable) set_variables = NULL;
+  g_autoptr(GHashTable) env_owners = NULL;
+  g_autoptr(GPtrArray) env_entries = NULL;
   g_autofree char *auth_path = NULL;
   g_autoptr(GError) error = NULL;
   const char *store_auth_file;
@@ -491,12 +626,26 @@ cli_cmd_exec (const CliCommand  *command,
   backend_file = cli_backend_get_file_path (backend);
   auth_entries = read_auth_file (auth_path);
   set_variables = g_hash_table_new (g_str_hash, g_str_equal);
+  env_owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  env_entries = g_ptr_array_new ();
 
   envp = g_get_environ ();
   for (guint i = 0; i < entries->len; i++)
     {
       Entry *entry = g_ptr_array_index (entries, i);
       Entry *previous;
+
+      /* A stored entry without a key but with variables (pi 1.6.0): they
+       * are what is handed over. */
+      if (!is_oauth_only (entry->provider) &&
+          (entry->error == NULL ||
+           g_error_matches (entry->error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND)) &&
+          find_entry_env (store, entry, auth_path))
+        {
+          g_clear_error (&entry->error);
+          g_ptr_array_add (env_entries, entry);
+          continue;
+        }
 
       /* Only variables that authenticate pi without a key (pi 1.6.0's
        * ANTHROPIC_AUTH_TOKEN): already in the command's environment. */
@@ -554,6 +703,8 @@ cli_cmd_exec (const CliCommand  *command,
             cli_warning (_("“%s” and “%s” both use %s; it holds the key of “%s”."),
                          previous->provider, entry->provider, entry->variable,
                          previous->provider);
+          else
+            g_ptr_array_add (env_entries, entry);  /* its key is there all the same */
           continue;
         }
       g_hash_table_insert (set_variables, (gpointer) entry->variable, entry);
@@ -573,7 +724,14 @@ cli_cmd_exec (const CliCommand  *command,
       unset_preceding (&envp, entry->provider, entry->variable);
       envp = g_environ_setenv (envp, entry->variable, entry->key, TRUE);
       g_debug ("Handing over the key of %s in %s", entry->provider, entry->variable);
+      g_ptr_array_add (env_entries, entry);
     }
+
+  /* The entries' own variables, once every key is in place. */
+  for (guint i = 0; i < env_entries->len; i++)
+    hand_over_env (&envp, g_ptr_array_index (env_entries, i), set_variables, env_owners);
+  g_clear_pointer (&env_entries, g_ptr_array_unref);
+  g_clear_pointer (&env_owners, g_hash_table_unref);
 
   envp = g_environ_setenv (envp, EXEC_VARIABLE, "1", TRUE);
   /* The vault's passphrase opens every credential in it: the command gets

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cli-daemon-client.h"
@@ -415,6 +416,55 @@ row_get_expires (Row    *row,
   return TRUE;
 }
 
+/* Frees an entry's variables, whose values may be secrets. */
+static void
+wipe_strv (char **strv)
+{
+  for (gsize i = 0; strv != NULL && strv[i] != NULL; i++)
+    explicit_bzero (strv[i], strlen (strv[i]));
+  g_strfreev (strv);
+}
+
+/* The names of the winning entry's `env` (pi 1.6.0: variables for that
+ * provider only), or of a stored entry's without a key when the key comes
+ * from the environment. Never their values: pi 1.6.0 reads keys and
+ * tokens from there too (an entry's `$NAME` references, a Cloudflare or
+ * AWS setting next to the key), and which value is secret cannot be told.
+ * NULL when there are none. */
+static char **
+row_get_env_names (Row *row)
+{
+  PiKeyringCredential *credential = row_get_winning_credential (row);
+  char **env;
+  GPtrArray *names;
+
+  if (credential == NULL && row->winner != PI_KEYRING_SOURCE_RUNTIME)
+    credential = row->keyring != NULL ? row->keyring : row->auth_file;
+  if (credential == NULL ||
+      pi_keyring_credential_get_kind (credential) != PI_KEYRING_CREDENTIAL_KIND_API_KEY)
+    return NULL;
+
+  env = pi_keyring_credential_get_env (credential);
+  if (env == NULL || env[0] == NULL)
+    {
+      wipe_strv (env);
+      return NULL;
+    }
+
+  names = g_ptr_array_new ();
+  for (gsize i = 0; env[i] != NULL; i++)
+    {
+      const char *equals = strchr (env[i], '=');
+
+      g_ptr_array_add (names, g_strndup (env[i], equals != NULL ? equals - env[i]
+                                                                 : (gssize) strlen (env[i])));
+    }
+  g_ptr_array_add (names, NULL);
+  wipe_strv (env);
+
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
 /* --- output --- */
 
 /* Since 0.2: "expired", and what a locked keyring or the daemon's
@@ -481,6 +531,16 @@ print_json (GPtrArray *rows)
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "plaintext");
       json_builder_add_boolean_value (builder, row->plaintext);
+      /* pi 1.6.0's `env` of the entry: names only. */
+      json_builder_set_member_name (builder, "env");
+      json_builder_begin_array (builder);
+      {
+        g_auto(GStrv) names = row_get_env_names (row);
+
+        for (gsize j = 0; names != NULL && names[j] != NULL; j++)
+          json_builder_add_string_value (builder, names[j]);
+      }
+      json_builder_end_array (builder);
       json_builder_set_member_name (builder, "warnings");
       json_builder_begin_array (builder);
       for (guint j = 0; j < row->warnings->len; j++)
@@ -576,6 +636,19 @@ print_row_text (Status *status,
     }
   else
     cli_output (_("  no key"));
+
+  {
+    g_auto(GStrv) names = row_get_env_names (row);
+
+    if (names != NULL)
+      {
+        g_autofree char *list = g_strjoinv (", ", names);
+
+        /* Translators: the names of the variables an auth.json entry of pi
+         * 1.6.0 sets for its provider; their values are never shown */
+        cli_output (_("  entry's variables: %s (values not shown)"), list);
+      }
+  }
 
   for (gsize i = 0; i < G_N_ELEMENTS (source_order); i++)
     if (source_order[i] != row->winner && (row->sources & source_order[i]) != 0)

@@ -151,7 +151,12 @@ _pi_keyring_file_backend_load_document (const char  *path,
       return NULL;
     }
 
-  doc = _pi_keyring_auth_json_parse (data, length, path, error);
+  /* pi 1.6.0 reads a file that starts with a UTF-8 byte order mark (its
+   * stripBom), and writes it back without one; pi 0.73.1 cannot parse it. */
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    doc = _pi_keyring_auth_json_parse (data + 3, length - 3, path, error);
+  else
+    doc = _pi_keyring_auth_json_parse (data, length, path, error);
   _pi_keyring_file_secret_free (data, length);
 
   return doc;

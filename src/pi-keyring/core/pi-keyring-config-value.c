@@ -161,6 +161,20 @@ is_js_space (gunichar c)
     }
 }
 
+gboolean
+_pi_keyring_is_js_blank (const char *text)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (!is_js_space (g_utf8_get_char (p)))
+      return FALSE;
+
+  return TRUE;
+}
+
 /* Trims @text (valid UTF-8) like JavaScript's String.prototype.trim. */
 static char *
 trim_like_js (const char *text)

@@ -192,7 +192,8 @@ PiKeyringCredential *_pi_keyring_credential_parse (const char  *provider,
                                                    gssize       length,
                                                    GError     **error);
 /* PI_KEYRING_ERROR_INVALID_ARGUMENT unless @credential may be written:
- * valid names (an empty key is refused too). */
+ * valid names (an empty key is refused too; a missing one only when the
+ * entry has no `env` object, which pi 1.6.0 writes instead). */
 gboolean      _pi_keyring_credential_check_storable (PiKeyringCredential  *credential,
                                                      GError              **error);
 JsonObject   *_pi_keyring_credential_get_object (PiKeyringCredential *self);
@@ -219,6 +220,9 @@ char         *_pi_keyring_resolve_config_value_finish (GAsyncResult        *resu
  * variable is unset or empty. A secret: wipe it before freeing. */
 char         *_pi_keyring_expand_config_template      (const char          *value,
                                                        const char * const  *env);
+/* Whether @text is empty or only what JavaScript's trim () removes: pi
+ * 1.6.0 takes such an environment variable as unset. Not UTF-8: FALSE. */
+gboolean      _pi_keyring_is_js_blank                 (const char          *text);
 
 /* --- pi-keyring-timer-source.c: the wall clock and a timer on it --- */
 

@@ -554,12 +554,20 @@ _pi_keyring_credential_check_storable (PiKeyringCredential  *credential,
                                        GError              **error)
 {
   const char *key;
+  JsonNode *env;
 
   if (!pi_keyring_validate_id (credential->provider, error) ||
       !pi_keyring_validate_id (credential->profile, error))
     return FALSE;
 
   key = _pi_keyring_json_get_string (credential->entry, "key");
+  /* pi 1.6.0 writes an api_key entry without a key but with an `env` (an
+   * AWS profile, a Vertex project): the provider's credentials are in the
+   * environment. */
+  env = json_object_get_member (credential->entry, "env");
+  if (key == NULL && !json_object_has_member (credential->entry, "key") &&
+      env != NULL && JSON_NODE_HOLDS_OBJECT (env))
+    return TRUE;
   if (pi_keyring_credential_get_kind (credential) == PI_KEYRING_CREDENTIAL_KIND_API_KEY &&
       (key == NULL || *key == '\0'))
     {

@@ -1,9 +1,12 @@
 /* pi-keyring-pi-lock.c: pi's auth.json.lock directory protocol
  *
  * pi guards auth.json with npm proper-lockfile (reference §3.4): the lock is
- * the directory `<auth.json path>.lock`, made with mkdir (the path is not
- * resolved); a lock whose mtime is older than the stale time (10 s) may be
- * removed by anyone and taken; unlocking removes the directory.
+ * the directory `<auth.json path>.lock`, made with mkdir; a lock whose
+ * mtime is older than the stale time (10 s) may be removed by anyone and
+ * taken; unlocking removes the directory. Which path: pi 1.6.0 resolves
+ * it (realpath) for every lock; pi 0.73.1 resolves it for its refresh
+ * only. For a symbolic link to auth.json we take both (see
+ * _pi_keyring_pi_lock_try).
  *
  * proper-lockfile refreshes the lock's mtime every stale/2 (5 s) while it
  * is held. Our holds last a read, a parse and a write of one small file, far
@@ -46,6 +49,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -58,10 +62,18 @@
 #define DEFAULT_STALE_MS 10000
 #define POLL_INTERVAL_MS 25
 
-struct _PiKeyringPiLock
+/* One lock directory held. */
+typedef struct
 {
   char *lock_path;
   int   owner_fd;   /* flocked for as long as we hold the lock; -1 without one */
+} HeldDir;
+
+/* pi's lock of one auth.json: one directory, or two when the configured
+ * path is a symbolic link (see _pi_keyring_pi_lock_try). */
+struct _PiKeyringPiLock
+{
+  HeldDir *dirs[2];   /* taken in this order, released in the other */
 };
 
 /* The start time of process @pid (field 22 of /proc/PID/stat, clock ticks
@@ -302,35 +314,20 @@ make_lock_dir (const char *lock_path,
   return 0;
 }
 
-/*
- * _pi_keyring_pi_lock_try:
- * @file_path: the path of auth.json, as configured (not resolved)
- * @stale_ms: the age of a lock that may be taken over; 0 never takes one
- * @error: return location for an error
- *
- * Makes one attempt to take pi's lock, as proper-lockfile's acquireLock:
- * mkdir; when the lock exists and its mtime is older than @stale_ms, remove
- * it and try once more without the stale check.
- *
- * Returns: (transfer full) (nullable): the lock, or %NULL with
- *   %G_IO_ERROR_BUSY when another process holds it (or another error)
- */
-PiKeyringPiLock *
-_pi_keyring_pi_lock_try (const char  *file_path,
-                         guint        stale_ms,
-                         GError     **error)
+/* One attempt at the directory @lock_path, as proper-lockfile's
+ * acquireLock: mkdir; when the lock exists and its mtime is older than
+ * @stale_ms, remove it and try once more without the stale check. */
+static HeldDir *
+dir_try (const char  *file_path,
+         const char  *lock_path,
+         guint        stale_ms,
+         GError     **error)
 {
-  g_autofree char *lock_path = NULL;
-  PiKeyringPiLock *lock;
+  HeldDir *held;
   struct stat st;
   gboolean busy;
   int owner_fd;
   int saved_errno;
-
-  g_return_val_if_fail (file_path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  lock_path = g_strconcat (file_path, ".lock", NULL);
 
   /* Another pi-keyring holds it: no need to look further. */
   owner_fd = owner_open (lock_path, &busy);
@@ -375,10 +372,10 @@ _pi_keyring_pi_lock_try (const char  *file_path,
       goto fail;
     }
 
-  lock = g_new0 (PiKeyringPiLock, 1);
-  lock->lock_path = g_steal_pointer (&lock_path);
-  lock->owner_fd = owner_fd;
-  return lock;
+  held = g_new0 (HeldDir, 1);
+  held->lock_path = g_strdup (lock_path);
+  held->owner_fd = owner_fd;
+  return held;
 
 busy:
   if (owner_fd >= 0)
@@ -391,6 +388,137 @@ fail:
     close (owner_fd);
   set_errno_error (error, saved_errno, lock_path);
   return NULL;
+}
+
+static void
+dir_release (HeldDir *held)
+{
+  if (held == NULL)
+    return;
+
+  /* The directory first: a record left by a kill in between names a
+   * directory that is gone (a later one has another inode or mtime). */
+  if (g_rmdir (held->lock_path) != 0 && errno != ENOENT)
+    g_debug ("Could not remove the lock %s: %s", held->lock_path, g_strerror (errno));
+
+  if (held->owner_fd >= 0)
+    {
+      g_autofree char *owner_path = g_strconcat (held->lock_path, ".owner", NULL);
+
+      /* Emptied, then gone: only auth.json stays beside auth.json. */
+      if (ftruncate (held->owner_fd, 0) != 0 || g_unlink (owner_path) != 0)
+        g_debug ("Could not remove %s: %s", owner_path, g_strerror (errno));
+      close (held->owner_fd);
+    }
+  g_free (held->lock_path);
+  g_free (held);
+}
+
+/* realpath (3) of @path as a GLib string; NULL when it cannot be had (the
+ * file is missing, a link dangles). */
+static char *
+real_path (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *copy;
+
+  if (real == NULL)
+    return NULL;
+  copy = g_strdup (real);
+  free (real);
+  return copy;
+}
+
+/* The lock pi 1.6.0 takes for @file_path, when it is another directory
+ * than `<@file_path>.lock`: proper-lockfile's `realpath` option (its
+ * default, which pi 1.6.0 uses everywhere and pi 0.73.1 for its refresh)
+ * locks `<realpath of the file>.lock`; pi 0.73.1's other locks
+ * (`realpath: false`) lock `<the path as configured>.lock`. The two are
+ * one directory unless the file's last component is a symbolic link (a
+ * linked directory above it leads both to the same place). NULL when they
+ * are one, or the file cannot be resolved (it does not exist yet: neither
+ * pi locks before making it, and then it is not a link). */
+static char *
+resolved_lock_path (const char *file_path)
+{
+  g_autofree char *resolved = real_path (file_path);
+  g_autofree char *dir = NULL;
+  g_autofree char *real_dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *unresolved = NULL;
+
+  if (resolved == NULL)
+    return NULL;
+
+  dir = g_path_get_dirname (file_path);
+  base = g_path_get_basename (file_path);
+  real_dir = real_path (dir);
+  if (real_dir != NULL)
+    {
+      unresolved = g_build_filename (real_dir, base, NULL);
+      if (g_str_equal (unresolved, resolved))
+        return NULL;
+    }
+
+  return g_strconcat (resolved, ".lock", NULL);
+}
+
+/*
+ * _pi_keyring_pi_lock_try:
+ * @file_path: the path of auth.json, as configured (not resolved)
+ * @stale_ms: the age of a lock that may be taken over; 0 never takes one
+ * @error: return location for an error
+ *
+ * Makes one attempt to take pi's lock, as proper-lockfile's acquireLock:
+ * mkdir; when the lock exists and its mtime is older than @stale_ms, remove
+ * it and try once more without the stale check.
+ *
+ * When @file_path is a symbolic link, pi 1.6.0 locks the file it leads to
+ * and pi 0.73.1 (but for its refresh) the link: both directories are
+ * taken, the resolved one first (a fixed order, so that two pi-keyrings
+ * reaching one file through different links cannot each hold the lock the
+ * other wants; neither pi holds one lock while it waits for another). When
+ * the second is held by another program the first is let go again, and
+ * the attempt is a busy one.
+ *
+ * Returns: (transfer full) (nullable): the lock, or %NULL with
+ *   %G_IO_ERROR_BUSY when another process holds it (or another error)
+ */
+PiKeyringPiLock *
+_pi_keyring_pi_lock_try (const char  *file_path,
+                         guint        stale_ms,
+                         GError     **error)
+{
+  g_autofree char *lock_path = NULL;
+  g_autofree char *resolved = NULL;
+  PiKeyringPiLock *lock;
+  HeldDir *first = NULL;
+  HeldDir *second;
+
+  g_return_val_if_fail (file_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  lock_path = g_strconcat (file_path, ".lock", NULL);
+  resolved = resolved_lock_path (file_path);
+
+  if (resolved != NULL)
+    {
+      first = dir_try (file_path, resolved, stale_ms, error);
+      if (first == NULL)
+        return NULL;
+    }
+
+  second = dir_try (file_path, lock_path, stale_ms, error);
+  if (second == NULL)
+    {
+      dir_release (first);
+      return NULL;
+    }
+
+  lock = g_new0 (PiKeyringPiLock, 1);
+  lock->dirs[0] = first != NULL ? first : second;
+  lock->dirs[1] = first != NULL ? second : NULL;
+  return lock;
 }
 
 /*
@@ -451,20 +579,27 @@ _pi_keyring_pi_lock_touch (PiKeyringPiLock *lock)
 {
   g_return_if_fail (lock != NULL);
 
-  if (g_utime (lock->lock_path, NULL) != 0)
+  for (gsize i = 0; i < G_N_ELEMENTS (lock->dirs); i++)
     {
-      g_debug ("Could not refresh the lock %s: %s", lock->lock_path, g_strerror (errno));
-      return;
+      HeldDir *held = lock->dirs[i];
+
+      if (held == NULL)
+        continue;
+      if (g_utime (held->lock_path, NULL) != 0)
+        {
+          g_debug ("Could not refresh the lock %s: %s", held->lock_path, g_strerror (errno));
+          continue;
+        }
+      owner_write (held->owner_fd, held->lock_path);
     }
-  owner_write (lock->owner_fd, lock->lock_path);
 }
 
 /*
  * _pi_keyring_pi_lock_release:
  * @lock: (transfer full): a lock
  *
- * Releases the lock (removes the directory, then the owner file, letting
- * go of its flock) and frees @lock.
+ * Releases the lock (removes each directory, then its owner file, letting
+ * go of its flock; the last one taken first) and frees @lock.
  */
 void
 _pi_keyring_pi_lock_release (PiKeyringPiLock *lock)
@@ -472,20 +607,7 @@ _pi_keyring_pi_lock_release (PiKeyringPiLock *lock)
   if (lock == NULL)
     return;
 
-  /* The directory first: a record left by a kill in between names a
-   * directory that is gone (a later one has another inode or mtime). */
-  if (g_rmdir (lock->lock_path) != 0 && errno != ENOENT)
-    g_debug ("Could not remove the lock %s: %s", lock->lock_path, g_strerror (errno));
-
-  if (lock->owner_fd >= 0)
-    {
-      g_autofree char *owner_path = g_strconcat (lock->lock_path, ".owner", NULL);
-
-      /* Emptied, then gone: only auth.json stays beside auth.json. */
-      if (ftruncate (lock->owner_fd, 0) != 0 || g_unlink (owner_path) != 0)
-        g_debug ("Could not remove %s: %s", owner_path, g_strerror (errno));
-      close (lock->owner_fd);
-    }
-  g_free (lock->lock_path);
+  dir_release (lock->dirs[1]);
+  dir_release (lock->dirs[0]);
   g_free (lock);
 }

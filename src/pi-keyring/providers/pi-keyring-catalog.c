@@ -331,7 +331,10 @@ env_value (const char *name)
 {
   const char *value = g_getenv (name);
 
-  return value != NULL && *value != '\0' ? value : NULL;
+  /* pi 1.6.0's auth context (pi-ai defaultProviderAuthContext): a value
+   * that trims to nothing is unset; pi 0.73.1 would send it as the key,
+   * which no provider takes. */
+  return value != NULL && !_pi_keyring_is_js_blank (value) ? value : NULL;
 }
 
 /* 0: not computed yet; 1: no ADC file; 2: the ADC file exists. */
