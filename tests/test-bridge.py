@@ -298,6 +298,20 @@ class BasicsTest(BridgeTestCase):
         self.assertIsNone(reply["key"])
         self.assertEqual(bridge.close(), 0)
 
+    def test_read_finds_the_other_azure_id(self):
+        """pi 1.6.0 asks for azure, pi 0.73.1 for azure-openai-responses: either finds the other."""
+        self.set_key("azure-openai-responses", "azure-old-id-bridge-key")
+        bridge = self.start_bridge()
+        reply = bridge.call("read", provider="azure")
+        self.assertOk(reply)
+        self.assertEqual(reply["entry"], {"type": "api_key", "key": "azure-old-id-bridge-key"})
+        self.assertEqual(reply["key"], "azure-old-id-bridge-key")
+        reply = bridge.call("read", provider="openai")
+        self.assertOk(reply)
+        self.assertIsNone(reply["entry"])
+        self.assertEqual(bridge.close(), 0)
+        self.assertIsNone(self.secret_tool_lookup("azure"))
+
     def test_read_not_found_is_a_null_entry(self):
         bridge = self.start_bridge()
         reply = bridge.call("read", provider="openai")

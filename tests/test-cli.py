@@ -419,7 +419,10 @@ class ProvidersTest(CliTestCase):
             self.assertEqual(by_id[old]["pi_versions"], [])
             self.assertTrue(by_id[old]["older_pi_only"])
         self.assertEqual(by_id["anthropic"]["env"],
-                         ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"])
+                         ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY",
+                          "ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID",
+                          "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_SERVICE_ACCOUNT_ID",
+                          "ANTHROPIC_WORKSPACE_ID"])
         self.assertEqual(by_id["openai-codex"]["env"], [])
         self.assertEqual(by_id["opencode-go"]["env"], ["OPENCODE_API_KEY"])
 

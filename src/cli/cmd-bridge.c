@@ -214,9 +214,9 @@ reply_read (Request             *request,
 }
 
 static void
-on_read_fresh (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_read_other_fresh (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   Request *request = user_data;
   g_autoptr(PiKeyringCredential) credential = NULL;
@@ -227,6 +227,39 @@ on_read_fresh (GObject      *source,
   if (credential == NULL && !g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND))
     {
       cli_bridge_request_fail (request, error);
+      return;
+    }
+
+  resolve_key (request, credential, FALSE, reply_read);
+}
+
+static void
+on_read_fresh (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(PiKeyringCredential) credential = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *other_id;
+
+  credential = pi_keyring_store_get_fresh_credential_finish (PI_KEYRING_STORE (source), result,
+                                                             &error);
+  if (credential == NULL && !g_error_matches (error, PI_KEYRING_ERROR, PI_KEYRING_ERROR_NOT_FOUND))
+    {
+      cli_bridge_request_fail (request, error);
+      return;
+    }
+
+  /* Nothing under the id this pi asks for: the id the other pi release
+   * gives the provider (azure, azure-openai-responses), as get looks. */
+  other_id = credential == NULL ? pi_keyring_catalog_get_other_id (request->provider) : NULL;
+  if (other_id != NULL)
+    {
+      pi_keyring_store_get_fresh_credential_async (request_get_store (request), other_id,
+                                                   request->min_validity_ms,
+                                                   request->cancellable,
+                                                   on_read_other_fresh, request);
       return;
     }
 
