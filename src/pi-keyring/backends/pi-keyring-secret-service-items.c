@@ -988,9 +988,16 @@ typedef struct
    * returns only once it is open (no call left behind it). */
   gboolean       session_pending;
   gboolean       item_found;   /* waiting for the session to get the secret */
-  gboolean       ended;        /* waiting for the session to return outcome */
+  /* Locked is asked of the default alias's object at once, beside
+   * ReadAlias; a service without alias objects is asked again at the
+   * collection's path. */
+  gboolean       alias_pending;
+  int            alias_locked; /* 0 unlocked, 1 locked, -1 not answered */
+  gboolean       ended;        /* waiting for the calls above to return outcome */
   GError        *outcome;      /* … an error, or NULL for nothing stored */
 } ReadOne;
+
+#define DEFAULT_ALIAS_PATH "/org/freedesktop/secrets/aliases/default"
 
 static void
 read_one_free (ReadOne *ro)
@@ -1006,14 +1013,14 @@ read_one_free (ReadOne *ro)
 }
 
 /* Returns @error (taken), or nothing stored when it is NULL, once the
- * session is open. */
+ * session and the alias's Locked are answered. */
 static void
 read_one_end (GTask  *task,
               GError *error)
 {
   ReadOne *ro = g_task_get_task_data (task);
 
-  if (ro->session_pending)
+  if (ro->session_pending || ro->alias_pending)
     {
       ro->ended = TRUE;
       ro->outcome = error;
@@ -1029,6 +1036,7 @@ read_one_end (GTask  *task,
 static void on_one_secret (GObject      *source,
                            GAsyncResult *result,
                            gpointer      user_data);
+static void search_one (GTask *task);
 
 static void
 get_one_secret (GTask *task)
@@ -1172,8 +1180,6 @@ on_one_collection_locked (GObject      *source,
                           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ReadOne *ro = g_task_get_task_data (task);
-  g_autoptr(GHashTable) attributes = NULL;
   GError *error = NULL;
   gboolean locked;
 
@@ -1188,11 +1194,59 @@ on_one_collection_locked (GObject      *source,
       return;
     }
 
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  search_one (task);
+}
+
+static void
+search_one (GTask *task)
+{
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
   g_hash_table_insert (attributes, (gpointer) "provider", ro->provider);
   g_hash_table_insert (attributes, (gpointer) "profile", ro->profile);
   secret_service_search_for_dbus_paths (ro->service, &credential_schema, attributes,
                                         ro->cancellable, on_one_searched, g_object_ref (task));
+}
+
+/* Once the alias and its Locked are known */
+static void
+after_alias (GTask *task)
+{
+  ReadOne *ro = g_task_get_task_data (task);
+
+  if (ro->alias_locked == 0)
+    search_one (task);
+  else if (ro->alias_locked == 1)
+    read_one_end (task, _pi_keyring_secret_service_collection_locked_error ());
+  else
+    collection_locked_async (ro->service, ro->collection, ro->cancellable,
+                             on_one_collection_locked, g_object_ref (task));
+}
+
+static void
+on_alias_locked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadOne *ro = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean locked;
+
+  if (collection_locked_finish (G_DBUS_CONNECTION (source), result, &locked, &error))
+    ro->alias_locked = locked ? 1 : 0;
+  else
+    {
+      g_debug ("No Locked at %s: %s", DEFAULT_ALIAS_PATH, error->message);
+      ro->alias_locked = -1;
+    }
+  ro->alias_pending = FALSE;
+
+  if (ro->ended)
+    read_one_end (task, g_steal_pointer (&ro->outcome));
+  else if (ro->collection != NULL)
+    after_alias (task);
 }
 
 /* The collection's Locked before any search: a locked KeePassXC database
@@ -1214,8 +1268,8 @@ on_alias (GObject      *source,
       return;
     }
 
-  collection_locked_async (ro->service, ro->collection, ro->cancellable,
-                           on_one_collection_locked, g_object_ref (task));
+  if (!ro->alias_pending)
+    after_alias (task);
 }
 
 void
@@ -1247,6 +1301,9 @@ _pi_keyring_secret_service_read_one_async (SecretService       *service,
   ro->session_pending = TRUE;
   secret_service_ensure_session (service, ro->cancellable, on_one_session, g_object_ref (task));
   default_collection_async (service, ro->cancellable, on_alias, g_object_ref (task));
+  ro->alias_pending = TRUE;
+  collection_locked_async (service, DEFAULT_ALIAS_PATH, ro->cancellable, on_alias_locked,
+                           g_object_ref (task));
 }
 
 PiKeyringCredential *
