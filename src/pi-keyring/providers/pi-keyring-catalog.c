@@ -209,7 +209,9 @@ pi_keyring_catalog_get_flow (const char *provider)
  * `GITHUB_TOKEN` of `github-copilot`). For `google-vertex` and
  * `amazon-bedrock` these are the variables that make pi consider the
  * provider authenticated; for `anthropic` the first, `ANTHROPIC_AUTH_TOKEN`
- * (pi 1.6.0), is a bearer token rather than a key; the Cloudflare
+ * (pi 1.6.0), is a bearer token rather than a key, and the last five are
+ * pi 1.6.0's workload identity federation (`ANTHROPIC_FEDERATION_RULE_ID`
+ * …), no key either; the Cloudflare
  * providers add their account and gateway ids. The OAuth-only providers
  * (`google-gemini-cli`, `google-antigravity`, `openai-codex`) have none.
  *
