@@ -365,6 +365,19 @@ class ExecEntryEnvTest(ExecTestCase):
         self.assertIn("CLOUDFLARE_API_KEY", result.err)
         self.assertIn("groq", result.err)
 
+    def test_a_blank_variable_is_unset(self):
+        # pi 1.6.0 (pi-ai defaultProviderAuthContext): a value that trims to
+        # nothing is no key; get, status and exec agree.
+        blank = {"OPENAI_API_KEY": " \t\u00a0", "GROQ_API_KEY": GROQ_KEY}
+        self.assertExit(self.run_cli("get", "openai", extra_env=blank), 3)
+        result = self.run_cli("get", "groq", extra_env=blank, secrets_on_stdout=True)
+        self.assertExit(result, 0)
+        self.assertEqual(result.out, GROQ_KEY.encode())
+        self.set_key("openai", OPENAI_KEY)
+        result = self.run_cli("--json", "status", "openai", extra_env=blank)
+        self.assertExit(result, 0)
+        self.assertEqual(result.json()[0]["shadowed"], [])
+
     def test_status_shows_the_names_never_the_values(self):
         self.import_entries(ENV_ENTRIES)
         result = self.run_cli("--json", "status")

@@ -469,7 +469,7 @@ _pi_keyring_catalog_get_env_auth_variable (const char *provider)
  * a project and a location are set; for `amazon-bedrock` the sentinel
  * `<authenticated>` when one of the AWS credential sources is set;
  * otherwise the provider's variable of pi's table. A variable set to the
- * empty string counts as unset.
+ * empty string, or to nothing but white space (pi 1.6.0), counts as unset.
  *
  * Returns: (transfer full) (nullable): the key, or %NULL when the
  *   environment has none or @provider is unknown; free it with g_free()
