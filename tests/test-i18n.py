@@ -55,7 +55,7 @@ ERRORS = [
      "The key is empty"),
     (["remove", "openai"], 3, "Für „openai“ sind in", "No credential of"),
     (["logout"], 2, "Ein Argument fehlt.", "An argument is missing"),
-    (["login", "openai"], 2, "Unbekannter OAuth-Anbieter: openai.", "Unknown OAuth provider"),
+    (["login", "groq"], 2, "Unbekannter OAuth-Anbieter: groq.", "Unknown OAuth provider"),
     (["refresh"], 0, "Es ist kein OAuth-Token gespeichert; es gibt nichts zu erneuern.",
      "No OAuth token is stored"),
     (["import", "a", "b"], 2, "Zu viele Argumente.", "too many arguments"),
