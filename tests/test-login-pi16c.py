@@ -340,6 +340,22 @@ class LoginTest(Pi16cTestCase):
         # The user opens verification_uri_complete (it carries the code).
         self.assertRegex(result.err, r"/www\.kimi\.com/code/authorize_device\?user_code=")
 
+    def test_kimi_oauth_host_from_the_environment(self):
+        # pi's getOauthHost: KIMI_CODE_OAUTH_HOST, else KIMI_OAUTH_HOST, trailing slashes dropped.
+        for variables in ({"KIMI_CODE_OAUTH_HOST": self.mock.url + "/auth.kimi.com//",
+                           "KIMI_OAUTH_HOST": "https://unused.example"},
+                          {"KIMI_OAUTH_HOST": self.mock.url + "/auth.kimi.com/"}):
+            with self.subTest(variables=sorted(variables)):
+                self.mock.admin("POST", "reset", {})
+                self.mock.admin("POST", "config", {"device_interval": 1})
+                env = dict(self.env, PI_KEYRING_URL_REWRITE="https://www.kimi.com=%s/www.kimi.com"
+                           % self.mock.url, **variables)
+                result = self.run_login("kimi-coding", [], None, extra_env=env)
+                self.assertExit(result, 0)
+                self.assertEqual(len(self.mock.requests(DEVICE_PATH)), 1)
+                self.assertEqual(list(self.auth_entry("kimi-coding")), FIELDS["kimi-coding"])
+                os.unlink(self.auth_file)
+
     def test_kimi_device_errors(self):
         cases = [
             (["access_denied"], 1, "Kimi Code login was denied."),
