@@ -365,6 +365,19 @@ class ExecEntryEnvTest(ExecTestCase):
         self.assertIn("CLOUDFLARE_API_KEY", result.err)
         self.assertIn("groq", result.err)
 
+    def test_an_auth_json_entrys_variables(self):
+        # The entry pi's auth.json holds (read as a fallback) hands over its
+        # variables the same way; status names them there too.
+        self.write_auth_file(cli.pi_format(collections.OrderedDict(
+            [("cloudflare-workers-ai", ENV_ENTRIES["cloudflare-workers-ai"])])))
+        env, _ = self.exec_env("exec")
+        self.assertEqual(env["CLOUDFLARE_API_KEY"], CLOUDFLARE_KEY)
+        self.assertEqual(env["CLOUDFLARE_ACCOUNT_ID"], ACCOUNT_ID)
+        result = self.run_cli("--json", "status", "cloudflare-workers-ai")
+        self.assertExit(result, 0)
+        self.assertEqual(result.json()[0]["source"], "auth.json")
+        self.assertEqual(result.json()[0]["env"], ["CLOUDFLARE_ACCOUNT_ID"])
+
     def test_a_blank_variable_is_unset(self):
         # pi 1.6.0 (pi-ai defaultProviderAuthContext): a value that trims to
         # nothing is no key; get, status and exec agree.
