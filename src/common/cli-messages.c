@@ -133,6 +133,18 @@ cli_exit_code_for_error (const GError *error)
   /* Interrupted (Ctrl-C during a login). */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return CLI_EXIT_INTERRUPTED;
+  return exit_code_for_pi_keyring_error (cli_error_code_for_foreign_error (error));
+}
+
+/* The PiKeyringError a client acts on for an error from GLib or libsecret
+ * (the command's exit code, the daemon's error name on the bus). */
+PiKeyringError
+cli_error_code_for_foreign_error (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, PI_KEYRING_ERROR_FAILED);
+
+  if (error->domain == PI_KEYRING_ERROR)
+    return (PiKeyringError) error->code;
   /* Something that may work later: a login that ran out of time, a network
    * that could not be reached. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
@@ -141,14 +153,14 @@ cli_exit_code_for_error (const GError *error)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
       error->domain == G_RESOLVER_ERROR)
-    return CLI_EXIT_TEMPORARY;
+    return PI_KEYRING_ERROR_TEMPORARY;
   /* The library maps keyring failures to its own codes; a D-Bus error that
    * comes through unchanged still means the keyring could not be used. */
   if (error->domain == G_DBUS_ERROR ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
-    return CLI_EXIT_UNAVAILABLE;
+    return PI_KEYRING_ERROR_UNAVAILABLE;
 
-  return CLI_EXIT_FAILURE;
+  return PI_KEYRING_ERROR_FAILED;
 }
 
 int

@@ -42,6 +42,9 @@ void            cli_output                  (const char         *format,
 
 /* The one table from GError to exit code. */
 int             cli_exit_code_for_error     (const GError       *error);
+/* The code of a GLib or libsecret error, as a PiKeyringError. */
+PiKeyringError  cli_error_code_for_foreign_error
+                                            (const GError       *error);
 /* Prints @error and returns its exit code. */
 int             cli_report_error            (const GError       *error);
 gboolean        cli_check_name              (const char         *name);

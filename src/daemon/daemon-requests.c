@@ -14,26 +14,6 @@
 #include "cli-dbus.h"
 #include "daemon-private.h"
 
-/* Errors from GLib or libsecret that reach the bus are given the code a
- * client would act on; the message is kept. */
-static PiKeyringError
-code_for_foreign_error (const GError *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-      error->domain == G_RESOLVER_ERROR)
-    return PI_KEYRING_ERROR_TEMPORARY;
-
-  if (error->domain == G_DBUS_ERROR ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
-    return PI_KEYRING_ERROR_UNAVAILABLE;
-
-  return PI_KEYRING_ERROR_FAILED;
-}
-
 /* The D-Bus error name @error crosses the bus as (dev.pi.Keyring1.Error.…). */
 char *
 daemon_error_name_for (const GError *error)
@@ -43,7 +23,7 @@ daemon_error_name_for (const GError *error)
   if (error == NULL)
     ours = g_error_new_literal (PI_KEYRING_ERROR, PI_KEYRING_ERROR_FAILED, "");
   else if (error->domain != PI_KEYRING_ERROR)
-    ours = g_error_new_literal (PI_KEYRING_ERROR, code_for_foreign_error (error), "");
+    ours = g_error_new_literal (PI_KEYRING_ERROR, cli_error_code_for_foreign_error (error), "");
   else
     ours = g_error_copy (error);
 
@@ -117,7 +97,7 @@ request_return_error (Request      *request,
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
     g_dbus_method_invocation_return_error_literal (invocation, PI_KEYRING_ERROR,
-                                                   code_for_foreign_error (error),
+                                                   cli_error_code_for_foreign_error (error),
                                                    error->message);
 }
 
