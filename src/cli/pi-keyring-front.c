@@ -39,6 +39,7 @@
 #include <glib/gstdio.h>
 
 #include "cli-front.h"
+#include "cli-front-wire.h"
 
 #define MODULE_NAME "libpi-keyring-cli.so"
 
@@ -291,282 +292,6 @@ find_bus_socket (struct sockaddr_un *address,
   return TRUE;
 }
 
-/* --- D-Bus messages: only what the questions below need --- */
-
-enum
-{
-  FIELD_PATH = 1,
-  FIELD_INTERFACE = 2,
-  FIELD_MEMBER = 3,
-  FIELD_ERROR_NAME = 4,
-  FIELD_REPLY_SERIAL = 5,
-  FIELD_DESTINATION = 6,
-  FIELD_SENDER = 7,
-  FIELD_SIGNATURE = 8,
-};
-
-enum
-{
-  TYPE_METHOD_CALL = 1,
-  TYPE_METHOD_RETURN = 2,
-  TYPE_ERROR = 3,
-};
-
-#define FLAG_NO_AUTO_START 0x2
-
-static void
-pad (GByteArray *out,
-     guint       alignment)
-{
-  static const guint8 zeros[8] = { 0 };
-
-  if (out->len % alignment != 0)
-    g_byte_array_append (out, zeros, alignment - out->len % alignment);
-}
-
-static void
-put_u32 (GByteArray *out,
-         guint32     value)
-{
-  pad (out, 4);
-  g_byte_array_append (out, (const guint8 *) &value, 4);
-}
-
-static void
-put_string (GByteArray *out,
-            const char *value)
-{
-  put_u32 (out, (guint32) strlen (value));
-  g_byte_array_append (out, (const guint8 *) value, (guint) strlen (value) + 1);
-}
-
-static void
-put_signature (GByteArray *out,
-               const char *value)
-{
-  guint8 length = (guint8) strlen (value);
-
-  g_byte_array_append (out, &length, 1);
-  g_byte_array_append (out, (const guint8 *) value, length + 1u);
-}
-
-static void
-put_field (GByteArray *out,
-           guint8      code,
-           const char *type,
-           const char *value)
-{
-  pad (out, 8);
-  g_byte_array_append (out, &code, 1);
-  put_signature (out, type);
-  if (g_str_equal (type, "g"))
-    put_signature (out, value);
-  else
-    put_string (out, value);
-}
-
-/* Appends a method call whose arguments are all strings (@signature "",
- * "s" or "ss", given as @arg1 and @arg2), in this machine's byte order. */
-static void
-put_call (GByteArray *out,
-          guint32     serial,
-          gboolean    no_auto_start,
-          const char *destination,
-          const char *path,
-          const char *interface,
-          const char *member,
-          const char *signature,
-          const char *arg1,
-          const char *arg2)
-{
-  g_autoptr(GByteArray) body = g_byte_array_new ();
-  g_autoptr(GByteArray) fields = g_byte_array_new ();
-  g_autoptr(GByteArray) message = g_byte_array_new ();
-  guint8 fixed[4] = { G_BYTE_ORDER == G_LITTLE_ENDIAN ? 'l' : 'B', TYPE_METHOD_CALL,
-                      no_auto_start ? FLAG_NO_AUTO_START : 0, 1 };
-  guint32 length;
-
-  if (arg1 != NULL)
-    put_string (body, arg1);
-  if (arg2 != NULL)
-    put_string (body, arg2);
-
-  /* The fields as they are laid out after the 16 fixed bytes: their
-   * alignment is that of the whole message, which starts aligned. */
-  g_byte_array_set_size (fields, 16);
-  put_field (fields, FIELD_PATH, "o", path);
-  put_field (fields, FIELD_INTERFACE, "s", interface);
-  put_field (fields, FIELD_MEMBER, "s", member);
-  put_field (fields, FIELD_DESTINATION, "s", destination);
-  if (*signature != '\0')
-    put_field (fields, FIELD_SIGNATURE, "g", signature);
-
-  /* Alignment is counted from the start of each message, and messages
-   * follow each other without padding. */
-  g_byte_array_append (message, fixed, 4);
-  length = body->len;
-  g_byte_array_append (message, (const guint8 *) &length, 4);
-  g_byte_array_append (message, (const guint8 *) &serial, 4);
-  length = fields->len - 16;
-  g_byte_array_append (message, (const guint8 *) &length, 4);
-  g_byte_array_append (message, fields->data + 16, fields->len - 16);
-  pad (message, 8);
-  g_byte_array_append (message, body->data, body->len);
-  g_byte_array_append (out, message->data, message->len);
-}
-
-typedef struct
-{
-  const guint8 *data;
-  gsize         length;
-  gsize         offset;
-  gboolean      swap;
-  gboolean      ok;
-} Reader;
-
-static void
-reader_align (Reader *r,
-              gsize   alignment)
-{
-  gsize aligned = (r->offset + alignment - 1) / alignment * alignment;
-
-  if (aligned > r->length)
-    r->ok = FALSE;
-  else
-    r->offset = aligned;
-}
-
-static guint32
-reader_u32 (Reader *r)
-{
-  guint32 value = 0;
-
-  reader_align (r, 4);
-  if (!r->ok || r->length - r->offset < 4)
-    {
-      r->ok = FALSE;
-      return 0;
-    }
-  memcpy (&value, r->data + r->offset, 4);
-  r->offset += 4;
-
-  return r->swap ? GUINT32_SWAP_LE_BE (value) : value;
-}
-
-/* A string (s, o) or, with @is_signature, a signature (g): a pointer into
- * the message, nul-terminated as D-Bus guarantees (checked). */
-static const char *
-reader_string (Reader   *r,
-               gboolean  is_signature)
-{
-  gsize length;
-  const char *value;
-
-  if (is_signature)
-    {
-      if (!r->ok || r->offset >= r->length)
-        {
-          r->ok = FALSE;
-          return NULL;
-        }
-      length = r->data[r->offset++];
-    }
-  else
-    length = reader_u32 (r);
-
-  if (!r->ok || r->length - r->offset < length + 1 || r->data[r->offset + length] != '\0' ||
-      memchr (r->data + r->offset, '\0', length) != NULL)
-    {
-      r->ok = FALSE;
-      return NULL;
-    }
-  value = (const char *) r->data + r->offset;
-  r->offset += length + 1;
-
-  return value;
-}
-
-typedef struct
-{
-  guint8      type;
-  guint32     reply_serial;
-  const char *error_name;
-  const char *sender;
-  const char *signature;
-  Reader      body;
-} Message;
-
-/* Parses the message at the start of @data: its length, 0 when more
- * bytes are needed, -1 when it is not one this parser knows. */
-static gssize
-parse_message (const guint8 *data,
-               gsize         length,
-               Message      *message)
-{
-  Reader r = { data, length, 12, FALSE, TRUE };
-  guint32 body_length, fields_length;
-  gsize fields_end, total;
-
-  if (length < 16)
-    return 0;
-  if (data[0] != 'l' && data[0] != 'B')
-    return -1;
-  r.swap = (data[0] == 'l') != (G_BYTE_ORDER == G_LITTLE_ENDIAN);
-  r.offset = 4;
-  body_length = reader_u32 (&r);
-  r.offset = 12;
-  fields_length = reader_u32 (&r);
-  if (body_length > BUFFER_SIZE || fields_length > BUFFER_SIZE)
-    return -1;
-  fields_end = 16 + fields_length;
-  total = (fields_end + 7) / 8 * 8 + body_length;
-  if (length < total)
-    return 0;
-
-  memset (message, 0, sizeof *message);
-  message->type = data[1];
-  message->signature = "";
-  r.length = fields_end;
-  while (r.ok && r.offset < fields_end)
-    {
-      guint8 code;
-      const char *type;
-
-      reader_align (&r, 8);
-      if (!r.ok || r.offset >= fields_end)
-        break;
-      code = data[r.offset++];
-      type = reader_string (&r, TRUE);
-      if (type == NULL)
-        return -1;
-      if (g_str_equal (type, "u"))
-        {
-          guint32 value = reader_u32 (&r);
-
-          if (code == FIELD_REPLY_SERIAL)
-            message->reply_serial = value;
-        }
-      else if (g_str_equal (type, "s") || g_str_equal (type, "o") || g_str_equal (type, "g"))
-        {
-          const char *value = reader_string (&r, g_str_equal (type, "g"));
-
-          if (code == FIELD_ERROR_NAME)
-            message->error_name = value;
-          else if (code == FIELD_SENDER)
-            message->sender = value;
-          else if (code == FIELD_SIGNATURE)
-            message->signature = value;
-        }
-      else
-        return -1;
-    }
-  if (!r.ok)
-    return -1;
-
-  message->body = (Reader) { data + (fields_end + 7) / 8 * 8, body_length, 0, r.swap, TRUE };
-  return (gssize) total;
-}
-
 /* --- the conversation --- */
 
 enum
@@ -601,27 +326,27 @@ typedef struct
 } Conversation;
 
 static void
-take_answer (Conversation  *conversation,
-             const Message *message)
+take_answer (Conversation         *conversation,
+             const CliWireMessage *message)
 {
   Answer *answer;
-  Reader body = message->body;
+  CliWireReader body = message->body;
 
-  if ((message->type != TYPE_METHOD_RETURN && message->type != TYPE_ERROR) ||
+  if ((message->type != CLI_WIRE_TYPE_METHOD_RETURN && message->type != CLI_WIRE_TYPE_ERROR) ||
       message->reply_serial == 0 || message->reply_serial >= N_SERIALS)
     return;
   answer = &conversation->answers[message->reply_serial];
   answer->answered = TRUE;
-  answer->is_error = message->type == TYPE_ERROR;
+  answer->is_error = message->type == CLI_WIRE_TYPE_ERROR;
   answer->error_name = message->error_name;
   answer->sender = message->sender;
   if (g_str_has_prefix (message->signature, "s"))
-    answer->string = reader_string (&body, FALSE);
+    answer->string = cli_wire_reader_string (&body, FALSE);
   else if (g_str_equal (message->signature, "u") || g_str_equal (message->signature, "b"))
-    answer->number = reader_u32 (&body);
+    answer->number = cli_wire_reader_u32 (&body);
   else if (g_str_equal (message->signature, "v") &&
-           g_strcmp0 (reader_string (&body, TRUE), "s") == 0)
-    answer->variant = reader_string (&body, FALSE);
+           g_strcmp0 (cli_wire_reader_string (&body, TRUE), "s") == 0)
+    answer->variant = cli_wire_reader_string (&body, FALSE);
 }
 
 static gint64
@@ -672,8 +397,8 @@ wait_for (int           fd,
         }
       else
         {
-          Message message;
-          gssize length = parse_message (conversation->buffer + conversation->parsed,
+          CliWireMessage message;
+          gssize length = cli_wire_parse_message (conversation->buffer + conversation->parsed,
                                          conversation->filled - conversation->parsed, &message);
 
           if (length < 0)
@@ -770,22 +495,22 @@ build_conversation (const GetLine *line,
   g_string_append (auth, "\r\nBEGIN\r\n");
   g_byte_array_append (out, (const guint8 *) auth->str, (guint) auth->len);
 
-  put_call (out, SERIAL_HELLO, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+  cli_wire_put_call (out, SERIAL_HELLO, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "Hello", "", NULL, NULL);
-  put_call (out, SERIAL_OWNER, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+  cli_wire_put_call (out, SERIAL_OWNER, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "GetNameOwner", "s", DAEMON_NAME, NULL);
-  put_call (out, SERIAL_USER, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+  cli_wire_put_call (out, SERIAL_USER, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "GetConnectionUnixUser", "s", DAEMON_NAME, NULL);
   /* auto's question; the Secret Service backend asks the same of the
    * daemon's name, to keep the serials */
-  put_call (out, SERIAL_SECRETS, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+  cli_wire_put_call (out, SERIAL_SECRETS, FALSE, "org.freedesktop.DBus", "/org/freedesktop/DBus",
             "org.freedesktop.DBus", "NameHasOwner", "s",
             is_auto ? "org.freedesktop.secrets" : DAEMON_NAME, NULL);
-  put_call (out, SERIAL_BACKEND, TRUE, DAEMON_NAME, DAEMON_PATH,
+  cli_wire_put_call (out, SERIAL_BACKEND, TRUE, DAEMON_NAME, DAEMON_PATH,
             "org.freedesktop.DBus.Properties", "Get", "ss", DAEMON_INTERFACE, "Backend");
-  put_call (out, SERIAL_BACKEND_PATH, TRUE, DAEMON_NAME, DAEMON_PATH,
+  cli_wire_put_call (out, SERIAL_BACKEND_PATH, TRUE, DAEMON_NAME, DAEMON_PATH,
             "org.freedesktop.DBus.Properties", "Get", "ss", DAEMON_INTERFACE, "BackendPath");
-  put_call (out, SERIAL_GET_API_KEY, TRUE, DAEMON_NAME, DAEMON_PATH,
+  cli_wire_put_call (out, SERIAL_GET_API_KEY, TRUE, DAEMON_NAME, DAEMON_PATH,
             DAEMON_INTERFACE, "GetApiKey", "ss", line->provider, profile);
 
   return out;

@@ -31,7 +31,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   exit 2
 fi
 
-targets=(auth-json credential paste provider-input retry-after token-response url vault)
+targets=(auth-json credential dbus-wire paste provider-input retry-after token-response url vault)
 
 artifacts="$build/fuzz-artifacts"
 scratch="$(mktemp -d)"
