@@ -727,6 +727,9 @@ class GetTest(DaemonTestCase):
         self.assertExit(result, 0)
         self.assertEqual(result.out, b"sk-daemon-test-openai-5f6e")
         self.assertIn("No pi-keyring daemon", result.err)
+        # The executable's question about the Secret Service served `auto`:
+        # the module did not ask the bus again.
+        self.assertIn("auto: the Secret Service, which the bus said runs", result.err)
         time.sleep(0.5)
         self.assertFalse(os.path.exists(marker), "pi-keyring get activated the daemon")
 

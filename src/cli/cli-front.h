@@ -41,6 +41,9 @@ typedef struct
   char            *error_message;     /* … and its message */
   guint            timeout_ms;        /* CLI_FRONT_DAEMON_BUS_TIMEOUT */
   int              write_errno;       /* CLI_FRONT_DAEMON_WRITE_FAILED */
+  /* `auto`: the bus said org.freedesktop.secrets has an owner, so the
+   * module's auto backend need not ask again */
+  gboolean         secret_service_running;
 } CliFront;
 
 typedef int (*CliFrontEntryPoint) (int              argc,

@@ -227,6 +227,8 @@ pi_keyring_cli_main (int             argc,
    * no ptrace by other processes of the same user. The executable did it
    * first; it says what the limit was. */
   cli_harden_process_from (front != NULL && front->have_core_limit ? &front->core_limit : NULL);
+  if (front != NULL && front->secret_service_running)
+    cli_note_secret_service_running ();
 
   /* PI_KEYRING_LOCALEDIR, when set, replaces the installed catalogs: the
    * tests point it at the build tree's po/ directory. */

@@ -585,6 +585,7 @@ get_from_daemon (const GetLine *line,
    * decides (it may be activatable). */
   if (is_auto && (secrets->is_error || secrets->number != 1))
     goto out;
+  front->secret_service_running = is_auto;
 
   front->daemon = CLI_FRONT_DAEMON_NOT_ASKED;
   if (owner->is_error || owner->string == NULL)
@@ -706,7 +707,7 @@ main (int    argc,
       char **argv)
 {
   CliFront front = { sizeof (CliFront), { 0, 0 }, FALSE, CLI_FRONT_DAEMON_UNKNOWN, NULL, NULL,
-                     0, 0 };
+                     0, 0, FALSE };
   struct rlimit no_core = { 0, RLIM_INFINITY };
   GetLine line;
   gboolean is_auto = FALSE;

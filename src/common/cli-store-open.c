@@ -36,11 +36,31 @@ cli_check_backend_name (void)
   return FALSE;
 }
 
+/* The executable saw org.freedesktop.secrets owned a moment ago (it asks
+ * along with its question to the daemon): `auto` need not ask again. */
+static gboolean secret_service_running;
+
+void
+cli_note_secret_service_running (void)
+{
+  secret_service_running = TRUE;
+}
+
 PiKeyringBackend *
 cli_open_backend (GError **error)
 {
-  g_autoptr(PiKeyringBackend) backend = pi_keyring_backend_new_for_name (cli_options.backend,
-                                                                          error);
+  g_autoptr(PiKeyringBackend) backend = NULL;
+  const char *name = cli_options.backend != NULL ? cli_options.backend
+                                                 : g_getenv ("PI_KEYRING_BACKEND");
+
+  /* What `auto` chooses when the Secret Service runs (backends/pi-keyring-backend.c) */
+  if (secret_service_running && (name == NULL || *name == '\0' || g_str_equal (name, "auto")))
+    {
+      g_debug ("auto: the Secret Service, which the bus said runs");
+      backend = pi_keyring_secret_service_backend_new ();
+    }
+  else
+    backend = pi_keyring_backend_new_for_name (cli_options.backend, error);
 
   /* Only with --interactive: a prompt before the command runs. */
   if (backend == NULL || !cli_prepare_backend (backend, error))

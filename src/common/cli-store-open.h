@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 const char       *cli_get_profile           (void);
 gboolean          cli_check_backend_name    (void);
 PiKeyringBackend *cli_open_backend          (GError            **error);
+/* The executable saw the Secret Service running (cli-front.h). */
+void              cli_note_secret_service_running (void);
 PiKeyringStore   *cli_open_store            (PiKeyringBackend   *backend);
 /* The auth.json file @backend writes, or NULL when it is not a file backend. */
 const char       *cli_backend_get_file_path (PiKeyringBackend   *backend);
